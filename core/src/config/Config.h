@@ -1,0 +1,80 @@
+// The in-memory configuration: what a YAML file (or, later, CLI flags) describes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace moat::config {
+
+// Where a value came from, for error messages.
+struct Location {
+  std::string file;
+  int line = 0;
+  int column = 0;
+  std::string key;  // dotted path: servers.everything.upstream.url
+};
+
+struct TlsConfig {
+  std::string certFile;
+  std::string keyFile;
+  bool enabled() const { return !certFile.empty(); }
+};
+
+struct ListenerConfig {
+  std::string address = "127.0.0.1";
+  uint16_t port = 8080;
+  // POCO 1.11 serves one connection per thread: every open SSE stream holds a thread.
+  int threads = 256;
+  int maxQueued = 512;
+  size_t bodyLimitBytes = 4u << 20;
+  std::vector<std::string> allowedHosts;
+  std::vector<std::string> allowedOrigins;
+  TlsConfig tls;
+  int shutdownGraceMs = 3000;
+};
+
+struct LogConfig {
+  std::string format = "text";
+  std::string level = "info";
+};
+
+struct PluginsConfig {
+  std::vector<std::string> searchPath;
+  std::vector<std::string> files;
+};
+
+enum class UpstreamTransport { StreamableHttp, Sse };
+
+struct UpstreamConfig {
+  std::string url;
+  UpstreamTransport transport = UpstreamTransport::StreamableHttp;
+  int timeoutMs = 30000;
+  int connectTimeoutMs = 5000;
+};
+
+struct StageConfig {
+  std::string plugin;
+  std::string configJson = "{}";
+  Location where;
+};
+
+struct ServerConfig {
+  std::string name;
+  std::string path;  // the MCP endpoint on the listener
+  UpstreamConfig upstream;
+  bool forwardClientAuthorization = false;
+  std::vector<StageConfig> pipeline;
+  Location where;
+};
+
+struct Config {
+  std::string file;
+  ListenerConfig listen;
+  LogConfig log;
+  PluginsConfig plugins;
+  std::vector<ServerConfig> servers;
+};
+
+}  // namespace moat::config

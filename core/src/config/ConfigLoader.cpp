@@ -1,0 +1,332 @@
+#include "config/ConfigLoader.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "config/Units.h"
+#include "moat/json.hpp"
+
+namespace moat::config {
+namespace {
+
+std::string directoryOf(const std::string& file) {
+  auto slash = file.rfind('/');
+  return slash == std::string::npos ? "." : file.substr(0, slash);
+}
+
+class Reader {
+ public:
+  Reader(std::string file, std::vector<ConfigError>& errors)
+      : file_(std::move(file)), baseDir_(directoryOf(file_)), errors_(errors) {}
+
+  Location at(const YAML::Node& node, const std::string& key) const {
+    Location where{file_, 0, 0, key};
+    if (node.IsDefined() && node.Mark().line >= 0) {
+      where.line = node.Mark().line + 1;
+      where.column = node.Mark().column + 1;
+    }
+    return where;
+  }
+  void fail(const YAML::Node& node, const std::string& key, std::string message) {
+    errors_.push_back({at(node, key), std::move(message)});
+  }
+
+  bool expectMap(const YAML::Node& node, const std::string& key) {
+    if (node.IsMap()) return true;
+    fail(node, key, "expected a mapping");
+    return false;
+  }
+
+  void allowOnly(const YAML::Node& map, const std::string& path, std::initializer_list<std::string_view> allowed) {
+    for (const auto& entry : map) {
+      std::string name = entry.first.Scalar();
+      bool known = false;
+      for (auto a : allowed) known = known || a == name;
+      if (known) continue;
+      std::string list;
+      for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+      fail(entry.first, join(path, name), "unknown key (expected one of: " + list + ")");
+    }
+  }
+
+  static std::string join(const std::string& path, const std::string& key) { return path.empty() ? key : path + "." + key; }
+
+  // ${NAME} is replaced by the environment variable NAME; an unset variable is an error.
+  std::string expand(const YAML::Node& node, const std::string& key, const std::string& text) {
+    std::string out;
+    size_t i = 0;
+    while (i < text.size()) {
+      auto start = text.find("${", i);
+      if (start == std::string::npos) { out += text.substr(i); break; }
+      auto end = text.find('}', start);
+      if (end == std::string::npos) { out += text.substr(i); break; }
+      out += text.substr(i, start - i);
+      std::string name = text.substr(start + 2, end - start - 2);
+      const char* value = std::getenv(name.c_str());
+      if (!value) fail(node, key, "environment variable " + name + " is not set");
+      else out += value;
+      i = end + 1;
+    }
+    return out;
+  }
+
+  bool string(const YAML::Node& map, const std::string& path, const char* name, std::string& out) {
+    YAML::Node node = map[name];
+    if (!node.IsDefined() || node.IsNull()) return false;
+    if (!node.IsScalar()) { fail(node, join(path, name), "expected a string"); return false; }
+    out = expand(node, join(path, name), node.Scalar());
+    return true;
+  }
+
+  void integer(const YAML::Node& map, const std::string& path, const char* name, long long min, long long max, auto& out) {
+    YAML::Node node = map[name];
+    if (!node.IsDefined() || node.IsNull()) return;
+    long long value = 0;
+    if (!node.IsScalar() || !YAML::convert<long long>::decode(node, value) || value < min || value > max) {
+      fail(node, join(path, name), "expected a whole number from " + std::to_string(min) + " to " + std::to_string(max));
+      return;
+    }
+    out = static_cast<std::decay_t<decltype(out)>>(value);
+  }
+
+  void boolean(const YAML::Node& map, const std::string& path, const char* name, bool& out) {
+    YAML::Node node = map[name];
+    if (!node.IsDefined() || node.IsNull()) return;
+    if (!node.IsScalar() || !YAML::convert<bool>::decode(node, out)) fail(node, join(path, name), "expected true or false");
+  }
+
+  void duration(const YAML::Node& map, const std::string& path, const char* name, int& outMs) {
+    YAML::Node node = map[name];
+    if (!node.IsDefined() || node.IsNull()) return;
+    auto ms = node.IsScalar() ? parseDurationMs(node.Scalar()) : std::nullopt;
+    if (!ms || *ms <= 0 || *ms > 86'400'000) {
+      fail(node, join(path, name), "expected a duration such as 500ms, 30s or 5m");
+      return;
+    }
+    outMs = static_cast<int>(*ms);
+  }
+
+  void bytes(const YAML::Node& map, const std::string& path, const char* name, size_t& out) {
+    YAML::Node node = map[name];
+    if (!node.IsDefined() || node.IsNull()) return;
+    auto value = node.IsScalar() ? parseBytes(node.Scalar()) : std::nullopt;
+    if (!value || *value == 0) {
+      fail(node, join(path, name), "expected a size such as 1048576, 512KiB or 4MiB");
+      return;
+    }
+    out = *value;
+  }
+
+  void stringList(const YAML::Node& map, const std::string& path, const char* name, std::vector<std::string>& out) {
+    YAML::Node node = map[name];
+    if (!node.IsDefined() || node.IsNull()) return;
+    if (!node.IsSequence()) { fail(node, join(path, name), "expected a list of strings"); return; }
+    for (size_t i = 0; i < node.size(); ++i) {
+      std::string key = join(path, name) + "[" + std::to_string(i) + "]";
+      if (!node[i].IsScalar()) { fail(node[i], key, "expected a string"); continue; }
+      out.push_back(expand(node[i], key, node[i].Scalar()));
+    }
+  }
+
+  std::string resolvePath(const std::string& path) const {
+    if (path.empty() || path.front() == '/') return path;
+    return baseDir_ + "/" + path;
+  }
+
+  // A plugin's `config:` subtree, as JSON. Quoted scalars stay strings; plain ones that read as
+  // booleans or numbers become those.
+  std::string toJson(const YAML::Node& node, const std::string& key) {
+    switch (node.Type()) {
+      case YAML::NodeType::Null:
+      case YAML::NodeType::Undefined: return "null";
+      case YAML::NodeType::Scalar: return scalarJson(node, key);
+      case YAML::NodeType::Sequence: {
+        std::string out = "[";
+        for (size_t i = 0; i < node.size(); ++i)
+          out += (i ? "," : "") + toJson(node[i], key + "[" + std::to_string(i) + "]");
+        return out + "]";
+      }
+      case YAML::NodeType::Map: {
+        std::string out = "{";
+        bool first = true;
+        for (const auto& entry : node) {
+          std::string name = entry.first.Scalar();
+          out += (first ? "" : ",") + json::quote(name) + ":" + toJson(entry.second, join(key, name));
+          first = false;
+        }
+        return out + "}";
+      }
+    }
+    return "null";
+  }
+
+  const std::string& file() const { return file_; }
+
+ private:
+  std::string scalarJson(const YAML::Node& node, const std::string& key) {
+    std::string text = expand(node, key, node.Scalar());
+    if (node.Tag() == "!") return json::quote(text);  // quoted in YAML
+    bool b = false;
+    if (text == "true" || text == "false") return text;
+    if (YAML::convert<bool>::decode(node, b) && (text == "yes" || text == "no" || text == "on" || text == "off"))
+      return b ? "true" : "false";
+    char* end = nullptr;
+    std::strtod(text.c_str(), &end);
+    bool numeric = !text.empty() && end == text.c_str() + text.size() && text.find_first_of("xXnN") == std::string::npos;
+    return numeric ? text : json::quote(text);
+  }
+
+  std::string file_;
+  std::string baseDir_;
+  std::vector<ConfigError>& errors_;
+};
+
+void readListener(Reader& r, const YAML::Node& node, ListenerConfig& out) {
+  const std::string path = "listen";
+  if (!r.expectMap(node, path)) return;
+  r.allowOnly(node, path, {"address", "port", "threads", "max_queued", "body_limit", "allowed_hosts", "allowed_origins", "tls",
+                           "shutdown_grace"});
+  r.string(node, path, "address", out.address);
+  r.integer(node, path, "port", 0, 65535, out.port);
+  r.integer(node, path, "threads", 2, 65536, out.threads);
+  r.integer(node, path, "max_queued", 1, 1'000'000, out.maxQueued);
+  r.bytes(node, path, "body_limit", out.bodyLimitBytes);
+  r.stringList(node, path, "allowed_hosts", out.allowedHosts);
+  r.stringList(node, path, "allowed_origins", out.allowedOrigins);
+  r.duration(node, path, "shutdown_grace", out.shutdownGraceMs);
+  YAML::Node tls = node["tls"];
+  if (tls.IsDefined() && !tls.IsNull() && r.expectMap(tls, "listen.tls")) {
+    r.allowOnly(tls, "listen.tls", {"cert_file", "key_file"});
+    bool hasCert = r.string(tls, "listen.tls", "cert_file", out.tls.certFile);
+    bool hasKey = r.string(tls, "listen.tls", "key_file", out.tls.keyFile);
+    if (hasCert != hasKey) r.fail(tls, "listen.tls", "cert_file and key_file go together");
+    out.tls.certFile = r.resolvePath(out.tls.certFile);
+    out.tls.keyFile = r.resolvePath(out.tls.keyFile);
+  }
+}
+
+void readLog(Reader& r, const YAML::Node& node, LogConfig& out) {
+  if (!r.expectMap(node, "log")) return;
+  r.allowOnly(node, "log", {"format", "level"});
+  r.string(node, "log", "format", out.format);
+  r.string(node, "log", "level", out.level);
+  if (out.format != "text" && out.format != "json") r.fail(node["format"], "log.format", "expected text or json");
+  static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error"};
+  if (!levels.count(out.level)) r.fail(node["level"], "log.level", "expected trace, debug, info, warn or error");
+}
+
+void readPlugins(Reader& r, const YAML::Node& node, PluginsConfig& out) {
+  if (!r.expectMap(node, "plugins")) return;
+  r.allowOnly(node, "plugins", {"search_path", "files"});
+  r.stringList(node, "plugins", "search_path", out.searchPath);
+  r.stringList(node, "plugins", "files", out.files);
+  for (auto& p : out.searchPath) p = r.resolvePath(p);
+  for (auto& f : out.files) f = r.resolvePath(f);
+}
+
+void readUpstream(Reader& r, const YAML::Node& node, const std::string& path, UpstreamConfig& out) {
+  if (!r.expectMap(node, path)) return;
+  r.allowOnly(node, path, {"url", "transport", "timeout", "connect_timeout"});
+  if (!r.string(node, path, "url", out.url)) r.fail(node, path + ".url", "missing required value");
+  else if (out.url.rfind("http://", 0) != 0 && out.url.rfind("https://", 0) != 0)
+    r.fail(node["url"], path + ".url", "expected an http:// or https:// URL");
+  std::string transport = "streamable-http";
+  r.string(node, path, "transport", transport);
+  if (transport == "streamable-http") out.transport = UpstreamTransport::StreamableHttp;
+  else if (transport == "sse") out.transport = UpstreamTransport::Sse;
+  else r.fail(node["transport"], path + ".transport", "expected streamable-http or sse");
+  r.duration(node, path, "timeout", out.timeoutMs);
+  r.duration(node, path, "connect_timeout", out.connectTimeoutMs);
+}
+
+void readStage(Reader& r, const YAML::Node& node, const std::string& path, StageConfig& out) {
+  out.where = r.at(node, path);
+  if (!r.expectMap(node, path)) return;
+  r.allowOnly(node, path, {"plugin", "config"});
+  if (!r.string(node, path, "plugin", out.plugin)) r.fail(node, path + ".plugin", "missing required value");
+  YAML::Node config = node["config"];
+  if (config.IsDefined() && !config.IsNull()) {
+    if (!config.IsMap()) r.fail(config, path + ".config", "expected a mapping");
+    else out.configJson = r.toJson(config, path + ".config");
+  }
+}
+
+void readServer(Reader& r, const std::string& name, const YAML::Node& nameNode, const YAML::Node& node, ServerConfig& out) {
+  const std::string path = "servers." + name;
+  out.name = name;
+  out.where = r.at(nameNode, path);
+  if (name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") != std::string::npos)
+    r.fail(nameNode, path, "a server name uses only a-z, 0-9, '-' and '_'");
+  if (!r.expectMap(node, path)) return;
+  r.allowOnly(node, path, {"path", "upstream", "pipeline", "forward_client_authorization"});
+  out.path = "/" + name + "/mcp";
+  if (r.string(node, path, "path", out.path) && (out.path.empty() || out.path.front() != '/'))
+    r.fail(node["path"], path + ".path", "expected a path starting with '/'");
+  YAML::Node upstream = node["upstream"];
+  if (!upstream.IsDefined() || upstream.IsNull()) r.fail(node, path + ".upstream", "missing required value");
+  else readUpstream(r, upstream, path + ".upstream", out.upstream);
+  r.boolean(node, path, "forward_client_authorization", out.forwardClientAuthorization);
+  YAML::Node pipeline = node["pipeline"];
+  if (pipeline.IsDefined() && !pipeline.IsNull()) {
+    if (!pipeline.IsSequence()) {
+      r.fail(pipeline, path + ".pipeline", "expected a list of stages");
+    } else {
+      for (size_t i = 0; i < pipeline.size(); ++i) {
+        StageConfig stage;
+        readStage(r, pipeline[i], path + ".pipeline[" + std::to_string(i) + "]", stage);
+        out.pipeline.push_back(std::move(stage));
+      }
+    }
+  }
+}
+
+void readRoot(Reader& r, const YAML::Node& root, Config& config) {
+  if (!root.IsMap()) { r.fail(root, "", "the configuration must be a mapping with a servers: key"); return; }
+  r.allowOnly(root, "", {"listen", "log", "plugins", "servers"});
+  if (root["listen"].IsDefined() && !root["listen"].IsNull()) readListener(r, root["listen"], config.listen);
+  if (root["log"].IsDefined() && !root["log"].IsNull()) readLog(r, root["log"], config.log);
+  if (root["plugins"].IsDefined() && !root["plugins"].IsNull()) readPlugins(r, root["plugins"], config.plugins);
+  YAML::Node servers = root["servers"];
+  if (!servers.IsDefined() || servers.IsNull()) { r.fail(root, "servers", "missing required value: name at least one server"); return; }
+  if (!r.expectMap(servers, "servers")) return;
+  std::set<std::string> paths;
+  for (const auto& entry : servers) {
+    ServerConfig server;
+    readServer(r, entry.first.Scalar(), entry.first, entry.second, server);
+    if (!paths.insert(server.path).second) r.fail(entry.first, "servers." + server.name + ".path", "path " + server.path + " is used by another server");
+    config.servers.push_back(std::move(server));
+  }
+}
+
+}  // namespace
+
+LoadResult loadText(const std::string& text, const std::string& fileName) {
+  LoadResult result;
+  result.config.file = fileName;
+  Reader reader(fileName, result.errors);
+  try {
+    YAML::Node root = YAML::Load(text);
+    readRoot(reader, root, result.config);
+  } catch (const YAML::Exception& e) {
+    result.errors.push_back({Location{fileName, e.mark.line + 1, e.mark.column + 1, ""}, "YAML syntax error: " + e.msg});
+  }
+  return result;
+}
+
+LoadResult loadFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    LoadResult result;
+    result.errors.push_back({Location{path, 0, 0, ""}, "cannot read the configuration file"});
+    return result;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return loadText(text.str(), path);
+}
+
+}  // namespace moat::config

@@ -1,0 +1,70 @@
+#include "gateway/Exchange.h"
+
+#include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/SecureStreamSocketImpl.h>
+#include <Poco/String.h>
+
+#include "gateway/JsonRpcError.h"
+#include "log/Log.h"
+#include "metrics/Counters.h"
+
+namespace moat::gateway {
+
+bool isHopByHopHeader(const std::string& name) {
+  static const char* const hopByHop[] = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te",
+                                         "trailer", "upgrade", "proxy-authorization", "proxy-authenticate", "content-length"};
+  for (const char* h : hopByHop)
+    if (Poco::icompare(name, h) == 0) return true;
+  return false;
+}
+
+Exchange::Exchange(core::RequestContext& c, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res,
+                   const core::Pipeline& p, const config::ServerConfig& s)
+    : ctx(c), request(req), response(res), pipeline(p), server(s) {}
+
+void Exchange::sendError(int httpStatus, int rpcCode, const std::string& message) {
+  log::warn("proxy", "request failed",
+            {{"server", server.name}, {"status", std::to_string(httpStatus)}, {"reason", message}});
+  metrics::add("requests_failed");
+  if (response.sent()) return;
+  std::string body = rpcErrorBody(rpcIdJson(ctx.body), rpcCode, message);
+  response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(httpStatus));
+  response.setContentType("application/json");
+  response.set("X-Request-Id", ctx.requestId);
+  response.setContentLength(static_cast<std::streamsize>(body.size()));
+  response.send() << body;
+}
+
+std::ostream* Exchange::beginResponse(int status, const Poco::Net::NameValueCollection& upstreamHeaders, long long contentLength) {
+  ctx.responseStatus = static_cast<uint16_t>(status);
+  ctx.responseHeaders.clear();
+  for (const auto& [name, value] : upstreamHeaders)
+    if (!isHopByHopHeader(name)) ctx.responseHeaders.add(name, value);
+  if (!pipeline.empty()) {
+    core::StageOutcome outcome = pipeline.runResponse(ctx);
+    if (outcome.kind != core::StageOutcome::Kind::Continue) {
+      sendError(500, rpc::kStageFailed, "stage " + outcome.stage + " failed: " + outcome.message);
+      return nullptr;
+    }
+  }
+  response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+  // POCO writes its own Date header; the upstream's replaces it rather than doubling it.
+  for (const auto& [name, value] : ctx.responseHeaders) {
+    if (Poco::icompare(name, "Date") == 0) response.set(name, value);
+    else response.add(name, value);
+  }
+  response.set("X-Request-Id", ctx.requestId);
+  if (contentLength >= 0) response.setContentLength64(contentLength);
+  else response.setChunkedTransferEncoding(true);
+  return &response.send();
+}
+
+Poco::Net::StreamSocket* Exchange::clientSocket() {
+  auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request);
+  if (!impl) return nullptr;
+  Poco::Net::StreamSocket& socket = impl->socket();
+  if (dynamic_cast<Poco::Net::SecureStreamSocketImpl*>(socket.impl())) return nullptr;
+  return &socket;
+}
+
+}  // namespace moat::gateway

@@ -1,0 +1,47 @@
+// One client request being served: the HTTP objects, the route's pipeline, and the two ways a
+// response starts (a gateway-made error, or the upstream's status and headers after the
+// response stages have run).
+#pragma once
+
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/NameValueCollection.h>
+#include <Poco/Net/StreamSocket.h>
+
+#include <optional>
+#include <ostream>
+#include <string>
+
+#include "config/Config.h"
+#include "pipeline/Pipeline.h"
+#include "pipeline/RequestContext.h"
+
+namespace moat::gateway {
+
+class Exchange {
+ public:
+  Exchange(core::RequestContext& ctx, Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
+           const core::Pipeline& pipeline, const config::ServerConfig& server);
+
+  core::RequestContext& ctx;
+  Poco::Net::HTTPServerRequest& request;
+  Poco::Net::HTTPServerResponse& response;
+  const core::Pipeline& pipeline;
+  const config::ServerConfig& server;
+
+  // A JSON-RPC error answering this request. Logged at warn level with `reason`.
+  void sendError(int httpStatus, int rpcCode, const std::string& message);
+  // Runs the response stages on the upstream's status and headers, then sends them. Returns
+  // the body stream, or nullptr when a stage failed (an error has been sent instead).
+  // contentLength < 0 means unknown: the body goes out chunked and is flushed as it arrives.
+  std::ostream* beginResponse(int status, const Poco::Net::NameValueCollection& upstreamHeaders, long long contentLength);
+
+  bool responseStarted() const { return response.sent(); }
+  // The client's socket when it is plain TCP (used to notice a client that went away).
+  Poco::Net::StreamSocket* clientSocket();
+};
+
+// Headers that describe one hop and never cross a proxy.
+bool isHopByHopHeader(const std::string& name);
+
+}  // namespace moat::gateway

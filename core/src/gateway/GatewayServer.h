@@ -1,0 +1,37 @@
+// The listener: a POCO HTTPServer with its own explicitly sized thread pool serving every route
+// of one configuration.
+#pragma once
+
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/ThreadPool.h>
+
+#include <memory>
+
+#include "config/Config.h"
+#include "plugin/PluginRegistry.h"
+
+namespace moat::gateway {
+
+class Router;
+
+class GatewayServer {
+ public:
+  // Builds every route and pipeline; throws config::ConfigErrors before anything listens, so
+  // the gateway never starts half-configured.
+  GatewayServer(const config::Config& config, core::PluginRegistry& registry);
+  ~GatewayServer();
+
+  // Binds and starts serving; throws std::runtime_error with a clear reason on failure.
+  void start();
+  // Stops accepting, ends open streams, and waits up to graceMs for handlers to finish.
+  void stop(int graceMs);
+  uint16_t port() const;
+
+ private:
+  config::Config config_;
+  Poco::Net::HTTPRequestHandlerFactory::Ptr router_;
+  std::unique_ptr<Poco::ThreadPool> pool_;
+  std::unique_ptr<Poco::Net::HTTPServer> server_;
+};
+
+}  // namespace moat::gateway

@@ -1,0 +1,62 @@
+#include "gateway/IngressGuard.h"
+
+#include <Poco/String.h>
+#include <Poco/URI.h>
+
+#include <algorithm>
+
+namespace moat::gateway {
+namespace {
+
+// "host:port", "[::1]:port" or "host" → host, lower-cased, brackets kept for IPv6.
+std::string hostOnly(const std::string& hostHeader) {
+  std::string host = Poco::toLower(hostHeader);
+  if (!host.empty() && host.front() == '[') {
+    auto close = host.find(']');
+    return close == std::string::npos ? host : host.substr(0, close + 1);
+  }
+  auto colon = host.find(':');
+  return colon == std::string::npos ? host : host.substr(0, colon);
+}
+
+bool contains(const std::vector<std::string>& list, const std::string& value) {
+  return std::any_of(list.begin(), list.end(), [&](const std::string& item) { return Poco::icompare(item, value) == 0; });
+}
+
+}  // namespace
+
+bool isLoopbackName(const std::string& host) {
+  return host == "localhost" || host == "[::1]" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+IngressGuard::IngressGuard(const config::ListenerConfig& listener)
+    : loopbackBind_(isLoopbackName(listener.address)),
+      allowedHosts_(listener.allowedHosts),
+      allowedOrigins_(listener.allowedOrigins) {}
+
+bool IngressGuard::hostAllowed(const std::string& hostHeader) const {
+  std::string host = hostOnly(hostHeader);
+  if (contains(allowedHosts_, host) || contains(allowedHosts_, hostHeader)) return true;
+  if (loopbackBind_) return isLoopbackName(host);
+  return allowedHosts_.empty();
+}
+
+bool IngressGuard::originAllowed(const std::string& origin) const {
+  if (contains(allowedOrigins_, origin)) return true;
+  try {
+    Poco::URI uri(origin);
+    return loopbackBind_ && isLoopbackName(Poco::toLower(uri.getHost()));
+  } catch (const Poco::Exception&) {
+    return false;
+  }
+}
+
+std::optional<std::string> IngressGuard::check(const Poco::Net::HTTPServerRequest& request) const {
+  if (!request.has("Host")) return "missing Host header";
+  if (!hostAllowed(request.getHost())) return "Host header '" + request.getHost() + "' is not allowed on this listener";
+  if (request.has("Origin") && !originAllowed(request.get("Origin")))
+    return "Origin '" + request.get("Origin") + "' is not allowed; add it to listen.allowed_origins";
+  return std::nullopt;
+}
+
+}  // namespace moat::gateway

@@ -1,0 +1,154 @@
+#include "gateway/ProxyHandler.h"
+
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/String.h>
+#include <Poco/StringTokenizer.h>
+
+#include <chrono>
+#include <random>
+
+#include "gateway/JsonRpcError.h"
+#include "log/Log.h"
+#include "metrics/Counters.h"
+
+namespace moat::gateway {
+namespace {
+
+bool plainId(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return false;
+  return true;
+}
+
+// Tokens listed in a Connection header name further hop-by-hop headers.
+bool listedInConnection(const Poco::Net::HTTPServerRequest& request, const std::string& name) {
+  if (!request.has("Connection")) return false;
+  Poco::StringTokenizer tokens(request.get("Connection"), ",", Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+  for (const auto& token : tokens)
+    if (Poco::icompare(token, name) == 0) return true;
+  return false;
+}
+
+}  // namespace
+
+std::string requestIdFor(const Poco::Net::HTTPServerRequest& request) {
+  if (request.has("X-Request-Id") && plainId(request.get("X-Request-Id"))) return request.get("X-Request-Id");
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  static const char* hex = "0123456789abcdef";
+  std::string id(16, '0');
+  uint64_t bits = random();
+  for (auto& c : id) { c = hex[bits & 0xF]; bits >>= 4; }
+  return id;
+}
+
+ProxyHandler::ProxyHandler(const Route& route, const config::ListenerConfig& listener, const IngressGuard& guard)
+    : route_(route), listener_(listener), guard_(guard) {}
+
+void ProxyHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
+  core::RequestContext ctx;
+  ctx.requestId = requestIdFor(request);
+  log::RequestScope scope(ctx.requestId);
+  ctx.httpMethod = request.getMethod();
+  ctx.path = request.getURI();
+  ctx.remoteAddress = request.clientAddress().host().toString();
+  ctx.serverName = route_.config.name;
+  Exchange exchange(ctx, request, response, *route_.pipeline, route_.config);
+  auto started = std::chrono::steady_clock::now();
+  metrics::add("requests");
+  try {
+    serve(exchange);
+  } catch (const std::exception& e) {
+    log::error("proxy", "unexpected failure", {{"reason", e.what()}});
+    if (!response.sent()) exchange.sendError(500, rpc::kInternalError, "internal gateway error");
+  }
+  if (log::enabled(log::Level::Info)) {
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+    log::info("access", ctx.httpMethod + " " + log::redactQuery(ctx.path),
+              {{"server", route_.config.name}, {"status", std::to_string(response.getStatus())}, {"duration_us", std::to_string(micros)}});
+  }
+}
+
+void ProxyHandler::serve(Exchange& exchange) {
+  core::RequestContext& ctx = exchange.ctx;
+  if (auto denial = guard_.check(exchange.request)) {
+    exchange.sendError(403, rpc::kForbidden, *denial);
+    return;
+  }
+  if (ctx.httpMethod != "POST" && ctx.httpMethod != "GET" && ctx.httpMethod != "DELETE") {
+    exchange.response.set("Allow", "GET, POST, DELETE");
+    exchange.sendError(405, rpc::kInvalidRequest, "method " + ctx.httpMethod + " is not allowed on an MCP endpoint");
+    return;
+  }
+  if (!readBody(exchange)) return;
+  copyHeaders(exchange);
+
+  if (!exchange.pipeline.empty()) {
+    core::StageOutcome outcome = exchange.pipeline.runRequest(ctx);
+    if (outcome.kind == core::StageOutcome::Kind::Replied) {
+      const auto& reply = *ctx.reply;
+      exchange.response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
+      for (const auto& [name, value] : reply.headers) exchange.response.set(name, value);
+      exchange.response.set("X-Request-Id", ctx.requestId);
+      exchange.response.setContentLength(static_cast<std::streamsize>(reply.body.size()));
+      exchange.response.send() << reply.body;
+      return;
+    }
+    if (outcome.kind == core::StageOutcome::Kind::Failed) {
+      log::error("pipeline", "stage failed", {{"stage", outcome.stage}, {"reason", outcome.message}});
+      exchange.sendError(500, rpc::kStageFailed, "stage " + outcome.stage + " failed: " + outcome.message);
+      return;
+    }
+  }
+  if (route_.config.forwardClientAuthorization && ctx.clientAuthorization && !ctx.upstreamHeaders.has("Authorization"))
+    ctx.upstreamHeaders.set("Authorization", *ctx.clientAuthorization);
+  route_.upstream->forward(exchange);
+}
+
+bool ProxyHandler::readBody(Exchange& exchange) {
+  auto& request = exchange.request;
+  const size_t limit = listener_.bodyLimitBytes;
+  if (request.hasContentLength() && request.getContentLength64() > static_cast<long long>(limit)) {
+    exchange.sendError(413, rpc::kTooLarge, "request body exceeds the limit of " + std::to_string(limit) + " bytes");
+    return false;
+  }
+  if (exchange.ctx.httpMethod != "POST") return true;
+  std::istream& in = request.stream();
+  std::string& body = exchange.ctx.body;
+  char buffer[16384];
+  while (in) {
+    in.read(buffer, sizeof buffer);
+    body.append(buffer, static_cast<size_t>(in.gcount()));
+    if (body.size() > limit) {
+      exchange.ctx.body.clear();
+      exchange.response.setKeepAlive(false);
+      exchange.sendError(413, rpc::kTooLarge, "request body exceeds the limit of " + std::to_string(limit) + " bytes");
+      return false;
+    }
+  }
+  return true;
+}
+
+void ProxyHandler::copyHeaders(Exchange& exchange) const {
+  auto& request = exchange.request;
+  core::RequestContext& ctx = exchange.ctx;
+  for (const auto& [name, value] : request) {
+    if (Poco::icompare(name, "Authorization") == 0) {
+      ctx.clientAuthorization = value;
+      continue;
+    }
+    // Compression is left off so the upstream's SSE events are not held back in a compressor.
+    if (isHopByHopHeader(name) || Poco::icompare(name, "Host") == 0 || Poco::icompare(name, "Accept-Encoding") == 0 ||
+        Poco::icompare(name, "X-Request-Id") == 0 || listedInConnection(request, name))
+      continue;
+    ctx.upstreamHeaders.add(name, value);
+  }
+  std::string forwardedFor = request.has("X-Forwarded-For") ? request.get("X-Forwarded-For") + ", " + ctx.remoteAddress : ctx.remoteAddress;
+  ctx.upstreamHeaders.set("X-Forwarded-For", forwardedFor);
+  ctx.upstreamHeaders.set("X-Forwarded-Proto", request.secure() ? "https" : "http");
+  ctx.upstreamHeaders.set("X-Forwarded-Host", request.getHost());
+  ctx.upstreamHeaders.set("X-Request-Id", ctx.requestId);
+}
+
+}  // namespace moat::gateway

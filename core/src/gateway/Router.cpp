@@ -1,0 +1,51 @@
+#include "gateway/Router.h"
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+
+#include "gateway/JsonRpcError.h"
+#include "gateway/ProxyHandler.h"
+#include "metrics/Counters.h"
+
+namespace moat::gateway {
+namespace {
+
+class FixedHandler : public Poco::Net::HTTPRequestHandler {
+ public:
+  FixedHandler(int status, std::string contentType, std::string body)
+      : status_(status), contentType_(std::move(contentType)), body_(std::move(body)) {}
+  void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
+    response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status_));
+    response.setContentType(contentType_);
+    response.set("X-Request-Id", requestIdFor(request));
+    response.setContentLength(static_cast<std::streamsize>(body_.size()));
+    response.send() << body_;
+  }
+
+ private:
+  int status_;
+  std::string contentType_;
+  std::string body_;
+};
+
+std::string pathOnly(const std::string& uri) { return uri.substr(0, uri.find('?')); }
+
+}  // namespace
+
+Router::Router(const config::ListenerConfig& listener, std::vector<std::unique_ptr<Route>> routes)
+    : listener_(listener), guard_(listener_), routes_(std::move(routes)) {
+  for (const auto& route : routes_) byPath_[route->config.path] = route.get();
+}
+
+Poco::Net::HTTPRequestHandler* Router::createRequestHandler(const Poco::Net::HTTPServerRequest& request) {
+  std::string path = pathOnly(request.getURI());
+  auto it = byPath_.find(path);
+  if (it != byPath_.end()) return new ProxyHandler(*it->second, listener_, guard_);
+  if (path == "/healthz") return new FixedHandler(200, "application/json", "{\"status\":\"ok\"}");
+  if (path == "/metrics") return new FixedHandler(200, "text/plain; version=0.0.4", metrics::prometheusText());
+  metrics::add("requests_unrouted");
+  return new FixedHandler(404, "application/json", rpcErrorBody("null", rpc::kNotFound, "no MCP server is served at " + path));
+}
+
+}  // namespace moat::gateway

@@ -1,0 +1,30 @@
+// Maps a request path to the server that owns it; also answers /healthz and /metrics.
+#pragma once
+
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/Config.h"
+#include "gateway/IngressGuard.h"
+#include "gateway/Route.h"
+
+namespace moat::gateway {
+
+class Router : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  Router(const config::ListenerConfig& listener, std::vector<std::unique_ptr<Route>> routes);
+  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override;
+  const std::vector<std::unique_ptr<Route>>& routes() const { return routes_; }
+
+ private:
+  config::ListenerConfig listener_;
+  IngressGuard guard_;
+  std::vector<std::unique_ptr<Route>> routes_;
+  std::map<std::string, const Route*> byPath_;
+};
+
+}  // namespace moat::gateway

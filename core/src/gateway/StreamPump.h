@@ -1,0 +1,27 @@
+// Copies an upstream response body to the client as it arrives: every read is written and
+// flushed at once, so an SSE event reaches the client when the upstream sends it.
+#pragma once
+
+#include <Poco/Net/StreamSocket.h>
+
+#include <istream>
+#include <ostream>
+
+#include "gateway/UpstreamSession.h"
+
+namespace moat::gateway {
+
+enum class PumpEnd { UpstreamFinished, UpstreamFailed, ClientGone, Shutdown };
+
+const char* pumpEndName(PumpEnd end);
+
+// True when the peer has closed the connection (readable, but a peek yields nothing).
+bool clientHasGone(Poco::Net::StreamSocket& client);
+
+// Waits on the upstream socket in short slices so that shutdown and a vanished client (when
+// its socket is given) end the copy promptly even while the stream is idle.
+// `streaming` is false for a body of known length, which is read straight through.
+PumpEnd pumpBody(std::istream& from, UpstreamSession& upstream, std::ostream& to, Poco::Net::StreamSocket* client,
+                 bool streaming);
+
+}  // namespace moat::gateway

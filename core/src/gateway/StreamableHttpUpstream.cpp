@@ -1,0 +1,81 @@
+#include "gateway/StreamableHttpUpstream.h"
+
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/String.h>
+
+#include "gateway/JsonRpcError.h"
+#include "gateway/StreamPump.h"
+#include "log/Log.h"
+
+namespace moat::gateway {
+namespace {
+
+// The upstream path with the client's query string, if any.
+std::string targetPath(const Poco::URI& target, const std::string& clientPath) {
+  std::string path = target.getPathAndQuery();
+  if (path.empty()) path = "/";
+  auto q = clientPath.find('?');
+  if (q != std::string::npos) path += (target.getQuery().empty() ? "?" : "&") + clientPath.substr(q + 1);
+  return path;
+}
+
+bool isEventStream(const Poco::Net::HTTPResponse& response) {
+  return Poco::icompare(response.getContentType().substr(0, 17), "text/event-stream") == 0;
+}
+
+}  // namespace
+
+StreamableHttpUpstream::StreamableHttpUpstream(const config::UpstreamConfig& config)
+    : target_(config.url), config_(config), pool_(target_, config.connectTimeoutMs, config.timeoutMs) {}
+
+void StreamableHttpUpstream::forward(Exchange& exchange) {
+  core::RequestContext& ctx = exchange.ctx;
+  Poco::Net::HTTPRequest out(ctx.httpMethod, targetPath(target_, ctx.path), Poco::Net::HTTPMessage::HTTP_1_1);
+  for (const auto& [name, value] : ctx.upstreamHeaders) out.add(name, value);
+  out.setHost(target_.getHost(), target_.getPort());
+  if (ctx.httpMethod == "POST" || !ctx.body.empty()) out.setContentLength64(static_cast<long long>(ctx.body.size()));
+
+  Poco::Net::HTTPResponse in;
+  std::unique_ptr<UpstreamSession> session;
+  std::istream* body = nullptr;
+  // A pooled connection the upstream closed while idle fails at once; one retry on a fresh
+  // connection is safe because nothing reached the upstream application.
+  for (int attempt = 0; attempt < 2 && !body; ++attempt) {
+    session = attempt == 0 ? pool_.acquire() : pool_.fresh();
+    try {
+      session->http().sendRequest(out) << ctx.body;
+      body = &session->http().receiveResponse(in);
+    } catch (const Poco::Net::ConnectionRefusedException&) {
+      exchange.sendError(502, rpc::kUpstreamUnreachable, "upstream " + target_.getAuthority() + " refused the connection");
+      return;
+    } catch (const Poco::TimeoutException&) {
+      exchange.sendError(504, rpc::kUpstreamTimeout,
+                         "upstream " + target_.getAuthority() + " did not answer within " + std::to_string(config_.timeoutMs) + " ms");
+      return;
+    } catch (const Poco::Exception& e) {
+      if (session->reused && attempt == 0) continue;
+      exchange.sendError(502, rpc::kUpstreamUnreachable, "upstream " + target_.getAuthority() + " failed: " + e.displayText());
+      return;
+    }
+  }
+  if (!body) {
+    exchange.sendError(502, rpc::kUpstreamUnreachable, "upstream " + target_.getAuthority() + " closed the connection");
+    return;
+  }
+
+  bool streaming = isEventStream(in) || in.getChunkedTransferEncoding();
+  long long length = streaming ? -1 : (in.hasContentLength() ? in.getContentLength64() : -1);
+  std::ostream* client = exchange.beginResponse(in.getStatus(), in, length);
+  if (!client) return;
+  PumpEnd end = pumpBody(*body, *session, *client, exchange.clientSocket(), streaming || length < 0);
+  if (end == PumpEnd::UpstreamFinished && !isEventStream(in) && in.getKeepAlive()) {
+    pool_.release(std::move(session));
+  } else if (end != PumpEnd::UpstreamFinished) {
+    log::debug("proxy", "stream ended", {{"server", exchange.server.name}, {"reason", pumpEndName(end)}});
+    session->http().abort();
+  }
+}
+
+}  // namespace moat::gateway

@@ -1,0 +1,16 @@
+// How a route reaches its MCP server. One implementation per upstream transport.
+#pragma once
+
+#include "gateway/Exchange.h"
+
+namespace moat::gateway {
+
+class Upstream {
+ public:
+  virtual ~Upstream() = default;
+  // Sends the request as the pipeline left it and streams the answer to the client. Always
+  // answers the client: with the upstream's response or with a JSON-RPC error.
+  virtual void forward(Exchange& exchange) = 0;
+};
+
+}  // namespace moat::gateway

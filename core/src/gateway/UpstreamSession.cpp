@@ -1,0 +1,66 @@
+#include "gateway/UpstreamSession.h"
+
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPSClientSession.h>
+
+namespace moat::gateway {
+namespace {
+
+// HTTPSession::buffered() is protected; this subclass exists only to read it.
+class BufferPeek : public Poco::Net::HTTPClientSession {
+ public:
+  static int bufferedOf(const Poco::Net::HTTPClientSession& s) { return (s.*(&BufferPeek::buffered))(); }
+};
+
+Poco::Timespan millis(int ms) { return Poco::Timespan(ms / 1000, (ms % 1000) * 1000); }
+
+Poco::Net::Context::Ptr upstreamTlsContext() {
+  static Poco::Net::Context::Ptr context = [] {
+    Poco::Net::Context::Params params;
+    params.verificationMode = Poco::Net::Context::VERIFY_STRICT;
+    params.loadDefaultCAs = true;
+    return Poco::Net::Context::Ptr(new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params));
+  }();
+  return context;
+}
+
+}  // namespace
+
+UpstreamSession::UpstreamSession(std::unique_ptr<Poco::Net::HTTPClientSession> session) : session_(std::move(session)) {}
+
+int UpstreamSession::bufferedBytes() const { return BufferPeek::bufferedOf(*session_); }
+
+UpstreamPool::UpstreamPool(const Poco::URI& target, int connectTimeoutMs, int timeoutMs, size_t maxIdle)
+    : target_(target), connectTimeoutMs_(connectTimeoutMs), timeoutMs_(timeoutMs), maxIdle_(maxIdle) {}
+
+std::unique_ptr<UpstreamSession> UpstreamPool::acquire() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!idle_.empty()) {
+      auto session = std::move(idle_.back());
+      idle_.pop_back();
+      session->reused = true;
+      return session;
+    }
+  }
+  return fresh();
+}
+
+std::unique_ptr<UpstreamSession> UpstreamPool::fresh() {
+  std::unique_ptr<Poco::Net::HTTPClientSession> http;
+  if (target_.getScheme() == "https")
+    http = std::make_unique<Poco::Net::HTTPSClientSession>(target_.getHost(), target_.getPort(), upstreamTlsContext());
+  else
+    http = std::make_unique<Poco::Net::HTTPClientSession>(target_.getHost(), target_.getPort());
+  http->setTimeout(millis(connectTimeoutMs_), millis(timeoutMs_), millis(timeoutMs_));
+  http->setKeepAlive(true);
+  return std::make_unique<UpstreamSession>(std::move(http));
+}
+
+void UpstreamPool::release(std::unique_ptr<UpstreamSession> session) {
+  if (session->http().connected()) session->http().socket().setReceiveTimeout(millis(timeoutMs_));
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (idle_.size() < maxIdle_) idle_.push_back(std::move(session));
+}
+
+}  // namespace moat::gateway

@@ -1,0 +1,114 @@
+#include "pipeline/Pipeline.h"
+
+#include "config/ConfigError.h"
+#include "log/Log.h"
+
+namespace moat::core {
+namespace {
+
+moat_sink stringSink(std::string& out) {
+  return moat_sink{&out, [](void* ctx, const char* d, size_t n) { static_cast<std::string*>(ctx)->append(d, n); }};
+}
+
+StageOutcome interpret(moat_status status, const std::string& label, const std::string& error, const RequestContext& request) {
+  switch (status) {
+    case MOAT_STATUS_CONTINUE: return {};
+    case MOAT_STATUS_REPLIED:
+      if (request.reply) return {StageOutcome::Kind::Replied, label, ""};
+      return {StageOutcome::Kind::Failed, label, "returned REPLIED without a reply"};
+    case MOAT_STATUS_FAILED: return {StageOutcome::Kind::Failed, label, error.empty() ? "failed without a message" : error};
+  }
+  return {StageOutcome::Kind::Failed, label, "returned an unknown status " + std::to_string(static_cast<int>(status))};
+}
+
+}  // namespace
+
+Stage::Stage(const LoadedPlugin& plugin, void* instance, std::string label)
+    : plugin_(plugin), instance_(instance), label_(std::move(label)) {}
+
+Stage::~Stage() { plugin_.descriptor->instance_destroy(instance_); }
+
+StageOutcome Stage::onRequest(RequestContext& request) const {
+  std::string error;
+  moat_sink sink = stringSink(error);
+  try {
+    moat_status status = plugin_.descriptor->filter->on_request(instance_, &request, &sink);
+    return interpret(status, label_, error, request);
+  } catch (...) {
+    return {StageOutcome::Kind::Failed, label_, "threw an exception across the ABI boundary"};
+  }
+}
+
+StageOutcome Stage::onResponse(RequestContext& request) const {
+  auto hook = plugin_.descriptor->filter->on_response;
+  if (!hook) return {};
+  std::string error;
+  moat_sink sink = stringSink(error);
+  try {
+    moat_status status = hook(instance_, &request, &sink);
+    if (status == MOAT_STATUS_REPLIED) return {StageOutcome::Kind::Failed, label_, "cannot reply from on_response"};
+    return interpret(status, label_, error, request);
+  } catch (...) {
+    return {StageOutcome::Kind::Failed, label_, "threw an exception across the ABI boundary"};
+  }
+}
+
+std::string Stage::resourceMetadata() const {
+  auto hook = plugin_.descriptor->filter->resource_metadata;
+  if (!hook) return {};
+  std::string out;
+  moat_sink sink = stringSink(out);
+  try {
+    return hook(instance_, &sink) ? out : std::string();
+  } catch (...) {
+    return {};
+  }
+}
+
+Pipeline::Pipeline(const config::ServerConfig& server, PluginRegistry& registry) {
+  std::vector<config::ConfigError> errors;
+  for (const auto& stageConfig : server.pipeline) {
+    try {
+      const LoadedPlugin& plugin = registry.byName(stageConfig.plugin);
+      if (!plugin.descriptor->filter) {
+        errors.push_back({stageConfig.where, std::string("plugin '") + plugin.name + "' is a " + kindName(plugin.descriptor->kind) +
+                                                 " plugin and cannot be a pipeline stage"});
+        continue;
+      }
+      std::string error;
+      moat_sink sink = stringSink(error);
+      void* instance = nullptr;
+      try {
+        instance = plugin.descriptor->instance_create(plugin.context.get(), moat_str{stageConfig.configJson.data(), stageConfig.configJson.size()}, &sink);
+      } catch (...) {
+        error = "threw an exception across the ABI boundary";
+      }
+      if (!instance) {
+        errors.push_back({stageConfig.where, "plugin '" + plugin.name + "' rejected its configuration: " + (error.empty() ? "(no message)" : error)});
+        continue;
+      }
+      stages_.push_back(std::make_unique<Stage>(plugin, instance, server.name + "/" + stageConfig.plugin));
+    } catch (const PluginError& e) {
+      errors.push_back({stageConfig.where, e.what()});
+    }
+  }
+  if (!errors.empty()) throw config::ConfigErrors(std::move(errors));
+}
+
+StageOutcome Pipeline::runRequest(RequestContext& request) const {
+  for (const auto& stage : stages_) {
+    StageOutcome outcome = stage->onRequest(request);
+    if (outcome.kind != StageOutcome::Kind::Continue) return outcome;
+  }
+  return {};
+}
+
+StageOutcome Pipeline::runResponse(RequestContext& request) const {
+  for (auto it = stages_.rbegin(); it != stages_.rend(); ++it) {
+    StageOutcome outcome = (*it)->onResponse(request);
+    if (outcome.kind != StageOutcome::Kind::Continue) return outcome;
+  }
+  return {};
+}
+
+}  // namespace moat::core

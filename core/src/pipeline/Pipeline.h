@@ -1,0 +1,56 @@
+// One server's chain of plugin instances, run in YAML order on the request and in reverse on
+// the response. A stage that throws, fails or misbehaves fails only the request it was serving.
+#pragma once
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "config/Config.h"
+#include "pipeline/RequestContext.h"
+#include "plugin/PluginRegistry.h"
+
+namespace moat::core {
+
+struct StageOutcome {
+  enum class Kind { Continue, Replied, Failed } kind = Kind::Continue;
+  std::string stage;    // the stage's label when not Continue
+  std::string message;  // why it failed
+};
+
+class Stage {
+ public:
+  Stage(const LoadedPlugin& plugin, void* instance, std::string label);
+  ~Stage();
+  Stage(const Stage&) = delete;
+  Stage& operator=(const Stage&) = delete;
+
+  const std::string& label() const { return label_; }
+  const LoadedPlugin& plugin() const { return plugin_; }
+  StageOutcome onRequest(RequestContext& request) const;
+  StageOutcome onResponse(RequestContext& request) const;
+  // RFC 9728 fields from an authenticator, or empty.
+  std::string resourceMetadata() const;
+
+ private:
+  const LoadedPlugin& plugin_;
+  void* instance_;
+  std::string label_;
+};
+
+class Pipeline {
+ public:
+  // Creates every stage's instance; throws config::ConfigErrors naming the stage's location.
+  Pipeline(const config::ServerConfig& server, PluginRegistry& registry);
+
+  bool empty() const { return stages_.empty(); }
+  const std::vector<std::unique_ptr<Stage>>& stages() const { return stages_; }
+  StageOutcome runRequest(RequestContext& request) const;
+  StageOutcome runResponse(RequestContext& request) const;
+
+ private:
+  std::vector<std::unique_ptr<Stage>> stages_;
+};
+
+}  // namespace moat::core

@@ -1,0 +1,50 @@
+// The host's side of `moat_request`: everything a stage may read or change about one request.
+// Defined at global scope because abi.h declares the opaque type there.
+#pragma once
+
+#include <Poco/Net/NameValueCollection.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "moat/abi.h"
+
+struct moat_request {
+  struct LocalReply {
+    uint16_t status = 500;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+  };
+
+  std::string requestId;
+  std::string httpMethod;
+  std::string path;
+  std::string body;
+  std::string remoteAddress;
+  std::string serverName;
+
+  // Headers that go upstream (case-insensitive names). Never holds the client's Authorization.
+  Poco::Net::NameValueCollection upstreamHeaders;
+  std::optional<std::string> clientAuthorization;
+
+  std::optional<std::string> identitySubject;
+  std::string identityClaims = "{}";
+
+  std::optional<LocalReply> reply;
+
+  uint16_t responseStatus = 0;
+  Poco::Net::NameValueCollection responseHeaders;
+
+  // The JSON-RPC method of a single-message body, parsed once on first use.
+  const std::string& rpcMethod();
+
+ private:
+  std::optional<std::string> rpcMethod_;
+};
+
+namespace moat::core {
+using RequestContext = moat_request;
+}

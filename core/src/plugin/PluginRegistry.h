@@ -1,0 +1,69 @@
+// Loads plugin shared libraries with our own small loader: dlopen(RTLD_NOW | RTLD_LOCAL), a
+// search path, the ABI handshake, and a precise message for every way a file can be wrong.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "moat/abi.h"
+#include "plugin/HostApi.h"
+
+namespace moat::core {
+
+class PluginError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct LoadedPlugin {
+  std::string file;
+  void* handle = nullptr;
+  const moat_plugin_descriptor* descriptor = nullptr;
+  std::unique_ptr<moat_host_context> context;
+  std::string name;
+  std::string version;
+  std::string description;
+};
+
+const char* kindName(moat_plugin_kind kind);
+std::string abiVersionText(uint32_t version);
+
+// File name a plugin called `name` is looked up as: libmoat-<name>.so
+std::string pluginFileName(const std::string& name);
+
+class PluginRegistry {
+ public:
+  explicit PluginRegistry(std::vector<std::string> searchPath);
+  ~PluginRegistry();
+  PluginRegistry(const PluginRegistry&) = delete;
+  PluginRegistry& operator=(const PluginRegistry&) = delete;
+
+  // Loads one file. Throws PluginError naming the file and what is wrong with it.
+  const LoadedPlugin& loadFile(const std::string& path);
+  // A plugin already loaded under `name`, else libmoat-<name>.so from the search path.
+  const LoadedPlugin& byName(const std::string& name);
+
+  struct ScanEntry {
+    std::string file;
+    const LoadedPlugin* plugin = nullptr;  // null when loading failed
+    std::string error;
+  };
+  // Every libmoat-*.so in the search path, loaded or with its error (for `moat plugins`).
+  std::vector<ScanEntry> scan();
+
+  const std::vector<std::string>& searchPath() const { return searchPath_; }
+
+ private:
+  std::vector<std::string> searchPath_;
+  std::vector<std::unique_ptr<LoadedPlugin>> plugins_;
+  std::map<std::string, LoadedPlugin*> byName_;
+};
+
+// The search path: configured directories, then $MOAT_PLUGIN_PATH (colon-separated), then the
+// directories installed next to the moat binary.
+std::vector<std::string> defaultSearchPath(const std::vector<std::string>& configured);
+
+}  // namespace moat::core

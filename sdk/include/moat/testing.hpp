@@ -1,0 +1,147 @@
+// Test fakes for plugin authors: a host API table backed by plain maps, so a plugin's classes
+// can be unit-tested without a running gateway. Not for production use.
+#pragma once
+
+#include <algorithm>
+#include <cctype>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "moat/plugin.hpp"
+
+namespace moat::testing {
+
+inline std::string lowerCase(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// What a fake request holds; fill it in, run the filter, inspect it.
+struct FakeRequest {
+  std::string id = "test-request";
+  std::string method = "POST";
+  std::string path = "/mcp";
+  std::string body;
+  std::string rpcMethod;
+  std::string remoteAddress = "127.0.0.1";
+  std::string serverName = "test";
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::optional<std::string> clientCredential;
+  std::optional<std::pair<std::string, std::string>> identity;
+
+  uint16_t replyStatus = 0;
+  std::string replyBody;
+  std::map<std::string, std::string> replyHeaders;  // lower-case names
+
+  uint16_t responseStatus = 200;
+  std::map<std::string, std::string> responseHeaders;  // lower-case names
+};
+
+class FakeHost {
+ public:
+  std::map<std::string, std::string> env;
+  std::map<std::string, std::string> files;
+  std::vector<std::pair<moat_log_level, std::string>> logs;
+  std::map<std::string, int64_t> counters;
+  int64_t nowMs = 1'700'000'000'000;
+  // Answers outbound HTTP calls; the default refuses them.
+  std::function<bool(const moat_http_call&, Host::HttpResponse&, std::string& error)> http =
+      [](const moat_http_call&, Host::HttpResponse&, std::string& error) {
+        error = "no HTTP in this test";
+        return false;
+      };
+
+  FakeHost() { buildTable(); }
+  FakeHost(const FakeHost&) = delete;
+  FakeHost& operator=(const FakeHost&) = delete;
+
+  Host host() { return Host(&api_, context()); }
+  const moat_host_api* api() const { return &api_; }
+  moat_host_context* context() { return reinterpret_cast<moat_host_context*>(this); }
+  Request request(FakeRequest& r) const { return Request(&api_, reinterpret_cast<moat_request*>(&r)); }
+
+ private:
+  static FakeHost& self(moat_host_context* c) { return *reinterpret_cast<FakeHost*>(c); }
+  static FakeRequest& req(moat_request* r) { return *reinterpret_cast<FakeRequest*>(r); }
+  static moat_str str(const std::string& s) { return moat_str{s.data(), s.size()}; }
+  static std::string key(moat_str s) { return lowerCase(fromAbi(s)); }
+  static int lookup(const std::map<std::string, std::string>& m, moat_str name, moat_str* value) {
+    auto it = m.find(key(name));
+    if (it == m.end()) return 0;
+    *value = str(it->second);
+    return 1;
+  }
+
+  void buildTable() {
+    api_.struct_size = sizeof(moat_host_api);
+    api_.abi_version = MOAT_ABI_VERSION;
+    api_.log = [](moat_host_context* c, moat_log_level l, moat_str m) { self(c).logs.emplace_back(l, std::string(fromAbi(m))); };
+    api_.log_enabled = [](moat_host_context*, moat_log_level) { return 1; };
+    api_.now_unix_ms = [] { return int64_t{1'700'000'000'000}; };
+    api_.monotonic_ms = [] { return int64_t{1'000}; };
+    api_.env_get = [](moat_host_context* c, moat_str n, moat_sink* out) {
+      auto it = self(c).env.find(std::string(fromAbi(n)));
+      if (it == self(c).env.end()) return 0;
+      writeTo(out, it->second);
+      return 1;
+    };
+    api_.secret_file_read = [](moat_host_context* c, moat_str p, moat_sink* out, moat_sink* err) {
+      auto it = self(c).files.find(std::string(fromAbi(p)));
+      if (it == self(c).files.end()) { writeTo(err, "no such file"); return 0; }
+      writeTo(out, it->second);
+      return 1;
+    };
+    api_.counter_add = [](moat_host_context* c, moat_str n, int64_t d) { self(c).counters[std::string(fromAbi(n))] += d; };
+    api_.http_fetch = [](moat_host_context* c, const moat_http_call* call, moat_http_result* result, moat_sink* err) {
+      Host::HttpResponse response;
+      std::string error;
+      if (!self(c).http(*call, response, error)) { writeTo(err, error); return 0; }
+      result->status = static_cast<uint16_t>(response.status);
+      writeTo(&result->headers, response.headers);
+      writeTo(&result->body, response.body);
+      return 1;
+    };
+    api_.request_id = [](moat_request* r) { return str(req(r).id); };
+    api_.request_method = [](moat_request* r) { return str(req(r).method); };
+    api_.request_path = [](moat_request* r) { return str(req(r).path); };
+    api_.request_body = [](moat_request* r) { return str(req(r).body); };
+    api_.request_rpc_method = [](moat_request* r) { return str(req(r).rpcMethod); };
+    api_.request_remote_address = [](moat_request* r) { return str(req(r).remoteAddress); };
+    api_.request_server_name = [](moat_request* r) { return str(req(r).serverName); };
+    api_.request_header_get = [](moat_request* r, moat_str n, moat_str* v) { return lookup(req(r).headers, n, v); };
+    api_.request_header_set = [](moat_request* r, moat_str n, moat_str v) { req(r).headers[key(n)] = std::string(fromAbi(v)); };
+    api_.request_header_remove = [](moat_request* r, moat_str n) { req(r).headers.erase(key(n)); };
+    api_.request_client_credential = [](moat_request* r, moat_str* v) {
+      if (!req(r).clientCredential) return 0;
+      *v = str(*req(r).clientCredential);
+      return 1;
+    };
+    api_.identity_set = [](moat_request* r, moat_str s, moat_str c) {
+      req(r).identity = std::make_pair(std::string(fromAbi(s)), std::string(fromAbi(c)));
+    };
+    api_.identity_get = [](moat_request* r, moat_str* s, moat_str* c) {
+      if (!req(r).identity) return 0;
+      *s = str(req(r).identity->first);
+      *c = str(req(r).identity->second);
+      return 1;
+    };
+    api_.reply = [](moat_request* r, uint16_t status, const moat_str* names, const moat_str* values, size_t count, moat_str body) {
+      req(r).replyStatus = status;
+      req(r).replyBody = std::string(fromAbi(body));
+      for (size_t i = 0; i < count; ++i) req(r).replyHeaders[key(names[i])] = std::string(fromAbi(values[i]));
+    };
+    api_.response_status = [](moat_request* r) { return req(r).responseStatus; };
+    api_.response_header_get = [](moat_request* r, moat_str n, moat_str* v) { return lookup(req(r).responseHeaders, n, v); };
+    api_.response_header_set = [](moat_request* r, moat_str n, moat_str v) {
+      req(r).responseHeaders[key(n)] = std::string(fromAbi(v));
+    };
+    api_.response_header_remove = [](moat_request* r, moat_str n) { req(r).responseHeaders.erase(key(n)); };
+  }
+
+  moat_host_api api_{};
+};
+
+}  // namespace moat::testing
