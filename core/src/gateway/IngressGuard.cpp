@@ -1,5 +1,6 @@
 #include "gateway/IngressGuard.h"
 
+#include <Poco/Net/IPAddress.h>
 #include <Poco/String.h>
 #include <Poco/URI.h>
 
@@ -26,7 +27,10 @@ bool contains(const std::vector<std::string>& list, const std::string& value) {
 }  // namespace
 
 bool isLoopbackName(const std::string& host) {
-  return host == "localhost" || host == "[::1]" || host == "::1" || host.rfind("127.", 0) == 0;
+  if (host == "localhost" || host == "[::1]" || host == "::1") return true;
+  // 127.0.0.0/8 as a dotted quad only: "127.attacker.example" is a name, not a loopback address.
+  Poco::Net::IPAddress address;
+  return Poco::Net::IPAddress::tryParse(host, address) && address.family() == Poco::Net::IPAddress::IPv4 && address.isLoopback();
 }
 
 IngressGuard::IngressGuard(const config::ListenerConfig& listener)

@@ -1,0 +1,104 @@
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+
+#include "config/ConfigLoader.h"
+
+using moat::config::loadText;
+
+namespace {
+std::string allErrors(const moat::config::LoadResult& r) {
+  std::string out;
+  for (const auto& e : r.errors) out += e.format() + "\n";
+  return out;
+}
+}  // namespace
+
+TEST_CASE("a complete file loads with defaults filled in") {
+  auto r = loadText(R"(
+listen:
+  port: 9000
+  body_limit: 1MiB
+servers:
+  everything:
+    upstream:
+      url: http://127.0.0.1:3001/mcp
+      timeout: 2s
+    pipeline:
+      - plugin: stage-headers
+        config:
+          set: {X-A: "1", X-B: yes}
+          count: 3
+)", "pipeline.yaml");
+  INFO(allErrors(r));
+  REQUIRE(r.ok());
+  const auto& s = r.config.servers.at(0);
+  CHECK(r.config.listen.port == 9000);
+  CHECK(r.config.listen.bodyLimitBytes == 1u << 20);
+  CHECK(s.path == "/everything/mcp");
+  CHECK(s.upstream.timeoutMs == 2000);
+  CHECK_FALSE(s.forwardClientAuthorization);
+  CHECK(s.pipeline.at(0).configJson == R"({"set":{"X-A":"1","X-B":true},"count":3})");
+}
+
+TEST_CASE("every error names file, line, column and key") {
+  auto r = loadText(R"(listen:
+  port: seventy
+  colour: blue
+servers:
+  a:
+    upstream:
+      url: ftp://x
+      transport: carrier-pigeon
+    pipeline:
+      - config: {}
+)", "bad.yaml");
+  std::string errors = allErrors(r);
+  INFO(errors);
+  CHECK_THAT(errors, Catch::Contains("bad.yaml:2:9: listen.port: expected a whole number from 0 to 65535"));
+  CHECK_THAT(errors, Catch::Contains("bad.yaml:3:3: listen.colour: unknown key"));
+  CHECK_THAT(errors, Catch::Contains("bad.yaml:7:12: servers.a.upstream.url: expected an http:// or https:// URL"));
+  CHECK_THAT(errors, Catch::Contains("servers.a.upstream.transport: expected streamable-http or sse"));
+  CHECK_THAT(errors, Catch::Contains("bad.yaml:10:9: servers.a.pipeline[0].plugin: missing required value"));
+  CHECK(r.errors.size() == 5);
+}
+
+TEST_CASE("a YAML syntax error names its line") {
+  auto r = loadText("servers:\n  a: [unclosed\n", "syntax.yaml");
+  REQUIRE(r.errors.size() == 1);
+  CHECK_THAT(r.errors[0].format(), Catch::StartsWith("syntax.yaml:") && Catch::Contains("YAML syntax error"));
+}
+
+TEST_CASE("a missing servers key and a missing upstream are errors") {
+  CHECK_THAT(allErrors(loadText("listen: {port: 1}\n", "f.yaml")), Catch::Contains("servers: missing required value"));
+  CHECK_THAT(allErrors(loadText("servers:\n  a: {}\n", "f.yaml")), Catch::Contains("servers.a.upstream: missing required value"));
+}
+
+TEST_CASE("two servers on one path are refused") {
+  auto r = loadText(R"(servers:
+  a: {path: /mcp, upstream: {url: "http://h/a"}}
+  b: {path: /mcp, upstream: {url: "http://h/b"}}
+)", "f.yaml");
+  CHECK_THAT(allErrors(r), Catch::Contains("path /mcp is used by another server"));
+}
+
+TEST_CASE("environment references are expanded and an unset one is an error") {
+  ::setenv("MOAT_TEST_UPSTREAM", "http://127.0.0.1:4000/mcp", 1);
+  auto ok = loadText("servers:\n  a:\n    upstream: {url: \"${MOAT_TEST_UPSTREAM}\"}\n", "env.yaml");
+  REQUIRE(ok.ok());
+  CHECK(ok.config.servers[0].upstream.url == "http://127.0.0.1:4000/mcp");
+  auto bad = loadText("servers:\n  a:\n    upstream: {url: \"${MOAT_TEST_UNSET_VARIABLE}\"}\n", "env.yaml");
+  CHECK_THAT(allErrors(bad), Catch::Contains("environment variable MOAT_TEST_UNSET_VARIABLE is not set"));
+}
+
+TEST_CASE("relative plugin paths resolve against the configuration file's directory") {
+  auto r = loadText("plugins: {search_path: [plugins]}\nservers:\n  a: {upstream: {url: \"http://h/\"}}\n", "/etc/moat/moat.yaml");
+  REQUIRE(r.ok());
+  CHECK(r.config.plugins.searchPath.at(0) == "/etc/moat/plugins");
+}
+
+TEST_CASE("an unreadable file is reported by name") {
+  auto r = moat::config::loadFile("/nonexistent/moat.yaml");
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].format() == "/nonexistent/moat.yaml: cannot read the configuration file");
+}

@@ -1,0 +1,17 @@
+#include <catch2/catch.hpp>
+
+#include <Poco/Net/HTTPRequest.h>
+
+#include "gateway/IngressGuard.h"
+
+using moat::gateway::isLoopbackName;
+
+TEST_CASE("loopback names are exact") {
+  CHECK(isLoopbackName("localhost"));
+  CHECK(isLoopbackName("127.0.0.1"));
+  CHECK(isLoopbackName("127.1.2.3"));
+  CHECK(isLoopbackName("[::1]"));
+  CHECK_FALSE(isLoopbackName("evil.example.com"));
+  CHECK_FALSE(isLoopbackName("127.evil.example"));
+  CHECK_FALSE(isLoopbackName("localhost.evil.example"));
+}
