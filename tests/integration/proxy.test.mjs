@@ -1,0 +1,161 @@
+// The official TypeScript SDK client uses MCP servers through the gateway exactly as if it were
+// connected directly: sessions, SSE responses, the GET stream, DELETE, progress as it happens,
+// server-to-client requests, header pass-through and header hygiene.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CreateMessageRequestSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { initializeMessage, postJson, startEverythingServer, startMoat, startSampleServer, stop } from './helpers.mjs';
+
+let everything, sample, moat;
+
+before(async () => {
+  everything = await startEverythingServer();
+  sample = await startSampleServer('http');
+  moat = await startMoat(`
+listen: {address: 127.0.0.1, port: {{PORT}}}
+servers:
+  everything:
+    upstream: {url: "${everything.url}"}
+  sample:
+    upstream: {url: "${sample.url}"}
+    pipeline:
+      - plugin: stage-headers
+        config:
+          set: {X-Tenant: acme}
+  sample-with-auth:
+    path: /sample-with-auth/mcp
+    upstream: {url: "${sample.url}"}
+    forward_client_authorization: true
+`);
+});
+
+after(async () => {
+  await stop(moat?.child);
+  await stop(everything?.child);
+  await stop(sample?.child);
+});
+
+async function connect(path, { capabilities = {}, headers = {} } = {}) {
+  const client = new Client({ name: 'moat-integration', version: '1.0.0' }, { capabilities });
+  const transport = new StreamableHTTPClientTransport(new URL(moat.base + path), { requestInit: { headers } });
+  await client.connect(transport);
+  return { client, transport };
+}
+
+describe('streamable HTTP through the gateway', () => {
+  test('initialize, session id, tools/list and tools/call against server-everything', async () => {
+    const { client, transport } = await connect('/everything/mcp');
+    assert.match(transport.sessionId, /.+/);
+    const { tools } = await client.listTools();
+    assert.ok(tools.some((t) => t.name === 'echo'));
+    const result = await client.callTool({ name: 'echo', arguments: { message: 'through the moat' } });
+    assert.equal(result.content[0].text, 'Echo: through the moat');
+    await client.close();
+  });
+
+  test('progress notifications arrive while the call is still running (no SSE buffering)', async () => {
+    const { client } = await connect('/everything/mcp');
+    const arrivals = [];
+    const started = Date.now();
+    const result = await client.callTool(
+      { name: 'trigger-long-running-operation', arguments: { duration: 2, steps: 4 } },
+      undefined,
+      { onprogress: (p) => arrivals.push({ progress: p.progress, at: Date.now() - started }), timeout: 20000 });
+    const finished = Date.now() - started;
+    assert.equal(arrivals.length, 4, `progress events: ${JSON.stringify(arrivals)}`);
+    // Buffering would deliver every event together with the result at the end.
+    assert.ok(arrivals[0].at < finished - 900, `first progress at ${arrivals[0].at} ms, result at ${finished} ms`);
+    assert.match(result.content[0].text, /completed/i);
+    await client.close();
+  });
+
+  test('server-to-client sampling and elicitation requests round-trip through the gateway', async () => {
+    const { client } = await connect('/everything/mcp', { capabilities: { sampling: {}, elicitation: {} } });
+    client.setRequestHandler(CreateMessageRequestSchema, async (request) => ({
+      model: 'test-model', role: 'assistant',
+      content: { type: 'text', text: `sampled: ${request.params.messages[0].content.text}` },
+    }));
+    client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'accept', content: { name: 'Moat Tester' } }));
+    const sampled = await client.callTool({ name: 'trigger-sampling-request', arguments: { prompt: 'hello', maxTokens: 10 } });
+    assert.match(JSON.stringify(sampled.content), /sampled: [^"]*hello/);
+    const elicited = await client.callTool({ name: 'trigger-elicitation-request', arguments: {} });
+    assert.match(JSON.stringify(elicited.content), /Moat Tester/);
+    await client.close();
+  });
+
+  test('DELETE ends the session upstream; the old session id is then unknown', async () => {
+    const { client, transport } = await connect('/sample/mcp');
+    const sessionId = transport.sessionId;
+    await transport.terminateSession();
+    const response = await postJson(`${moat.base}/sample/mcp`, { jsonrpc: '2.0', id: 9, method: 'tools/list' },
+      { 'Mcp-Session-Id': sessionId, 'MCP-Protocol-Version': '2025-11-25' });
+    assert.equal(response.status, 404);
+    await client.close();
+  });
+
+  test('the GET stream carries server notifications to the client', async () => {
+    const init = await postJson(`${moat.base}/everything/mcp`, initializeMessage());
+    const sessionId = init.headers.get('mcp-session-id');
+    await init.text();
+    const headers = { 'Mcp-Session-Id': sessionId, 'MCP-Protocol-Version': '2025-11-25' };
+    await (await postJson(`${moat.base}/everything/mcp`, { jsonrpc: '2.0', method: 'notifications/initialized' }, headers)).text();
+    const controller = new AbortController();
+    const stream = await fetch(`${moat.base}/everything/mcp`, { headers: { ...headers, Accept: 'text/event-stream' }, signal: controller.signal });
+    assert.equal(stream.status, 200);
+    assert.match(stream.headers.get('content-type'), /text\/event-stream/);
+    // Turning on simulated logging makes the server push notifications/message on the GET stream.
+    await (await postJson(`${moat.base}/everything/mcp`,
+      { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'toggle-simulated-logging', arguments: {} } }, headers)).text();
+    const reader = stream.body.getReader();
+    let received = '';
+    const deadline = Date.now() + 15000;
+    while (!received.includes('notifications/message') && Date.now() < deadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      received += Buffer.from(value).toString();
+    }
+    controller.abort();
+    assert.match(received, /notifications\/message/);
+  });
+
+  test('MCP headers pass through; the client token does not, unless the route says so', async () => {
+    const headers = {
+      Authorization: 'Bearer client-secret-token',
+      'Mcp-Param-Region': 'eu-west',
+      'X-Custom': 'kept',
+    };
+    const { client } = await connect('/sample/mcp', { headers });
+    const seen = JSON.parse((await client.callTool({ name: 'whoami', arguments: {} })).content[0].text);
+    assert.equal(seen['mcp-param-region'], 'eu-west');
+    assert.equal(seen['x-custom'], 'kept');
+    assert.equal(seen['x-tenant'], 'acme', 'the stage-headers plugin ran');
+    assert.equal(seen['mcp-protocol-version'], '2025-11-25');
+    assert.match(seen['x-request-id'], /^[0-9a-f]{16}$/);
+    assert.equal(seen.authorization, undefined, 'the client token must not reach the upstream');
+    await client.close();
+
+    const forwarding = await connect('/sample-with-auth/mcp', { headers });
+    const seenWithAuth = JSON.parse((await forwarding.client.callTool({ name: 'whoami', arguments: {} })).content[0].text);
+    assert.equal(seenWithAuth.authorization, 'Bearer client-secret-token');
+    await forwarding.client.close();
+  });
+
+  test('2026-07-28 style stateless requests keep their per-request headers', async () => {
+    const response = await postJson(`${moat.base}/sample/mcp`,
+      { jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'whoami', arguments: {} } },
+      { 'MCP-Protocol-Version': '2026-07-28', 'Mcp-Method': 'tools/call', 'Mcp-Name': 'whoami', 'Mcp-Param-Unknown-Thing': 'x' });
+    // The sample server is a 2025-11-25 server: it refuses a request without a session, and the
+    // gateway passes that answer through rather than inventing one.
+    assert.equal(response.status, 400);
+    assert.match(await response.text(), /missing session id/);
+    assert.match(response.headers.get('x-request-id'), /.+/);
+  });
+
+  test('every response carries the request id, and a client-supplied one is kept', async () => {
+    const response = await postJson(`${moat.base}/sample/mcp`, initializeMessage(), { 'X-Request-Id': 'trace-abc-123' });
+    assert.equal(response.headers.get('x-request-id'), 'trace-abc-123');
+    await response.text();
+  });
+});
