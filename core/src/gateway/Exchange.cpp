@@ -28,6 +28,7 @@ void Exchange::sendError(int httpStatus, int rpcCode, const std::string& message
   metrics::add("requests_failed");
   if (response.sent()) return;
   std::string body = rpcErrorBody(rpcIdJson(ctx.body), rpcCode, message);
+  if (!bodyConsumed && (request.getChunkedTransferEncoding() || request.getContentLength64() > 0)) response.setKeepAlive(false);
   response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(httpStatus));
   response.setContentType("application/json");
   response.set("X-Request-Id", ctx.requestId);

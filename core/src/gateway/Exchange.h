@@ -37,6 +37,9 @@ class Exchange {
   std::ostream* beginResponse(int status, const Poco::Net::NameValueCollection& upstreamHeaders, long long contentLength);
 
   bool responseStarted() const { return response.sent(); }
+  // Set once the request body has been read in full; a reply sent before that closes the
+  // connection, since the unread body would otherwise be parsed as the next request.
+  bool bodyConsumed = false;
   // The client's socket when it is plain TCP (used to notice a client that went away).
   Poco::Net::StreamSocket* clientSocket();
 };

@@ -84,9 +84,19 @@ struct LegacySseUpstream::Session {
       closed = true;
       changed.notify_all();
     }
-    if (stream) stream->http().abort();
-    if (reader.joinable() && reader.get_id() != std::this_thread::get_id()) reader.join();
+    try {
+      if (stream && stream->http().connected()) stream->http().abort();
+    } catch (const Poco::Exception&) {
+      // Already closed by the peer: nothing left to wake.
+    }
+    if (reader.joinable()) {
+      if (reader.get_id() == std::this_thread::get_id()) reader.detach();
+      else reader.join();
+    }
   }
+
+  // The reader thread holds a raw pointer to this session, so it must end first.
+  ~Session() { close(); }
 };
 
 namespace {

@@ -122,11 +122,11 @@ bool ProxyHandler::readBody(Exchange& exchange) {
     body.append(buffer, static_cast<size_t>(in.gcount()));
     if (body.size() > limit) {
       exchange.ctx.body.clear();
-      exchange.response.setKeepAlive(false);
       exchange.sendError(413, rpc::kTooLarge, "request body exceeds the limit of " + std::to_string(limit) + " bytes");
       return false;
     }
   }
+  exchange.bodyConsumed = true;
   return true;
 }
 

@@ -19,6 +19,8 @@ class FixedHandler : public Poco::Net::HTTPRequestHandler {
     response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status_));
     response.setContentType(contentType_);
     response.set("X-Request-Id", requestIdFor(request));
+    // The body is never read here, so the connection cannot carry another request.
+    if (request.getChunkedTransferEncoding() || request.getContentLength64() > 0) response.setKeepAlive(false);
     response.setContentLength(static_cast<std::streamsize>(body_.size()));
     response.send() << body_;
   }

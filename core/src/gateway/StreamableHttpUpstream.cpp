@@ -74,7 +74,11 @@ void StreamableHttpUpstream::forward(Exchange& exchange) {
     pool_.release(std::move(session));
   } else if (end != PumpEnd::UpstreamFinished) {
     log::debug("proxy", "stream ended", {{"server", exchange.server.name}, {"reason", pumpEndName(end)}});
-    session->http().abort();
+    try {
+      session->http().abort();
+    } catch (const Poco::Exception&) {
+      // The upstream already closed it.
+    }
   }
 }
 

@@ -330,7 +330,7 @@ if (options.transport === 'stdio') {
   httpServer.listen(Number(options.port), options.host, () => {
     console.error(`sample MCP server (${options.transport}) listening on http://${options.host}:${httpServer.address().port}`);
   });
-  const stop = () => httpServer.close(() => process.exit(0));
+  const stop = () => { httpServer.close(() => process.exit(0)); httpServer.closeAllConnections(); };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }

@@ -1,0 +1,153 @@
+// Bad input and broken neighbours: every failure is a JSON-RPC error with a status that says
+// what happened, never a hang, a dropped connection or a dead gateway.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { freePort, initializeMessage, postJson, startMoat, startSampleServer, stop } from './helpers.mjs';
+
+let sample, moat, silentServer, deadPort;
+const sockets = new Set();
+
+before(async () => {
+  sample = await startSampleServer('http');
+  deadPort = await freePort();
+  // Accepts connections and never answers: the upstream that hangs.
+  silentServer = net.createServer((socket) => { sockets.add(socket); socket.on('error', () => {}); });
+  await new Promise((resolve) => silentServer.listen(0, '127.0.0.1', resolve));
+  moat = await startMoat(`
+listen: {address: 127.0.0.1, port: {{PORT}}, body_limit: 64KiB}
+servers:
+  sample:
+    upstream: {url: "${sample.url}"}
+  dead:
+    upstream: {url: "http://127.0.0.1:${deadPort}/mcp"}
+  silent:
+    upstream: {url: "http://127.0.0.1:${silentServer.address().port}/mcp", timeout: 1s}
+  throwing:
+    upstream: {url: "${sample.url}"}
+    pipeline:
+      - plugin: throwing
+`);
+});
+
+after(async () => {
+  await stop(moat?.child);
+  await stop(sample?.child);
+  for (const s of sockets) s.destroy();
+  silentServer?.close();
+});
+
+async function rpcError(response) {
+  const body = await response.json();
+  assert.equal(body.jsonrpc, '2.0');
+  assert.ok(body.error, `expected a JSON-RPC error, got ${JSON.stringify(body)}`);
+  return body;
+}
+
+describe('failures', () => {
+  test('a dead upstream answers 502 with a JSON-RPC error carrying the request id', async () => {
+    const response = await postJson(`${moat.base}/dead/mcp`, initializeMessage(41));
+    assert.equal(response.status, 502);
+    const body = await rpcError(response);
+    assert.equal(body.id, 41);
+    assert.match(body.error.message, /refused/);
+  });
+
+  test('an upstream that never answers gets 504 within the route timeout', async () => {
+    const started = Date.now();
+    const response = await postJson(`${moat.base}/silent/mcp`, initializeMessage(42));
+    assert.equal(response.status, 504);
+    assert.equal((await rpcError(response)).id, 42);
+    assert.ok(Date.now() - started < 5000, 'the 1s timeout applied');
+  });
+
+  test('a body over the limit is refused with 413, declared or streamed', async () => {
+    const big = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping', params: { pad: 'x'.repeat(100 * 1024) } });
+    const declared = await postJson(`${moat.base}/sample/mcp`, big);
+    assert.equal(declared.status, 413);
+    await rpcError(declared);
+    const chunked = await fetch(`${moat.base}/sample/mcp`, {
+      method: 'POST', duplex: 'half', headers: { 'Content-Type': 'application/json' },
+      body: new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode(big)); c.close(); } }),
+    });
+    assert.equal(chunked.status, 413);
+  });
+
+  test('a foreign Origin or Host is refused with 403 (DNS rebinding)', async () => {
+    const origin = await postJson(`${moat.base}/sample/mcp`, initializeMessage(), { Origin: 'https://evil.example' });
+    assert.equal(origin.status, 403);
+    assert.match((await rpcError(origin)).error.message, /Origin/);
+    const host = await new Promise((resolve, reject) => {
+      const socket = net.connect(moat.port, '127.0.0.1', () => {
+        socket.end('POST /sample/mcp HTTP/1.1\r\nHost: attacker.example\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}');
+      });
+      let data = '';
+      socket.on('data', (d) => { data += d; });
+      socket.on('end', () => resolve(data));
+      socket.on('error', reject);
+    });
+    assert.match(host, /^HTTP\/1\.1 403/);
+    const local = await postJson(`${moat.base}/sample/mcp`, initializeMessage(), { Origin: `http://localhost:${moat.port}` });
+    assert.equal(local.status, 200);
+    await local.text();
+  });
+
+  test('a plugin that throws fails only its request; the gateway keeps serving', async () => {
+    const init = await postJson(`${moat.base}/throwing/mcp`, initializeMessage());
+    assert.equal(init.status, 200);
+    const sessionId = init.headers.get('mcp-session-id');
+    await init.text();
+    const headers = { 'Mcp-Session-Id': sessionId, 'MCP-Protocol-Version': '2025-11-25' };
+    const call = await postJson(`${moat.base}/throwing/mcp`,
+      { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'test_simple_text', arguments: {} } }, headers);
+    assert.equal(call.status, 500);
+    const body = await rpcError(call);
+    assert.equal(body.id, 7);
+    assert.match(body.error.message, /fixture exploded on tools\/call/);
+    const list = await postJson(`${moat.base}/throwing/mcp`, { jsonrpc: '2.0', id: 8, method: 'tools/list' }, headers);
+    assert.equal(list.status, 200);
+    assert.match(await list.text(), /test_simple_text/);
+  });
+
+  test('an unknown path is a 404 JSON-RPC error; an unsupported method is 405', async () => {
+    const missing = await postJson(`${moat.base}/nowhere/mcp`, initializeMessage());
+    assert.equal(missing.status, 404);
+    await rpcError(missing);
+    const put = await fetch(`${moat.base}/sample/mcp`, { method: 'PUT', body: '{}' });
+    assert.equal(put.status, 405);
+    assert.equal(put.headers.get('allow'), 'GET, POST, DELETE');
+  });
+
+  test('the gateway log never contains a token', async () => {
+    const response = await postJson(`${moat.base}/dead/mcp?access_token=query-secret-value`, initializeMessage(),
+      { Authorization: 'Bearer header-secret-value' });
+    await response.text();
+    const leaked = moat.child.output.text.split('\n').filter((line) => line.includes('secret-value'));
+    assert.deepEqual(leaked, []);
+    assert.match(moat.child.output.text, /access_token=\*\*\*/);
+  });
+
+  test('SIGTERM with open streams exits cleanly within a few seconds', async () => {
+    const own = await startMoat(`
+listen: {address: 127.0.0.1, port: {{PORT}}, shutdown_grace: 1s}
+servers:
+  sample: {upstream: {url: "${sample.url}"}}
+`);
+    // The upstream allows one GET stream per session, so each stream gets its own session.
+    const openStream = async () => {
+      const init = await postJson(`${own.base}/sample/mcp`, initializeMessage());
+      const headers = { 'Mcp-Session-Id': init.headers.get('mcp-session-id'), 'MCP-Protocol-Version': '2025-11-25', Accept: 'text/event-stream' };
+      await init.text();
+      return fetch(`${own.base}/sample/mcp`, { headers });
+    };
+    const streams = await Promise.all([1, 2, 3].map(openStream));
+    streams.forEach((s) => assert.equal(s.status, 200));
+    const started = Date.now();
+    const exited = new Promise((resolve) => own.child.once('exit', (code) => resolve(code)));
+    own.child.kill('SIGTERM');
+    const code = await exited;
+    assert.equal(code, 0);
+    assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+    assert.match(own.child.output.text, /stopped/);
+  });
+});
