@@ -122,6 +122,10 @@ describe('failures', () => {
     const response = await postJson(`${moat.base}/dead/mcp?access_token=query-secret-value`, initializeMessage(),
       { Authorization: 'Bearer header-secret-value' });
     await response.text();
+    // The access line is written after the reply; wait for it.
+    const requestId = response.headers.get('x-request-id');
+    for (let i = 0; i < 40 && !moat.child.output.text.includes(`[access] POST /dead/mcp?access_token=*** request_id=${requestId}`); ++i)
+      await new Promise((r) => setTimeout(r, 50));
     const leaked = moat.child.output.text.split('\n').filter((line) => line.includes('secret-value'));
     assert.deepEqual(leaked, []);
     assert.match(moat.child.output.text, /access_token=\*\*\*/);

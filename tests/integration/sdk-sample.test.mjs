@@ -48,7 +48,9 @@ test('the out-of-tree plugin passes its own unit tests built against the install
 });
 
 test('moat plugins lists it with its kind and ABI version', () => {
-  const out = execFileSync(path.join(prefix, 'bin/moat'), ['plugins', '--plugin-path', pluginBuild]).toString();
+  const env = { ...process.env };
+  delete env.MOAT_PLUGIN_PATH;  // only the installed plugins and the sample's build directory
+  const out = execFileSync(path.join(prefix, 'bin/moat'), ['plugins', '--plugin-path', pluginBuild], { env }).toString();
   assert.match(out, /api-key\s+authenticator\s+1\.0\s+1\.0\.0/);
   assert.match(out, /stage-headers\s+stage\s+1\.0/);
 });

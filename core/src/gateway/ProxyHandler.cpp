@@ -5,6 +5,7 @@
 #include <Poco/String.h>
 #include <Poco/StringTokenizer.h>
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 
@@ -29,6 +30,17 @@ bool listedInConnection(const Poco::Net::HTTPServerRequest& request, const std::
   for (const auto& token : tokens)
     if (Poco::icompare(token, name) == 0) return true;
   return false;
+}
+
+// Reads and discards what is left of an oversized body (up to a bound) so the client, still
+// sending, receives the 413 instead of a connection reset.
+void drainBody(std::istream& in, size_t limit) {
+  char scratch[16384];
+  size_t budget = limit * 8;
+  while (in && budget > 0) {
+    in.read(scratch, sizeof scratch);
+    budget -= std::min(budget, static_cast<size_t>(in.gcount()));
+  }
 }
 
 }  // namespace
@@ -122,6 +134,7 @@ bool ProxyHandler::readBody(Exchange& exchange) {
     body.append(buffer, static_cast<size_t>(in.gcount()));
     if (body.size() > limit) {
       exchange.ctx.body.clear();
+      drainBody(in, limit);
       exchange.sendError(413, rpc::kTooLarge, "request body exceeds the limit of " + std::to_string(limit) + " bytes");
       return false;
     }
