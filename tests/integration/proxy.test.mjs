@@ -6,13 +6,19 @@ import assert from 'node:assert/strict';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { initializeMessage, postJson, startEverythingServer, startMoat, startSampleServer, stop } from './helpers.mjs';
 
-let everything, sample, moat;
+let everything, sample, jsonSample, moat;
+const secretFile = path.join(mkdtempSync(path.join(tmpdir(), 'moat-secret-')), 'secret');
 
 before(async () => {
+  writeFileSync(secretFile, 'twelve-bytes\n');
   everything = await startEverythingServer();
   sample = await startSampleServer('http');
+  jsonSample = await startSampleServer('http', ['--json-response']);
   moat = await startMoat(`
 listen: {address: 127.0.0.1, port: {{PORT}}}
 servers:
@@ -28,13 +34,21 @@ servers:
     path: /sample-with-auth/mcp
     upstream: {url: "${sample.url}"}
     forward_client_authorization: true
-`);
+  json:
+    upstream: {url: "${jsonSample.url}"}
+  services:
+    upstream: {url: "${sample.url}"}
+    pipeline:
+      - plugin: host-services
+        config: {url: "http://127.0.0.1:{{PORT}}/healthz", env: MOAT_TEST_PLUGIN_ENV, secret_file: "${secretFile}"}
+`, { env: { MOAT_TEST_PLUGIN_ENV: 'from-the-environment' } });
 });
 
 after(async () => {
   await stop(moat?.child);
   await stop(everything?.child);
   await stop(sample?.child);
+  await stop(jsonSample?.child);
 });
 
 async function connect(path, { capabilities = {}, headers = {} } = {}) {
@@ -151,6 +165,29 @@ describe('streamable HTTP through the gateway', () => {
     assert.equal(response.status, 400);
     assert.match(await response.text(), /missing session id/);
     assert.match(response.headers.get('x-request-id'), /.+/);
+  });
+
+  test('an upstream answering POSTs with plain JSON works the same', async () => {
+    const direct = await postJson(`${moat.base}/json/mcp`, initializeMessage(3));
+    assert.match(direct.headers.get('content-type'), /application\/json/);
+    assert.equal((await direct.json()).id, 3);
+    const { client } = await connect('/json/mcp');
+    const result = await client.callTool({ name: 'echo', arguments: { message: 'json mode' } });
+    assert.equal(result.content[0].text, 'json mode');
+    await client.close();
+  });
+
+  test('plugins reach host services: outbound HTTP, environment, secret files, counters', async () => {
+    const { client } = await connect('/services/mcp');
+    const seen = JSON.parse((await client.callTool({ name: 'whoami', arguments: {} })).content[0].text);
+    assert.equal(seen['x-fetch-status'], '200');
+    assert.equal(seen['x-fetch-body'], '{"status":"ok"}');
+    assert.equal(seen['x-env-value'], 'from-the-environment');
+    assert.equal(seen['x-secret-length'], '12', 'the file is read and its trailing newline dropped');
+    await client.close();
+    const metrics = await (await fetch(`${moat.base}/metrics`)).text();
+    assert.match(metrics, /moat_host_services_calls_total [1-9]/);
+    assert.match(metrics, /moat_requests_total [1-9]/);
   });
 
   test('every response carries the request id, and a client-supplied one is kept', async () => {

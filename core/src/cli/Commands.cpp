@@ -4,6 +4,9 @@
 #include <cstdio>
 #include <pthread.h>
 
+#include <chrono>
+#include <thread>
+
 #include "config/ConfigLoader.h"
 #include "gateway/GatewayServer.h"
 #include "log/Log.h"
@@ -128,6 +131,13 @@ int runServe(const Args& args) {
   int received = 0;
   sigwait(&signals, &received);
   log::info("gateway", "shutting down", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  // A handler stuck on an upstream read must not keep the process alive past the grace period.
+  std::thread watchdog([grace = config.listen.shutdownGraceMs] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(grace + 2000));
+    log::error("gateway", "shutdown did not finish in time; exiting");
+    std::_Exit(1);
+  });
+  watchdog.detach();
   server->stop(config.listen.shutdownGraceMs);
   log::info("gateway", "stopped");
   return 0;

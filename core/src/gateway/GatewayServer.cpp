@@ -93,6 +93,7 @@ void GatewayServer::stop(int graceMs) {
   if (!server_) return;
   shutdown::request();
   server_->stop();
+  for (const auto& route : static_cast<Router*>(router_.get())->routes()) route->upstream->shutdown();
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(graceMs);
   while (server_->currentConnections() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -124,9 +124,15 @@ void sendJson(Exchange& exchange, int status, const std::string& body, const std
 LegacySseUpstream::LegacySseUpstream(const config::UpstreamConfig& config)
     : target_(config.url), config_(config), streams_(target_, config.connectTimeoutMs, config.timeoutMs, 0) {}
 
-LegacySseUpstream::~LegacySseUpstream() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  for (auto& [id, session] : sessions_) session->close();
+LegacySseUpstream::~LegacySseUpstream() { shutdown(); }
+
+void LegacySseUpstream::shutdown() {
+  std::map<std::string, std::shared_ptr<Session>> sessions;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    sessions.swap(sessions_);
+  }
+  for (auto& [id, session] : sessions) session->close();
 }
 
 void LegacySseUpstream::forward(Exchange& exchange) {

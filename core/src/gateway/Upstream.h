@@ -11,6 +11,8 @@ class Upstream {
   // Sends the request as the pipeline left it and streams the answer to the client. Always
   // answers the client: with the upstream's response or with a JSON-RPC error.
   virtual void forward(Exchange& exchange) = 0;
+  // Called once when the gateway stops: wake anything waiting on the upstream.
+  virtual void shutdown() {}
 };
 
 }  // namespace moat::gateway

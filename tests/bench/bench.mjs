@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+// Moat's data path side by side with the direct connection and with nginx as a plain reverse
+// proxy, measured in one run: MCP tools/call on the sample server's echo tool, driven by wrk
+// on an initialized session. Prints a table and writes JSON. Figures that count are the ratios
+// within one run; absolute numbers move with the machine.
+//
+//   scripts/bench [--seconds 4] [--concurrency 1,16,64] [--out build/bench/results.json]
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { freePort, moatBin, repoRoot, start, startMoat, startSampleServer, stop } from '../integration/helpers.mjs';
+
+const { values: options } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '4' },
+    concurrency: { type: 'string', default: '1,16,64' },
+    out: { type: 'string', default: path.join(repoRoot, 'build/bench/results.json') },
+  },
+});
+const here = path.dirname(new URL(import.meta.url).pathname);
+const seconds = Number(options.seconds);
+const levels = options.concurrency.split(',').map(Number);
+
+async function startNginx(upstreamPort) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'moat-bench-nginx-'));
+  const port = await freePort();
+  const conf = readFileSync(path.join(here, 'nginx.conf.template'), 'utf8')
+    .replaceAll('{{DIR}}', dir).replaceAll('{{PORT}}', String(port)).replaceAll('{{UPSTREAM_PORT}}', String(upstreamPort));
+  writeFileSync(path.join(dir, 'nginx.conf'), conf);
+  const child = spawn('nginx', ['-c', path.join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' });
+  for (let i = 0; i < 50; ++i) {
+    try { await fetch(`http://127.0.0.1:${port}/`); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
+  }
+  return { child, port };
+}
+
+async function openSession(url) {
+  const headers = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' };
+  const init = await fetch(url, { method: 'POST', headers, body: JSON.stringify({
+    jsonrpc: '2.0', id: 0, method: 'initialize',
+    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'moat-bench', version: '1' } } }) });
+  await init.text();
+  const sessionId = init.headers.get('mcp-session-id');
+  await (await fetch(url, { method: 'POST', headers: { ...headers, 'Mcp-Session-Id': sessionId, 'MCP-Protocol-Version': '2025-11-25' },
+    body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) })).text();
+  return sessionId;
+}
+
+function wrk(url, sessionId, connections, durationSeconds) {
+  const out = execFileSync('wrk', ['-t', String(Math.min(2, connections)), '-c', String(connections), '-d', `${durationSeconds}s`,
+    '--timeout', '10s', '-s', path.join(here, 'tools-call.lua'), url], { env: { ...process.env, MCP_SESSION_ID: sessionId }, encoding: 'utf8' });
+  const line = out.split('\n').find((l) => l.startsWith('BENCH_JSON '));
+  const r = JSON.parse(line.slice('BENCH_JSON '.length));
+  return { rps: r.requests / (r.duration_us / 1e6), p50_us: r.p50_us, p99_us: r.p99_us, errors: r.errors, requests: r.requests };
+}
+
+function rssKiB(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)[1]);
+}
+
+const sample = await startSampleServer('http', ['--json-response']);
+const nginx = await startNginx(sample.port);
+const moat = await startMoat(`
+listen: {address: 127.0.0.1, port: {{PORT}}}
+log: {level: warn}
+servers:
+  bench:
+    path: /mcp
+    upstream: {url: "${sample.url}"}
+`);
+const targets = [
+  { name: 'direct', url: sample.url },
+  { name: 'nginx', url: `http://127.0.0.1:${nginx.port}/mcp` },
+  { name: 'moat', url: `${moat.base}/mcp` },
+];
+
+const results = [];
+try {
+  for (const target of targets) {
+    target.sessionId = await openSession(target.url);
+    wrk(target.url, target.sessionId, 8, 1);  // warm-up: connections, JIT, pools
+  }
+  for (const connections of levels) {
+    // Interleave targets per level so drift on a noisy machine hits all of them alike.
+    for (const target of targets) {
+      results.push({ scenario: 'http-passthrough', target: target.name, connections, ...wrk(target.url, target.sessionId, connections, seconds) });
+    }
+  }
+} finally {
+  var moatRss = rssKiB(moat.child.pid);
+  await stop(moat.child);
+  await stop(nginx.child, 'SIGQUIT');
+  await stop(sample.child);
+}
+
+const rows = [];
+const summary = [];
+for (const connections of levels) {
+  const at = (name) => results.find((r) => r.target === name && r.connections === connections);
+  const direct = at('direct'), nginxRun = at('nginx'), moatRun = at('moat');
+  for (const r of [direct, nginxRun, moatRun]) {
+    r.rps_vs_direct = r.rps / direct.rps;
+    r.added_p50_us = r.p50_us - direct.p50_us;
+    rows.push(`| ${connections} | ${r.target} | ${r.rps.toFixed(0)} | ${(r.rps_vs_direct).toFixed(2)} | ${r.p50_us} | ${r.p99_us} | ${r.added_p50_us} | ${r.errors} |`);
+  }
+  const addedRatio = nginxRun.added_p50_us > 0 ? moatRun.added_p50_us / nginxRun.added_p50_us : null;
+  summary.push({ connections, moat_added_p50_vs_nginx_added: addedRatio, moat_rps_vs_nginx: moatRun.rps / nginxRun.rps });
+}
+
+const table = [
+  `HTTP pass-through: tools/call echo on the sample server (JSON responses), ${seconds}s per run, wrk`,
+  '',
+  '| clients | target | req/s | vs direct | p50 µs | p99 µs | added p50 µs | errors |',
+  '|---|---|---|---|---|---|---|---|',
+  ...rows,
+  '',
+  '| clients | Moat added p50 ÷ nginx added p50 (target ≤ 1.5) | Moat req/s ÷ nginx req/s (target ≥ 0.90) |',
+  '|---|---|---|',
+  ...summary.map((s) => `| ${s.connections} | ${s.moat_added_p50_vs_nginx_added === null ? 'n/a' : s.moat_added_p50_vs_nginx_added.toFixed(2)} | ${s.moat_rps_vs_nginx.toFixed(2)} |`),
+  '',
+  `Moat RSS after the run: ${moatRss} KiB`,
+].join('\n');
+console.log(table);
+mkdirSync(path.dirname(options.out), { recursive: true });
+writeFileSync(options.out, JSON.stringify({ date: new Date().toISOString(), seconds, results, summary, moat_rss_kib: moatRss, moat: moatBin }, null, 2));
+console.log(`\nJSON: ${options.out}`);

@@ -1,0 +1,24 @@
+-- wrk script: a steady stream of MCP tools/call requests on an existing session.
+-- The session id and protocol version come from the environment (the harness initializes the
+-- session first, as a real client would); ids increase per connection.
+local session = os.getenv("MCP_SESSION_ID")
+local counter = 0
+
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Accept"] = "application/json, text/event-stream"
+wrk.headers["MCP-Protocol-Version"] = "2025-11-25"
+if session and session ~= "" then wrk.headers["Mcp-Session-Id"] = session end
+
+request = function()
+  counter = counter + 1
+  local body = '{"jsonrpc":"2.0","id":' .. counter ..
+    ',"method":"tools/call","params":{"name":"echo","arguments":{"message":"bench"}}}'
+  return wrk.format(nil, nil, nil, body)
+end
+
+done = function(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status + summary.errors.timeout
+  io.write(string.format('BENCH_JSON {"requests":%d,"duration_us":%d,"errors":%d,"p50_us":%d,"p99_us":%d,"mean_us":%.1f}\n',
+    summary.requests, summary.duration, errors, latency:percentile(50), latency:percentile(99), latency.mean))
+end
