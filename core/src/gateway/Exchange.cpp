@@ -11,10 +11,11 @@
 namespace moat::gateway {
 
 bool isHopByHopHeader(const std::string& name) {
-  static const char* const hopByHop[] = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te",
-                                         "trailer", "upgrade", "proxy-authorization", "proxy-authenticate", "content-length"};
-  for (const char* h : hopByHop)
-    if (Poco::icompare(name, h) == 0) return true;
+  // Called for every header of every request and response: compare only names of equal length.
+  static const std::string_view hopByHop[] = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te",
+                                              "trailer", "upgrade", "proxy-authorization", "proxy-authenticate", "content-length"};
+  for (std::string_view h : hopByHop)
+    if (h.size() == name.size() && Poco::icompare(name, std::string(h)) == 0) return true;
   return false;
 }
 

@@ -72,6 +72,8 @@ void GatewayServer::start() {
   } catch (const Poco::Exception& e) {
     throw std::runtime_error("cannot listen on " + address.toString() + ": " + e.displayText());
   }
+  // Accepted sockets inherit TCP_NODELAY on Linux: responses leave in two writes (headers, body).
+  socket.setNoDelay(true);
   auto* params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(listen.threads);
   params->setMaxQueued(listen.maxQueued);

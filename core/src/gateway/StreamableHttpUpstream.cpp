@@ -69,7 +69,8 @@ void StreamableHttpUpstream::forward(Exchange& exchange) {
   long long length = streaming ? -1 : (in.hasContentLength() ? in.getContentLength64() : -1);
   std::ostream* client = exchange.beginResponse(in.getStatus(), in, length);
   if (!client) return;
-  PumpEnd end = pumpBody(*body, *session, *client, exchange.clientSocket(), streaming || length < 0);
+  bool waitOnSocket = streaming || length < 0;
+  PumpEnd end = pumpBody(*body, *session, *client, waitOnSocket ? exchange.clientSocket() : nullptr, waitOnSocket);
   if (end == PumpEnd::UpstreamFinished && !isEventStream(in) && in.getKeepAlive()) {
     pool_.release(std::move(session));
   } else if (end != PumpEnd::UpstreamFinished) {

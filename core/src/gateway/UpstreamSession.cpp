@@ -12,6 +12,20 @@ class BufferPeek : public Poco::Net::HTTPClientSession {
   static int bufferedOf(const Poco::Net::HTTPClientSession& s) { return (s.*(&BufferPeek::buffered))(); }
 };
 
+// Headers and body leave in separate writes; without TCP_NODELAY the second waits for the
+// peer's delayed ACK of the first.
+template <class Base>
+class NoDelaySession : public Base {
+ public:
+  using Base::Base;
+
+ protected:
+  void connect(const Poco::Net::SocketAddress& address) override {
+    Base::connect(address);
+    this->socket().setNoDelay(true);
+  }
+};
+
 Poco::Timespan millis(int ms) { return Poco::Timespan(ms / 1000, (ms % 1000) * 1000); }
 
 Poco::Net::Context::Ptr upstreamTlsContext() {
@@ -49,9 +63,9 @@ std::unique_ptr<UpstreamSession> UpstreamPool::acquire() {
 std::unique_ptr<UpstreamSession> UpstreamPool::fresh() {
   std::unique_ptr<Poco::Net::HTTPClientSession> http;
   if (target_.getScheme() == "https")
-    http = std::make_unique<Poco::Net::HTTPSClientSession>(target_.getHost(), target_.getPort(), upstreamTlsContext());
+    http = std::make_unique<NoDelaySession<Poco::Net::HTTPSClientSession>>(target_.getHost(), target_.getPort(), upstreamTlsContext());
   else
-    http = std::make_unique<Poco::Net::HTTPClientSession>(target_.getHost(), target_.getPort());
+    http = std::make_unique<NoDelaySession<Poco::Net::HTTPClientSession>>(target_.getHost(), target_.getPort());
   http->setTimeout(millis(connectTimeoutMs_), millis(timeoutMs_), millis(timeoutMs_));
   http->setKeepAlive(true);
   return std::make_unique<UpstreamSession>(std::move(http));
