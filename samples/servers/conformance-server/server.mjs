@@ -271,6 +271,75 @@ function reject(res, status, message) {
   res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32000, message } }));
 }
 
+// --- MCP 2026-07-28: stateless requests -----------------------------------------------------
+// The TypeScript SDK this server is built on knows revisions up to 2025-11-25, so a 2026-07-28
+// request (no initialize, no session, protocol version and method in headers) is answered by a
+// throwaway server instance behind an in-memory transport, with the 2026 result fields added.
+const STATELESS_REVISION = '2026-07-28';
+const CACHEABLE = new Set(['server/discover', 'tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'resources/read']);
+const SERVER_CAPABILITIES = { tools: { listChanged: true }, resources: { subscribe: true, listChanged: true },
+  prompts: { listChanged: true }, logging: {}, completions: {} };
+
+function rpcError(res, status, id, code, message) {
+  res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: id ?? null, error: { code, message } }));
+}
+
+function with2026Fields(method, result) {
+  const out = { resultType: 'complete', ...result };
+  if (CACHEABLE.has(method)) { out.ttlMs ??= 0; out.cacheScope ??= 'private'; }
+  return out;
+}
+
+// Header/body agreement the 2026 revision requires of a server.
+function headerProblem(req, message) {
+  const method = req.headers['mcp-method'];
+  if (method === undefined) return 'missing Mcp-Method header';
+  if (method !== message.method) return `Mcp-Method header '${method}' does not match the body's method '${message.method}'`;
+  const nameOf = { 'tools/call': message.params?.name, 'prompts/get': message.params?.name, 'resources/read': message.params?.uri };
+  if (message.method in nameOf && req.headers['mcp-name'] !== undefined && req.headers['mcp-name'] !== nameOf[message.method])
+    return `Mcp-Name header '${req.headers['mcp-name']}' does not match the body`;
+  return undefined;
+}
+
+async function serveStateless(req, res, message) {
+  if (!message || typeof message !== 'object' || Array.isArray(message) || message.jsonrpc !== '2.0')
+    return rpcError(res, 400, null, -32600, 'invalid request');
+  const problem = headerProblem(req, message);
+  if (problem) return rpcError(res, 400, message.id, -32600, problem);
+  if (message.id === undefined) { res.writeHead(202).end(); return; }
+  if (message.method === 'server/discover') {
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: message.id,
+      result: with2026Fields('server/discover', { supportedVersions: [STATELESS_REVISION, '2025-11-25'], capabilities: SERVER_CAPABILITIES,
+        serverInfo: { name: 'moat-sample-conformance-server', version: '0.1.0' } }) }));
+    return;
+  }
+  let streaming = false;
+  const write = (payload) => {
+    if (!streaming) {
+      streaming = true;
+      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+    }
+    res.write(`event: message\ndata: ${JSON.stringify(payload)}\n\n`);
+  };
+  await new Promise((resolve) => {
+    const transport = {
+      async start() {},
+      async close() { resolve(); },
+      async send(out) {
+        if (out.id === message.id && ('result' in out || 'error' in out)) {
+          const reply = 'result' in out ? { ...out, result: with2026Fields(message.method, out.result) } : out;
+          if (streaming) { write(reply); res.end(); } else res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(reply));
+          resolve();
+        } else if (!('id' in out)) {
+          write(out);  // notifications related to this request stream before the result
+        }
+      },
+    };
+    const server = buildServer();
+    server.connect(transport).then(() => transport.onmessage?.(message, { requestInfo: { headers: req.headers } }));
+  });
+}
+
 function serveStreamableHttp() {
   const sessions = new Map();
   return async (req, res) => {
@@ -279,6 +348,7 @@ function serveStreamableHttp() {
     const sessionId = req.headers['mcp-session-id'];
     const body = req.method === 'POST' ? await readJson(req).catch(() => null) : undefined;
     if (body === null) return reject(res, 400, 'parse error');
+    if (req.method === 'POST' && !sessionId && req.headers['mcp-protocol-version'] === STATELESS_REVISION) return serveStateless(req, res, body);
     let transport = sessionId ? sessions.get(sessionId) : undefined;
     if (!transport) {
       if (sessionId) return reject(res, 404, 'session not found');
