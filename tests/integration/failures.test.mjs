@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { freePort, initializeMessage, postJson, startMoat, startSampleServer, stop } from './helpers.mjs';
 
-let sample, moat, silentServer, deadPort;
+let sample, moat, silentServer, deadPort, flakyServer;
+let flakyRequests = 0;
 const sockets = new Set();
 
 before(async () => {
@@ -14,6 +15,30 @@ before(async () => {
   // Accepts connections and never answers: the upstream that hangs.
   silentServer = net.createServer((socket) => { sockets.add(socket); socket.on('error', () => {}); });
   await new Promise((resolve) => silentServer.listen(0, '127.0.0.1', resolve));
+  // Answers its first request normally on a keep-alive connection, then takes every later
+  // request on that connection and drops it without an answer.
+  flakyServer = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    let seen = '';
+    socket.on('data', (d) => {
+      seen += d.toString();
+      while (seen.includes('\r\n\r\n')) {
+        const headEnd = seen.indexOf('\r\n\r\n') + 4;
+        const length = Number(/content-length: (\d+)/i.exec(seen.slice(0, headEnd))?.[1] ?? 0);
+        if (seen.length < headEnd + length) return;
+        seen = seen.slice(headEnd + length);
+        flakyRequests += 1;
+        if (flakyRequests === 1) {
+          const body = '{"jsonrpc":"2.0","id":1,"result":{}}';
+          socket.write(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: keep-alive\r\n\r\n${body}`);
+        } else {
+          socket.destroy();
+        }
+      }
+    });
+  });
+  await new Promise((resolve) => flakyServer.listen(0, '127.0.0.1', resolve));
   moat = await startMoat(`
 listen: {address: 127.0.0.1, port: {{PORT}}, body_limit: 64KiB}
 servers:
@@ -23,6 +48,8 @@ servers:
     upstream: {url: "http://127.0.0.1:${deadPort}/mcp"}
   silent:
     upstream: {url: "http://127.0.0.1:${silentServer.address().port}/mcp", timeout: 1s}
+  flaky:
+    upstream: {url: "http://127.0.0.1:${flakyServer.address().port}/mcp"}
   throwing:
     upstream: {url: "${sample.url}"}
     pipeline:
@@ -35,6 +62,7 @@ after(async () => {
   await stop(sample?.child);
   for (const s of sockets) s.destroy();
   silentServer?.close();
+  flakyServer?.close();
 });
 
 async function rpcError(response) {
@@ -59,6 +87,17 @@ describe('failures', () => {
     assert.equal(response.status, 504);
     assert.equal((await rpcError(response)).id, 42);
     assert.ok(Date.now() - started < 5000, 'the 1s timeout applied');
+  });
+
+  test('a request the upstream took and then dropped is answered 502 and never sent twice', async () => {
+    const first = await postJson(`${moat.base}/flaky/mcp`, { jsonrpc: '2.0', id: 1, method: 'ping' });
+    assert.equal(first.status, 200);
+    await first.text();
+    const second = await postJson(`${moat.base}/flaky/mcp`,
+      { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'charge-card', arguments: {} } });
+    assert.equal(second.status, 502);
+    assert.equal((await rpcError(second)).id, 2);
+    assert.equal(flakyRequests, 2, 'the tools/call reached the upstream exactly once');
   });
 
   test('a body over the limit is refused with 413, declared or streamed', async () => {

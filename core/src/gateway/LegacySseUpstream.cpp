@@ -229,8 +229,13 @@ bool LegacySseUpstream::postMessage(Exchange& exchange, Session& session) {
   post.setContentLength64(static_cast<long long>(exchange.ctx.body.size()));
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto http = attempt == 0 ? session.posts->acquire() : session.posts->fresh();
+    bool sent = false;
     try {
-      http->http().sendRequest(post) << exchange.ctx.body;
+      std::ostream& requestBody = http->http().sendRequest(post);
+      requestBody << exchange.ctx.body;
+      requestBody.flush();
+      if (!requestBody) throw Poco::IOException("writing the message failed");
+      sent = true;
       Poco::Net::HTTPResponse response;
       std::string ignored;
       Poco::StreamCopier::copyToString(http->http().receiveResponse(response), ignored);
@@ -244,7 +249,7 @@ bool LegacySseUpstream::postMessage(Exchange& exchange, Session& session) {
       exchange.sendError(504, rpc::kUpstreamTimeout, "upstream did not accept the message in time");
       return false;
     } catch (const Poco::Exception& e) {
-      if (http->reused && attempt == 0) continue;
+      if (http->reused && !sent && attempt == 0) continue;  // never resend a message the upstream may have taken
       exchange.sendError(502, rpc::kUpstreamUnreachable, "upstream message endpoint failed: " + e.displayText());
       return false;
     }

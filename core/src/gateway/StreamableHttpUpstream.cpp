@@ -40,12 +40,18 @@ void StreamableHttpUpstream::forward(Exchange& exchange) {
   Poco::Net::HTTPResponse in;
   std::unique_ptr<UpstreamSession> session;
   std::istream* body = nullptr;
-  // A pooled connection the upstream closed while idle fails at once; one retry on a fresh
-  // connection is safe because nothing reached the upstream application.
+  // A pooled connection the upstream closed just now can fail while the request is written;
+  // only then is one retry on a fresh connection safe. A failure after the request was sent is
+  // never retried: the upstream may have acted on it (a tools/call must not run twice).
   for (int attempt = 0; attempt < 2 && !body; ++attempt) {
     session = attempt == 0 ? pool_.acquire() : pool_.fresh();
+    bool sent = false;
     try {
-      session->http().sendRequest(out) << ctx.body;
+      std::ostream& requestBody = session->http().sendRequest(out);
+      requestBody << ctx.body;
+      requestBody.flush();
+      if (!requestBody) throw Poco::IOException("writing the request failed");
+      sent = true;
       body = &session->http().receiveResponse(in);
     } catch (const Poco::Net::ConnectionRefusedException&) {
       exchange.sendError(502, rpc::kUpstreamUnreachable, "upstream " + target_.getAuthority() + " refused the connection");
@@ -55,7 +61,7 @@ void StreamableHttpUpstream::forward(Exchange& exchange) {
                          "upstream " + target_.getAuthority() + " did not answer within " + std::to_string(config_.timeoutMs) + " ms");
       return;
     } catch (const Poco::Exception& e) {
-      if (session->reused && attempt == 0) continue;
+      if (session->reused && !sent && attempt == 0) continue;
       exchange.sendError(502, rpc::kUpstreamUnreachable, "upstream " + target_.getAuthority() + " failed: " + e.displayText());
       return;
     }

@@ -48,14 +48,24 @@ UpstreamPool::UpstreamPool(const Poco::URI& target, int connectTimeoutMs, int ti
     : target_(target), connectTimeoutMs_(connectTimeoutMs), timeoutMs_(timeoutMs), maxIdle_(maxIdle) {}
 
 std::unique_ptr<UpstreamSession> UpstreamPool::acquire() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (!idle_.empty()) {
-      auto session = std::move(idle_.back());
+  for (;;) {
+    std::unique_ptr<UpstreamSession> session;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (idle_.empty()) break;
+      session = std::move(idle_.back());
       idle_.pop_back();
-      session->reused = true;
-      return session;
     }
+    // An idle keep-alive connection that is readable has been closed by the upstream (or holds
+    // bytes nobody asked for): drop it rather than send a request into it.
+    bool stale = true;
+    try {
+      stale = !session->http().connected() || session->http().socket().poll(Poco::Timespan(0), Poco::Net::Socket::SELECT_READ);
+    } catch (const Poco::Exception&) {
+    }
+    if (stale) continue;
+    session->reused = true;
+    return session;
   }
   return fresh();
 }

@@ -1,5 +1,6 @@
 #include "metrics/Counters.h"
 
+#include <cctype>
 #include <map>
 #include <mutex>
 

@@ -97,7 +97,8 @@ typedef struct moat_request moat_request;           /* one per request; valid du
 /* ---------------------------------------------------------------- outbound HTTP */
 
 /* An outbound HTTP call made through the host, so that every plugin gets the same TLS
- * verification, timeouts and address rules (a plugin must use this for IdP calls). */
+ * verification (system CA store, no opt-out) and timeouts; a plugin must use this for IdP calls
+ * so that rules added to it later (address allow-lists) apply everywhere. */
 typedef struct moat_http_call {
   uint32_t struct_size;
   moat_str method;              /* "GET", "POST", ... */
