@@ -4,23 +4,25 @@
 // on an initialized session. Prints a table and writes JSON. Figures that count are the ratios
 // within one run; absolute numbers move with the machine.
 //
-//   scripts/bench [--seconds 4] [--concurrency 1,16,64] [--out build/bench/results.json]
+//   scripts/bench [--seconds 4] [--concurrency 1,16,64] [--streams 2000] [--out build/bench/results.json]
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { freePort, moatBin, repoRoot, start, startMoat, startSampleServer, stop } from '../integration/helpers.mjs';
+import { Agent, freePort, moatBin, repoRoot, startMoat, startSampleServer, stop } from '../integration/helpers.mjs';
 
 const { values: options } = parseArgs({
   options: {
     seconds: { type: 'string', default: '4' },
     concurrency: { type: 'string', default: '1,16,64' },
+    streams: { type: 'string', default: '2000' },
     out: { type: 'string', default: path.join(repoRoot, 'build/bench/results.json') },
   },
 });
 const here = path.dirname(new URL(import.meta.url).pathname);
 const seconds = Number(options.seconds);
+const idleStreams = Number(options.streams);
 const levels = options.concurrency.split(',').map(Number);
 
 async function startNginx(upstreamPort) {
@@ -96,6 +98,50 @@ try {
   await stop(sample.child);
 }
 
+// Idle SSE streams: open N GET streams (one session each) and read Moat's RSS before and after.
+async function measureIdleStreams(count) {
+
+  const agent = new Agent({ connections: count * 2 + 64, headersTimeout: 60000 });
+  const upstream = await startSampleServer('http');
+  const gateway = await startMoat(`
+listen: {address: 127.0.0.1, port: {{PORT}}, threads: ${count + 64}, max_queued: ${count + 64}}
+log: {level: warn}
+servers:
+  idle: {path: /mcp, upstream: {url: "${upstream.url}"}}
+`);
+  const controller = new AbortController();
+  try {
+    const url = `${gateway.base}/mcp`;
+    const init = async () => {
+      const r = await fetch(url, { method: 'POST', dispatcher: agent, headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'b', version: '1' } } }) });
+      await r.text();
+      return r.headers.get('mcp-session-id');
+    };
+    await init();  // warm: one session through every layer
+    const before = rssKiB(gateway.child.pid);
+    let open = 0;
+    for (let batch = 0; batch < count; batch += 50) {
+      const opened = await Promise.all(Array.from({ length: Math.min(50, count - batch) }, async () => {
+        const sessionId = await init();
+        const r = await fetch(url, { dispatcher: agent, signal: controller.signal,
+          headers: { Accept: 'text/event-stream', 'Mcp-Session-Id': sessionId, 'MCP-Protocol-Version': '2025-11-25' } });
+        return r.status === 200;
+      }));
+      open += opened.filter(Boolean).length;
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    const after = rssKiB(gateway.child.pid);
+    return { streams_requested: count, streams_open: open, rss_before_kib: before, rss_after_kib: after, kib_per_stream: (after - before) / Math.max(1, open) };
+  } finally {
+    controller.abort();
+    await stop(gateway.child);
+    await stop(upstream.child);
+    await agent.close();
+  }
+}
+const streams = idleStreams > 0 ? await measureIdleStreams(idleStreams) : null;
+
 const rows = [];
 const summary = [];
 for (const connections of levels) {
@@ -122,8 +168,10 @@ const table = [
   ...summary.map((s) => `| ${s.connections} | ${s.moat_added_p50_vs_nginx_added === null ? 'n/a' : s.moat_added_p50_vs_nginx_added.toFixed(2)} | ${s.moat_rps_vs_nginx.toFixed(2)} |`),
   '',
   `Moat RSS after the run: ${moatRss} KiB`,
+  ...(streams ? ['', `Idle SSE streams: ${streams.streams_open} of ${streams.streams_requested} open; Moat RSS ${streams.rss_before_kib} → ${streams.rss_after_kib} KiB, ` +
+    `${streams.kib_per_stream.toFixed(1)} KiB per stream (target ≤ 32 KiB; one thread per stream on POCO 1.11)`] : []),
 ].join('\n');
 console.log(table);
 mkdirSync(path.dirname(options.out), { recursive: true });
-writeFileSync(options.out, JSON.stringify({ date: new Date().toISOString(), seconds, results, summary, moat_rss_kib: moatRss, moat: moatBin }, null, 2));
+writeFileSync(options.out, JSON.stringify({ date: new Date().toISOString(), seconds, results, summary, idle_streams: streams, moat_rss_kib: moatRss, moat: moatBin }, null, 2));
 console.log(`\nJSON: ${options.out}`);

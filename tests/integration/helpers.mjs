@@ -89,3 +89,6 @@ export const initializeMessage = (id = 1) => ({
   jsonrpc: '2.0', id, method: 'initialize',
   params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'moat-test', version: '1' } },
 });
+
+// Re-exported so scripts outside this folder (tests/bench) resolve it from this folder's node_modules.
+export { Agent } from 'undici';

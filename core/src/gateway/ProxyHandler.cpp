@@ -128,10 +128,15 @@ bool ProxyHandler::readBody(Exchange& exchange) {
   if (exchange.ctx.httpMethod != "POST") return true;
   std::istream& in = request.stream();
   std::string& body = exchange.ctx.body;
-  char buffer[16384];
+  // Read straight into the body: a large stack buffer would stay resident in the worker thread
+  // for as long as it then holds a stream.
+  constexpr size_t kStep = 4096;
+  if (request.hasContentLength()) body.reserve(static_cast<size_t>(request.getContentLength64()));
   while (in) {
-    in.read(buffer, sizeof buffer);
-    body.append(buffer, static_cast<size_t>(in.gcount()));
+    size_t used = body.size();
+    body.resize(used + kStep);
+    in.read(body.data() + used, kStep);
+    body.resize(used + static_cast<size_t>(in.gcount()));
     if (body.size() > limit) {
       exchange.ctx.body.clear();
       drainBody(in, limit);

@@ -35,7 +35,9 @@ const char* pumpEndName(PumpEnd end) {
 
 PumpEnd pumpBody(std::istream& from, UpstreamSession& upstream, std::ostream& to, Poco::Net::StreamSocket* client,
                  bool streaming) {
-  char buffer[16384];
+  // POCO hands out at most its own buffer's worth per read; a bigger stack buffer would only
+  // add resident memory to every thread holding a stream.
+  char buffer[4096];
   std::streambuf* source = from.rdbuf();
   try {
     for (;;) {
