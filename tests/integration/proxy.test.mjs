@@ -8,6 +8,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { CreateMessageRequestSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import net from 'node:net';
 import path from 'node:path';
 import { initializeMessage, postJson, startEverythingServer, startMoat, startSampleServer, stop } from './helpers.mjs';
 
@@ -170,6 +171,37 @@ describe('streamable HTTP through the gateway', () => {
     assert.equal(seen['mcp-method'], 'tools/call');
     assert.equal(seen['mcp-name'], 'whoami');
     assert.equal(seen['mcp-param-unknown-thing'], 'x');
+  });
+
+  test('headers the client lists in Connection are hop-by-hop and stop at the gateway', async () => {
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 6, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
+    const raw = await new Promise((resolve, reject) => {
+      const socket = net.connect(moat.port, '127.0.0.1', () => socket.end(
+        `POST /sample/mcp HTTP/1.1\r\nHost: 127.0.0.1:${moat.port}\r\nContent-Type: application/json\r\n` +
+        'Accept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2026-07-28\r\nMcp-Method: tools/call\r\nMcp-Name: whoami\r\n' +
+        `Connection: close, X-Hop-Secret\r\nX-Hop-Secret: private\r\nX-End-To-End: public\r\nContent-Length: ${body.length}\r\n\r\n${body}`));
+      let data = '';
+      socket.on('data', (d) => { data += d; });
+      socket.on('end', () => resolve(data));
+      socket.on('error', reject);
+    });
+    assert.match(raw, /^HTTP\/1\.1 200/);
+    const [head, rest] = [raw.slice(0, raw.indexOf('\r\n\r\n')), raw.slice(raw.indexOf('\r\n\r\n') + 4)];
+    let payload = rest;
+    if (/transfer-encoding: chunked/i.test(head)) {
+      payload = '';
+      for (let at = 0; ;) {
+        const lineEnd = rest.indexOf('\r\n', at);
+        const size = parseInt(rest.slice(at, lineEnd), 16);
+        if (!size) break;
+        payload += rest.slice(lineEnd + 2, lineEnd + 2 + size);
+        at = lineEnd + 2 + size + 2;
+      }
+    }
+    const reply = JSON.parse(payload);
+    const seen = JSON.parse(reply.result.content[0].text);
+    assert.equal(seen['x-end-to-end'], 'public');
+    assert.equal(seen['x-hop-secret'], undefined);
   });
 
   test('an upstream answering POSTs with plain JSON works the same', async () => {

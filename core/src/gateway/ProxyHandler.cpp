@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <random>
+#include <vector>
 
 #include "gateway/JsonRpcError.h"
 #include "log/Log.h"
@@ -23,12 +24,18 @@ bool plainId(const std::string& id) {
   return true;
 }
 
-// Tokens listed in a Connection header name further hop-by-hop headers.
-bool listedInConnection(const Poco::Net::HTTPServerRequest& request, const std::string& name) {
-  if (!request.has("Connection")) return false;
-  Poco::StringTokenizer tokens(request.get("Connection"), ",", Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+// Header names a Connection header lists as further hop-by-hop headers (lower-case).
+std::vector<std::string> connectionTokens(const Poco::Net::HTTPServerRequest& request) {
+  std::vector<std::string> tokens;
+  if (!request.has("Connection")) return tokens;
+  Poco::StringTokenizer list(request.get("Connection"), ",", Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+  for (const auto& token : list) tokens.push_back(Poco::toLower(token));
+  return tokens;
+}
+
+bool listed(const std::vector<std::string>& tokens, const std::string& name) {
   for (const auto& token : tokens)
-    if (Poco::icompare(token, name) == 0) return true;
+    if (token.size() == name.size() && Poco::icompare(name, token) == 0) return true;
   return false;
 }
 
@@ -151,6 +158,7 @@ bool ProxyHandler::readBody(Exchange& exchange) {
 void ProxyHandler::copyHeaders(Exchange& exchange) const {
   auto& request = exchange.request;
   core::RequestContext& ctx = exchange.ctx;
+  const std::vector<std::string> hopByHop = connectionTokens(request);
   for (const auto& [name, value] : request) {
     if (Poco::icompare(name, "Authorization") == 0) {
       ctx.clientAuthorization = value;
@@ -158,7 +166,7 @@ void ProxyHandler::copyHeaders(Exchange& exchange) const {
     }
     // Compression is left off so the upstream's SSE events are not held back in a compressor.
     if (isHopByHopHeader(name) || Poco::icompare(name, "Host") == 0 || Poco::icompare(name, "Accept-Encoding") == 0 ||
-        Poco::icompare(name, "X-Request-Id") == 0 || listedInConnection(request, name))
+        Poco::icompare(name, "X-Request-Id") == 0 || listed(hopByHop, name))
       continue;
     ctx.upstreamHeaders.add(name, value);
   }
