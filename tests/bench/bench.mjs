@@ -15,7 +15,7 @@ import { Agent, freePort, moatBin, repoRoot, startMoat, startSampleServer, stop 
 const { values: options } = parseArgs({
   options: {
     seconds: { type: 'string', default: '4' },
-    concurrency: { type: 'string', default: '1,16,64' },
+    concurrency: { type: 'string', default: '1,16,64,256' },
     streams: { type: 'string', default: '2000' },
     out: { type: 'string', default: path.join(repoRoot, 'build/bench/results.json') },
   },
@@ -65,14 +65,20 @@ function rssKiB(pid) {
 
 const sample = await startSampleServer('http', ['--json-response']);
 const nginx = await startNginx(sample.port);
+// Cold costs: process start to listening, then the first proxied request (fresh upstream pool).
+const startedAt = process.hrtime.bigint();
 const moat = await startMoat(`
-listen: {address: 127.0.0.1, port: {{PORT}}}
+listen: {address: 127.0.0.1, port: {{PORT}}, threads: 320}
 log: {level: warn}
 servers:
   bench:
     path: /mcp
     upstream: {url: "${sample.url}"}
 `);
+const readyMs = Number(process.hrtime.bigint() - startedAt) / 1e6;
+const firstStarted = process.hrtime.bigint();
+await openSession(`${moat.base}/mcp`);
+const firstRequestMs = Number(process.hrtime.bigint() - firstStarted) / 1e6;
 const targets = [
   { name: 'direct', url: sample.url },
   { name: 'nginx', url: `http://127.0.0.1:${nginx.port}/mcp` },
@@ -168,10 +174,11 @@ const table = [
   ...summary.map((s) => `| ${s.connections} | ${s.moat_added_p50_vs_nginx_added === null ? 'n/a' : s.moat_added_p50_vs_nginx_added.toFixed(2)} | ${s.moat_rps_vs_nginx.toFixed(2)} |`),
   '',
   `Moat RSS after the run: ${moatRss} KiB`,
+  `Cold: start to listening ${readyMs.toFixed(1)} ms (spawn included); first session (initialize + initialized, new upstream connection) ${firstRequestMs.toFixed(1)} ms`,
   ...(streams ? ['', `Idle SSE streams: ${streams.streams_open} of ${streams.streams_requested} open; Moat RSS ${streams.rss_before_kib} → ${streams.rss_after_kib} KiB, ` +
     `${streams.kib_per_stream.toFixed(1)} KiB per stream (target ≤ 32 KiB; one thread per stream on POCO 1.11)`] : []),
 ].join('\n');
 console.log(table);
 mkdirSync(path.dirname(options.out), { recursive: true });
-writeFileSync(options.out, JSON.stringify({ date: new Date().toISOString(), seconds, results, summary, idle_streams: streams, moat_rss_kib: moatRss, moat: moatBin }, null, 2));
+writeFileSync(options.out, JSON.stringify({ date: new Date().toISOString(), seconds, results, summary, idle_streams: streams, cold: { ready_ms: readyMs, first_session_ms: firstRequestMs }, moat_rss_kib: moatRss, moat: moatBin }, null, 2));
 console.log(`\nJSON: ${options.out}`);
