@@ -173,6 +173,36 @@ describe('streamable HTTP through the gateway', () => {
     assert.equal(seen['mcp-param-unknown-thing'], 'x');
   });
 
+  test('Last-Event-ID resumption replays missed events through the gateway', async () => {
+    const init = await postJson(`${moat.base}/sample/mcp`, initializeMessage());
+    const headers = { 'Mcp-Session-Id': init.headers.get('mcp-session-id'), 'MCP-Protocol-Version': '2025-11-25' };
+    await init.text();
+    const call = await postJson(`${moat.base}/sample/mcp`,
+      { jsonrpc: '2.0', id: 21, method: 'tools/call', params: { name: 'test_tool_with_logging', arguments: {} } }, headers);
+    const events = (await call.text()).split('\n\n').filter((e) => /^data: \{/m.test(e));
+    const ids = events.map((e) => /^id: (.+)$/m.exec(e)?.[1]);
+    assert.equal(events.length, 4, 'three log messages and the result');
+    assert.ok(ids.every(Boolean), 'every event carries an id');
+    // Pretend the stream broke after the first log message: resume from its id.
+    const controller = new AbortController();
+    const resumed = await fetch(`${moat.base}/sample/mcp`, {
+      headers: { ...headers, Accept: 'text/event-stream', 'Last-Event-ID': ids[0] }, signal: controller.signal });
+    assert.equal(resumed.status, 200);
+    const reader = resumed.body.getReader();
+    let replay = '';
+    const deadline = Date.now() + 5000;
+    while (!replay.includes('"id":21') && Date.now() < deadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      replay += Buffer.from(value).toString();
+    }
+    controller.abort();
+    assert.doesNotMatch(replay, /Tool execution started/, 'the event before Last-Event-ID is not replayed');
+    assert.match(replay, /Tool processing data/);
+    assert.match(replay, /Tool execution completed/);
+    assert.match(replay, /"id":21/);
+  });
+
   test('headers the client lists in Connection are hop-by-hop and stop at the gateway', async () => {
     const body = JSON.stringify({ jsonrpc: '2.0', id: 6, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
     const raw = await new Promise((resolve, reject) => {
