@@ -58,7 +58,7 @@ servers:
   CHECK_THAT(errors, Catch::Contains("bad.yaml:2:9: listen.port: expected a whole number from 0 to 65535"));
   CHECK_THAT(errors, Catch::Contains("bad.yaml:3:3: listen.colour: unknown key"));
   CHECK_THAT(errors, Catch::Contains("bad.yaml:7:12: servers.a.upstream.url: expected an http:// or https:// URL"));
-  CHECK_THAT(errors, Catch::Contains("servers.a.upstream.transport: expected streamable-http or sse"));
+  CHECK_THAT(errors, Catch::Contains("servers.a.upstream.transport: expected streamable-http, sse or stdio"));
   CHECK_THAT(errors, Catch::Contains("bad.yaml:10:9: servers.a.pipeline[0].plugin: missing required value"));
   CHECK(r.errors.size() == 5);
 }
@@ -101,4 +101,34 @@ TEST_CASE("an unreadable file is reported by name") {
   auto r = moat::config::loadFile("/nonexistent/moat.yaml");
   REQUIRE(r.errors.size() == 1);
   CHECK(r.errors[0].format() == "/nonexistent/moat.yaml: cannot read the configuration file");
+}
+
+TEST_CASE("a stdio upstream takes a command, not a url, and resolves its workdir") {
+  auto ok = loadText(R"(servers:
+  t:
+    upstream:
+      transport: stdio
+      command: uvx
+      args: [mcp-server-time, --local-timezone, UTC]
+      env: {TZ: UTC}
+      workdir: servers
+)", "/etc/moat/moat.yaml");
+  INFO(allErrors(ok));
+  REQUIRE(ok.ok());
+  const auto& up = ok.config.servers[0].upstream;
+  CHECK(up.transport == moat::config::UpstreamTransport::Stdio);
+  CHECK(up.command == "uvx");
+  CHECK(up.args.size() == 3);
+  CHECK(up.env.at(0) == std::make_pair(std::string("TZ"), std::string("UTC")));
+  CHECK(up.workdir == "/etc/moat/servers");
+  CHECK(up.runtime == "runtime-process");
+
+  auto bad = loadText(R"(servers:
+  a: {upstream: {transport: stdio, url: "http://h/"}}
+  b: {upstream: {url: "http://h/", command: node}}
+)", "f.yaml");
+  std::string errors = allErrors(bad);
+  CHECK_THAT(errors, Catch::Contains("servers.a.upstream.command: missing required value for transport stdio"));
+  CHECK_THAT(errors, Catch::Contains("servers.a.upstream.url: a stdio upstream has a command, not a url"));
+  CHECK_THAT(errors, Catch::Contains("servers.b.upstream.command: only a stdio upstream takes this key"));
 }

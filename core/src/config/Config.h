@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace moat::config {
@@ -45,10 +46,16 @@ struct PluginsConfig {
   std::vector<std::string> files;
 };
 
-enum class UpstreamTransport { StreamableHttp, Sse };
+enum class UpstreamTransport { StreamableHttp, Sse, Stdio };
 
 struct UpstreamConfig {
-  std::string url;
+  std::string url;  // streamable-http and sse
+  // stdio: a command run by a runtime plugin, one process per client session
+  std::string command;
+  std::vector<std::string> args;
+  std::vector<std::pair<std::string, std::string>> env;
+  std::string workdir;
+  std::string runtime = "runtime-process";
   UpstreamTransport transport = UpstreamTransport::StreamableHttp;
   int timeoutMs = 30000;
   int connectTimeoutMs = 5000;

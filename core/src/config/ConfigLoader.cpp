@@ -230,15 +230,36 @@ void readPlugins(Reader& r, const YAML::Node& node, PluginsConfig& out) {
 
 void readUpstream(Reader& r, const YAML::Node& node, const std::string& path, UpstreamConfig& out) {
   if (!r.expectMap(node, path)) return;
-  r.allowOnly(node, path, {"url", "transport", "timeout", "connect_timeout"});
-  if (!r.string(node, path, "url", out.url)) r.fail(node, path + ".url", "missing required value");
-  else if (out.url.rfind("http://", 0) != 0 && out.url.rfind("https://", 0) != 0)
-    r.fail(node["url"], path + ".url", "expected an http:// or https:// URL");
+  r.allowOnly(node, path, {"url", "transport", "timeout", "connect_timeout", "command", "args", "env", "workdir", "runtime"});
   std::string transport = "streamable-http";
   r.string(node, path, "transport", transport);
   if (transport == "streamable-http") out.transport = UpstreamTransport::StreamableHttp;
   else if (transport == "sse") out.transport = UpstreamTransport::Sse;
-  else r.fail(node["transport"], path + ".transport", "expected streamable-http or sse");
+  else if (transport == "stdio") out.transport = UpstreamTransport::Stdio;
+  else r.fail(node["transport"], path + ".transport", "expected streamable-http, sse or stdio");
+  if (out.transport == UpstreamTransport::Stdio) {
+    if (!r.string(node, path, "command", out.command)) r.fail(node, path + ".command", "missing required value for transport stdio");
+    if (node["url"].IsDefined()) r.fail(node["url"], path + ".url", "a stdio upstream has a command, not a url");
+    r.stringList(node, path, "args", out.args);
+    if (r.string(node, path, "workdir", out.workdir)) out.workdir = r.resolvePath(out.workdir);
+    r.string(node, path, "runtime", out.runtime);
+    YAML::Node env = node["env"];
+    if (env.IsDefined() && !env.IsNull()) {
+      if (!env.IsMap()) r.fail(env, path + ".env", "expected a mapping of variable names to values");
+      else
+        for (const auto& entry : env) {
+          std::string key = path + ".env." + entry.first.Scalar();
+          if (!entry.second.IsScalar()) r.fail(entry.second, key, "expected a string");
+          else out.env.emplace_back(entry.first.Scalar(), r.expand(entry.second, key, entry.second.Scalar()));
+        }
+    }
+  } else {
+    for (const char* stdioOnly : {"command", "args", "env", "workdir", "runtime"})
+      if (node[stdioOnly].IsDefined()) r.fail(node[stdioOnly], path + "." + stdioOnly, "only a stdio upstream takes this key");
+    if (!r.string(node, path, "url", out.url)) r.fail(node, path + ".url", "missing required value");
+    else if (out.url.rfind("http://", 0) != 0 && out.url.rfind("https://", 0) != 0)
+      r.fail(node["url"], path + ".url", "expected an http:// or https:// URL");
+  }
   r.duration(node, path, "timeout", out.timeoutMs);
   r.duration(node, path, "connect_timeout", out.connectTimeoutMs);
 }

@@ -13,15 +13,22 @@
 #include "gateway/LegacySseUpstream.h"
 #include "gateway/Router.h"
 #include "gateway/Shutdown.h"
+#include "gateway/StdioUpstream.h"
 #include "gateway/StreamableHttpUpstream.h"
 #include "log/Log.h"
 
 namespace moat::gateway {
 namespace {
 
-std::unique_ptr<Upstream> makeUpstream(const config::UpstreamConfig& upstream) {
-  if (upstream.transport == config::UpstreamTransport::Sse) return std::make_unique<LegacySseUpstream>(upstream);
-  return std::make_unique<StreamableHttpUpstream>(upstream);
+// Throws PluginError when a stdio server's runtime plugin cannot be used.
+std::unique_ptr<Upstream> makeUpstream(const config::ServerConfig& server, core::PluginRegistry& registry) {
+  switch (server.upstream.transport) {
+    case config::UpstreamTransport::Sse: return std::make_unique<LegacySseUpstream>(server.upstream);
+    case config::UpstreamTransport::Stdio:
+      return std::make_unique<StdioUpstream>(server, std::make_unique<core::RuntimeClient>(registry.byName(server.upstream.runtime)));
+    case config::UpstreamTransport::StreamableHttp: break;
+  }
+  return std::make_unique<StreamableHttpUpstream>(server.upstream);
 }
 
 // Threads serving a connection mostly wait on sockets; a small stack keeps many open streams cheap.
@@ -41,7 +48,14 @@ GatewayServer::GatewayServer(const config::Config& config, core::PluginRegistry&
       errors.insert(errors.end(), e.errors().begin(), e.errors().end());
       continue;
     }
-    route->upstream = makeUpstream(server.upstream);
+    try {
+      route->upstream = makeUpstream(server, registry);
+    } catch (const core::PluginError& e) {
+      config::Location where = server.where;
+      where.key += ".upstream.runtime";
+      errors.push_back({where, e.what()});
+      continue;
+    }
     routes.push_back(std::move(route));
   }
   if (!errors.empty()) throw config::ConfigErrors(std::move(errors));

@@ -179,6 +179,11 @@ function buildServer(transportOf = () => undefined) {
       inputSchema: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] },
       run: async (args) => ({ content: [text(args.message)] }),
     },
+    sleep: {
+      description: 'Answers after the given number of milliseconds (used by failure tests)',
+      inputSchema: { type: 'object', properties: { ms: { type: 'number' } }, required: ['ms'] },
+      run: async (args) => { await pause(args.ms); return { content: [text(`slept ${args.ms} ms`)] }; },
+    },
     whoami: {
       description: 'Reports the request headers the server received (used by tests)',
       run: async (_args, extra) => ({ content: [text(JSON.stringify(extra.requestInfo?.headers ?? {}))] }),

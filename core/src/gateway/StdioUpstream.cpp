@@ -1,0 +1,415 @@
+#include "gateway/StdioUpstream.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <deque>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "gateway/JsonRpcError.h"
+#include "gateway/Shutdown.h"
+#include "gateway/SseParser.h"
+#include "gateway/StreamPump.h"
+#include "log/Log.h"
+#include "moat/json.hpp"
+
+namespace moat::gateway {
+
+struct StdioUpstream::Session {
+  struct Waiter {
+    std::deque<std::string> messages;
+    bool done = false;
+  };
+
+  std::string id;
+  std::string workload;
+  std::string serverName;
+  int toServer = -1;
+  int fromServer = -1;
+  std::thread reader;
+
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::map<std::string, std::shared_ptr<Waiter>> pending;  // request id (JSON) → its open POST
+  std::vector<std::shared_ptr<Waiter>> openRequests;       // most recent last
+  std::deque<std::string> outbound;                        // for the GET stream
+  bool getStreamOpen = false;
+  bool dead = false;
+  bool stopping = false;
+  std::string deathReason;
+
+  std::mutex writeMutex;
+
+  // One message, one line. JSON text holds no raw newline except as whitespace.
+  bool send(std::string message) {
+    std::replace(message.begin(), message.end(), '\n', ' ');
+    std::replace(message.begin(), message.end(), '\r', ' ');
+    message += '\n';
+    std::lock_guard<std::mutex> lock(writeMutex);
+    size_t written = 0;
+    while (written < message.size()) {
+      ssize_t n = ::write(toServer, message.data() + written, message.size() - written);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      written += static_cast<size_t>(n);
+    }
+    return true;
+  }
+
+  void route(const std::string& message) {
+    bool isResponse = false;
+    try {
+      json::Value parsed = json::parse(message);
+      isResponse = parsed.isObject() && !parsed.find("method") && (parsed.find("result") || parsed.find("error"));
+    } catch (const std::exception&) {
+      log::warn("stdio", "server wrote a line that is not JSON-RPC; dropped", {{"server", serverName}});
+      return;
+    }
+    std::lock_guard<std::mutex> lock(mutex);
+    if (isResponse) {
+      auto it = pending.find(rpcIdJson(message));
+      if (it == pending.end()) {
+        log::warn("stdio", "server answered a request nobody is waiting for", {{"server", serverName}});
+        return;
+      }
+      it->second->messages.push_back(message);
+      it->second->done = true;
+      openRequests.erase(std::remove(openRequests.begin(), openRequests.end(), it->second), openRequests.end());
+      pending.erase(it);
+    } else if (!openRequests.empty()) {
+      openRequests.back()->messages.push_back(message);
+    } else if (outbound.size() >= kMaxQueuedMessages) {
+      log::error("stdio", "client is not reading its GET stream; closing the session", {{"server", serverName}});
+      dead = true;
+      deathReason = "the client stopped reading its GET stream";
+    } else {
+      outbound.push_back(message);
+    }
+    changed.notify_all();
+  }
+
+  void readLoop() {
+    std::string partial;
+    char buffer[4096];
+    for (;;) {
+      pollfd p{fromServer, POLLIN, 0};
+      int ready = ::poll(&p, 1, 200);
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (stopping) break;
+      }
+      if (ready == 0 || (ready < 0 && errno == EINTR)) continue;
+      ssize_t n = ::read(fromServer, buffer, sizeof buffer);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      partial.append(buffer, static_cast<size_t>(n));
+      size_t nl;
+      while ((nl = partial.find('\n')) != std::string::npos) {
+        std::string line = partial.substr(0, nl);
+        partial.erase(0, nl + 1);
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (!line.empty()) route(line);
+      }
+    }
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!dead && !stopping) {
+      log::warn("stdio", "server process closed its stdout", {{"server", serverName}, {"workload", workload}});
+      deathReason = "the server process exited";
+    }
+    dead = true;
+    changed.notify_all();
+  }
+};
+
+namespace {
+
+std::string newSessionId() {
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  static const char* hex = "0123456789abcdef";
+  std::string id(32, '0');
+  for (size_t i = 0; i < id.size(); i += 16) {
+    uint64_t bits = random();
+    for (size_t j = i; j < i + 16; ++j) { id[j] = hex[bits & 0xF]; bits >>= 4; }
+  }
+  return id;
+}
+
+bool acceptsEventStream(const Exchange& exchange) {
+  return exchange.request.has("Accept") && exchange.request.get("Accept").find("text/event-stream") != std::string::npos;
+}
+
+}  // namespace
+
+StdioUpstream::StdioUpstream(const config::ServerConfig& server, std::unique_ptr<core::RuntimeClient> runtime)
+    : server_(server), runtime_(std::move(runtime)) {}
+
+StdioUpstream::~StdioUpstream() { shutdown(); }
+
+void StdioUpstream::shutdown() {
+  std::map<std::string, std::shared_ptr<Session>> sessions;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    sessions.swap(sessions_);
+  }
+  for (auto& [id, session] : sessions) endSession(session);
+}
+
+std::string StdioUpstream::specJson() const {
+  const auto& up = server_.upstream;
+  std::string spec = "{\"name\":" + json::quote(server_.name) + ",\"command\":" + json::quote(up.command) + ",\"args\":[";
+  for (size_t i = 0; i < up.args.size(); ++i) spec += (i ? "," : "") + json::quote(up.args[i]);
+  spec += "],\"env\":{";
+  for (size_t i = 0; i < up.env.size(); ++i) spec += (i ? "," : "") + json::quote(up.env[i].first) + ":" + json::quote(up.env[i].second);
+  spec += "},\"transport\":\"stdio\"";
+  if (!up.workdir.empty()) spec += ",\"workdir\":" + json::quote(up.workdir);
+  return spec + "}";
+}
+
+std::shared_ptr<StdioUpstream::Session> StdioUpstream::startSession(Exchange& exchange) {
+  auto session = std::make_shared<Session>();
+  session->id = newSessionId();
+  session->serverName = server_.name;
+  try {
+    session->workload = runtime_->start(specJson());
+    auto [in, out] = runtime_->attachStdio(session->workload);
+    session->toServer = in;
+    session->fromServer = out;
+  } catch (const std::exception& e) {
+    if (!session->workload.empty()) {
+      try { runtime_->remove(session->workload); } catch (const std::exception&) {}
+    }
+    exchange.sendError(502, rpc::kUpstreamUnreachable, std::string("cannot start the server: ") + e.what());
+    return nullptr;
+  }
+  Session* raw = session.get();
+  session->reader = std::thread([raw] { raw->readLoop(); });
+  std::lock_guard<std::mutex> lock(mutex_);
+  sessions_[session->id] = session;
+  log::info("stdio", "started a server process for a new session", {{"server", server_.name}, {"workload", session->workload}});
+  return session;
+}
+
+void StdioUpstream::endSession(const std::shared_ptr<Session>& session) {
+  {
+    std::lock_guard<std::mutex> lock(session->mutex);
+    if (session->stopping) return;
+    session->stopping = true;
+    session->dead = true;
+    if (session->deathReason.empty()) session->deathReason = "the session ended";
+    session->changed.notify_all();
+  }
+  if (session->toServer >= 0) ::close(session->toServer);  // EOF on stdin asks the server to exit
+  try {
+    runtime_->stop(session->workload, 2000);
+    runtime_->remove(session->workload);
+  } catch (const std::exception& e) {
+    log::warn("stdio", "stopping the server process failed", {{"server", server_.name}, {"reason", e.what()}});
+  }
+  if (session->reader.joinable()) session->reader.join();
+  if (session->fromServer >= 0) ::close(session->fromServer);
+}
+
+std::shared_ptr<StdioUpstream::Session> StdioUpstream::findSession(Exchange& exchange) {
+  const auto& headers = exchange.ctx.upstreamHeaders;
+  if (!headers.has("Mcp-Session-Id")) {
+    exchange.sendError(400, rpc::kInvalidRequest, "missing Mcp-Session-Id header");
+    return nullptr;
+  }
+  std::shared_ptr<Session> session;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = sessions_.find(headers.get("Mcp-Session-Id"));
+    if (it != sessions_.end()) session = it->second;
+  }
+  bool dead = false;
+  if (session) {
+    std::lock_guard<std::mutex> lock(session->mutex);
+    dead = session->dead;
+  }
+  if (!session || dead) {
+    if (session) {
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        sessions_.erase(session->id);
+      }
+      endSession(session);
+    }
+    exchange.sendError(404, rpc::kNotFound, "unknown or ended session; initialize again");
+    return nullptr;
+  }
+  return session;
+}
+
+void StdioUpstream::forward(Exchange& exchange) {
+  const std::string& method = exchange.ctx.httpMethod;
+  if (method == "POST") handlePost(exchange);
+  else if (method == "GET") handleGet(exchange);
+  else handleDelete(exchange);
+}
+
+void StdioUpstream::handlePost(Exchange& exchange) {
+  json::Value message;
+  try {
+    message = json::parse(exchange.ctx.body);
+  } catch (const std::exception& e) {
+    exchange.sendError(400, -32700, std::string("parse error: ") + e.what());
+    return;
+  }
+  if (!message.isObject()) {
+    exchange.sendError(400, rpc::kInvalidRequest, "batches are not supported by a stdio upstream");
+    return;
+  }
+  bool isRequest = message.find("method") && message.find("id");
+  bool opensSession = message.stringOr("method", "") == "initialize" && !exchange.ctx.upstreamHeaders.has("Mcp-Session-Id");
+  std::shared_ptr<Session> session = opensSession ? startSession(exchange) : findSession(exchange);
+  if (!session) return;
+
+  Poco::Net::NameValueCollection headers;
+  headers.set("Mcp-Session-Id", session->id);
+  if (!isRequest) {
+    if (!session->send(exchange.ctx.body)) {
+      exchange.sendError(502, rpc::kUpstreamUnreachable, "the server process is gone");
+      return;
+    }
+    if (std::ostream* out = exchange.beginResponse(202, headers, 0)) out->flush();
+    return;
+  }
+
+  std::string idJson = rpcIdJson(exchange.ctx.body);
+  auto waiter = std::make_shared<Session::Waiter>();
+  {
+    std::lock_guard<std::mutex> lock(session->mutex);
+    session->pending[idJson] = waiter;
+    session->openRequests.push_back(waiter);
+  }
+  auto forget = [&] {
+    std::lock_guard<std::mutex> lock(session->mutex);
+    auto it = session->pending.find(idJson);
+    if (it != session->pending.end() && it->second == waiter) session->pending.erase(it);
+    auto& open = session->openRequests;
+    open.erase(std::remove(open.begin(), open.end(), waiter), open.end());
+  };
+  if (!session->send(exchange.ctx.body)) {
+    forget();
+    exchange.sendError(502, rpc::kUpstreamUnreachable, "the server process is gone");
+    return;
+  }
+
+  const bool stream = acceptsEventStream(exchange);
+  std::ostream* out = nullptr;
+  if (stream) {
+    headers.set("Content-Type", "text/event-stream");
+    headers.set("Cache-Control", "no-cache");
+    out = exchange.beginResponse(200, headers, -1);
+    if (!out) { forget(); return; }
+  }
+  Poco::Net::StreamSocket* client = exchange.clientSocket();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(server_.upstream.timeoutMs);
+  std::string response;
+  for (;;) {
+    std::deque<std::string> batch;
+    bool finished = false, died = false;
+    std::string reason;
+    {
+      std::unique_lock<std::mutex> lock(session->mutex);
+      session->changed.wait_for(lock, std::chrono::milliseconds(200),
+                                [&] { return !waiter->messages.empty() || waiter->done || session->dead; });
+      batch.swap(waiter->messages);
+      finished = waiter->done;
+      died = session->dead && !waiter->done;
+      reason = session->deathReason;
+    }
+    if (finished && !batch.empty()) {
+      response = batch.back();  // the response is always the last message of a finished request
+      batch.pop_back();
+    }
+    if (stream) {
+      for (const auto& m : batch) *out << formatSseEvent("message", m);
+      if (!response.empty()) *out << formatSseEvent("message", response);
+      out->flush();
+      if (!*out) break;
+    } else if (!batch.empty()) {
+      std::lock_guard<std::mutex> lock(session->mutex);
+      for (auto& m : batch) session->outbound.push_back(std::move(m));
+      session->changed.notify_all();
+    }
+    if (finished) break;
+    std::string failure;
+    if (died) failure = "the server ended before answering: " + reason;
+    else if (shutdown::requested()) failure = "the gateway is shutting down";
+    else if (!stream && std::chrono::steady_clock::now() > deadline)
+      failure = "the server did not answer within " + std::to_string(server_.upstream.timeoutMs) + " ms";
+    if (!failure.empty()) {
+      forget();
+      if (stream) {
+        *out << formatSseEvent("message", rpcErrorBody(idJson, rpc::kUpstreamUnreachable, failure));
+        out->flush();
+        log::warn("stdio", "request failed", {{"server", server_.name}, {"reason", failure}});
+      } else {
+        exchange.sendError(died ? 502 : 504, died ? rpc::kUpstreamUnreachable : rpc::kUpstreamTimeout, failure);
+      }
+      return;
+    }
+    if (stream && client && clientHasGone(*client)) {
+      forget();
+      return;
+    }
+  }
+  if (!stream) {
+    headers.set("Content-Type", "application/json");
+    if (std::ostream* json = exchange.beginResponse(200, headers, static_cast<long long>(response.size()))) *json << response;
+  }
+}
+
+void StdioUpstream::handleGet(Exchange& exchange) {
+  std::shared_ptr<Session> session = findSession(exchange);
+  if (!session) return;
+  {
+    std::lock_guard<std::mutex> lock(session->mutex);
+    if (session->getStreamOpen) {
+      exchange.sendError(409, rpc::kInvalidRequest, "this session already has an open GET stream");
+      return;
+    }
+    session->getStreamOpen = true;
+  }
+  Poco::Net::NameValueCollection headers;
+  headers.set("Content-Type", "text/event-stream");
+  headers.set("Cache-Control", "no-cache");
+  headers.set("Mcp-Session-Id", session->id);
+  std::ostream* out = exchange.beginResponse(200, headers, -1);
+  Poco::Net::StreamSocket* client = exchange.clientSocket();
+  while (out && *out) {
+    std::deque<std::string> batch;
+    {
+      std::unique_lock<std::mutex> lock(session->mutex);
+      session->changed.wait_for(lock, std::chrono::milliseconds(200), [&] { return session->dead || !session->outbound.empty(); });
+      if (session->dead || shutdown::requested()) break;
+      batch.swap(session->outbound);
+    }
+    for (const auto& message : batch) *out << formatSseEvent("message", message);
+    out->flush();
+    if (client && batch.empty() && clientHasGone(*client)) break;
+  }
+  std::lock_guard<std::mutex> lock(session->mutex);
+  session->getStreamOpen = false;
+}
+
+void StdioUpstream::handleDelete(Exchange& exchange) {
+  std::shared_ptr<Session> session = findSession(exchange);
+  if (!session) return;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    sessions_.erase(session->id);
+  }
+  endSession(session);
+  Poco::Net::NameValueCollection headers;
+  headers.set("Mcp-Session-Id", session->id);
+  if (std::ostream* out = exchange.beginResponse(200, headers, 0)) out->flush();
+}
+
+}  // namespace moat::gateway

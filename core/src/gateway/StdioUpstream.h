@@ -1,0 +1,50 @@
+// Upstream over stdio: an MCP server that a runtime plugin runs as a process, speaking
+// newline-delimited JSON-RPC on stdin/stdout, exposed to clients as streamable HTTP
+// (2025-11-25 sessions). One process per client session: initialize starts it, DELETE stops it.
+//
+// A POST carrying a request is answered with an SSE stream: every message the server sends
+// while that request is open (progress, log messages, sampling/elicitation requests) is
+// delivered on it, then the response. Server messages outside any request go to the session's
+// GET stream, queued up to kMaxQueuedMessages while none is open; past that the session is
+// closed instead of memory growing. When the process dies, open requests get a JSON-RPC error at
+// once and the session answers 404 so the client initializes again.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "config/Config.h"
+#include "gateway/Upstream.h"
+#include "runtime/RuntimeClient.h"
+
+namespace moat::gateway {
+
+class StdioUpstream : public Upstream {
+ public:
+  static constexpr size_t kMaxQueuedMessages = 1024;
+
+  StdioUpstream(const config::ServerConfig& server, std::unique_ptr<core::RuntimeClient> runtime);
+  ~StdioUpstream() override;
+  void forward(Exchange& exchange) override;
+  void shutdown() override;
+
+  struct Session;
+
+ private:
+  std::shared_ptr<Session> startSession(Exchange& exchange);
+  std::shared_ptr<Session> findSession(Exchange& exchange);
+  void endSession(const std::shared_ptr<Session>& session);
+  void handlePost(Exchange& exchange);
+  void handleGet(Exchange& exchange);
+  void handleDelete(Exchange& exchange);
+  std::string specJson() const;
+
+  config::ServerConfig server_;
+  std::unique_ptr<core::RuntimeClient> runtime_;
+  std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<Session>> sessions_;
+};
+
+}  // namespace moat::gateway

@@ -1,0 +1,129 @@
+// A stdio MCP server (the sample server, run by the runtime-process plugin, one process per
+// client session) used over streamable HTTP through the gateway: conformance against the same
+// server over HTTP, server-to-client requests, two clients at once, and what happens when the
+// process dies.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CreateMessageRequestSchema, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { compare, results, runSuite, suites } from './conformance-lib.mjs';
+import { initializeMessage, postJson, sampleServer, startMoat, startSampleServer, stop } from './helpers.mjs';
+
+let sample, moat;
+
+before(async () => {
+  sample = await startSampleServer('http');
+  moat = await startMoat(`
+listen: {address: 127.0.0.1, port: {{PORT}}}
+servers:
+  stdio:
+    path: /mcp
+    upstream:
+      transport: stdio
+      command: node
+      args: ["${sampleServer}", "--transport", "stdio"]
+      timeout: 5s
+  missing:
+    upstream: {transport: stdio, command: /nonexistent/mcp-server}
+`);
+});
+
+after(async () => {
+  await stop(moat?.child);
+  await stop(sample?.child);
+});
+
+function alive(pid) {
+  try { process.kill(pid, 0); return true; } catch { return false; }
+}
+
+// The pid the runtime logged for the most recently started workload.
+function lastStartedPid() {
+  const matches = [...moat.child.output.text.matchAll(/started stdio-\d+ \(pid (\d+)\)/g)];
+  return Number(matches.at(-1)[1]);
+}
+
+async function connect(capabilities = {}) {
+  const client = new Client({ name: 'moat-stdio', version: '1' }, { capabilities });
+  const transport = new StreamableHTTPClientTransport(new URL(`${moat.base}/mcp`));
+  await client.connect(transport);
+  return { client, transport };
+}
+
+describe('stdio bridge', () => {
+  test('conformance 2025-11-25: every check passing over HTTP passes through the stdio bridge', { timeout: 300000 }, async () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'moat-stdio-conformance-'));
+    await runSuite(suites['2025-11-25'], sample.url, path.join(work, 'http'));
+    await runSuite(suites['2025-11-25'], `${moat.base}/mcp`, path.join(work, 'stdio'));
+    const { passing, lostScenarios, lostChecks, table } = compare(results(path.join(work, 'http')), results(path.join(work, 'stdio')),
+      ['over HTTP', 'through the stdio bridge']);
+    console.log(table);
+    // Checks of the HTTP server's own SSE resumption (priming event ids, retry, reconnect) have no
+    // counterpart on a stdio server; they are reported, and the scenarios themselves must pass.
+    console.log(`checks passing over HTTP only: ${lostChecks.join(', ') || 'none'}`);
+    assert.ok(passing.length >= 25);
+    assert.deepEqual(lostScenarios, []);
+    assert.ok(lostChecks.every((c) => c.startsWith('server-sse-polling/')), `unexpected lost checks: ${lostChecks.join(', ')}`);
+  });
+
+  test('log notifications and sampling reach the client that caused them; two clients at once', async () => {
+    const clients = await Promise.all([1, 2].map(async (n) => {
+      const { client } = await connect({ sampling: {} });
+      const logs = [];
+      client.setNotificationHandler(LoggingMessageNotificationSchema, (m) => { logs.push(m.params.data); });
+      client.setRequestHandler(CreateMessageRequestSchema, async (r) => ({
+        model: 'm', role: 'assistant', content: { type: 'text', text: `client ${n} answers ${r.params.messages[0].content.text}` } }));
+      return { client, logs, n };
+    }));
+    const answers = await Promise.all(clients.map(({ client, n }) => client.callTool({ name: 'test_sampling', arguments: { prompt: `q${n}` } })));
+    assert.equal(answers[0].content[0].text, 'LLM response: client 1 answers q1');
+    assert.equal(answers[1].content[0].text, 'LLM response: client 2 answers q2');
+    const logged = await clients[0].client.callTool({ name: 'test_tool_with_logging', arguments: {} });
+    assert.equal(logged.content[0].text, 'Tool with logging executed successfully');
+    assert.deepEqual(clients[0].logs, ['Tool execution started', 'Tool processing data', 'Tool execution completed']);
+    assert.deepEqual(clients[1].logs, []);
+    await Promise.all(clients.map(({ client }) => client.close()));
+  });
+
+  test('kill -9 mid-call: the call fails at once, the session answers 404, a new session works', async () => {
+    const { client, transport } = await connect();
+    const pid = lastStartedPid();
+    assert.ok(alive(pid));
+    const started = Date.now();
+    const call = client.callTool({ name: 'sleep', arguments: { ms: 20000 } }).then(() => 'answered', (e) => e);
+    await new Promise((r) => setTimeout(r, 300));
+    process.kill(pid, 'SIGKILL');
+    const outcome = await call;
+    assert.ok(outcome instanceof Error, `expected an error, got ${outcome}`);
+    assert.match(String(outcome.message), /server ended before answering/);
+    assert.ok(Date.now() - started < 5000, 'the error came at once, not after a timeout');
+    const stale = await postJson(`${moat.base}/mcp`, { jsonrpc: '2.0', id: 9, method: 'ping' },
+      { 'Mcp-Session-Id': transport.sessionId, 'MCP-Protocol-Version': '2025-11-25' });
+    assert.equal(stale.status, 404);
+    const fresh = await connect();
+    assert.equal((await fresh.client.callTool({ name: 'echo', arguments: { message: 'again' } })).content[0].text, 'again');
+    await fresh.client.close();
+  });
+
+  test('DELETE stops the session process', async () => {
+    const { client, transport } = await connect();
+    const pid = lastStartedPid();
+    assert.ok(alive(pid));
+    await transport.terminateSession();
+    for (let i = 0; i < 50 && alive(pid); ++i) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(!alive(pid), 'the process ended');
+    await client.close();
+  });
+
+  test('a command that cannot start is a 502 JSON-RPC error naming it', async () => {
+    const response = await postJson(`${moat.base}/missing/mcp`, initializeMessage(12));
+    assert.equal(response.status, 502);
+    const body = await response.json();
+    assert.equal(body.id, 12);
+    assert.match(body.error.message, /cannot start the server: .*\/nonexistent\/mcp-server/);
+  });
+});
