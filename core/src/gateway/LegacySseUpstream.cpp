@@ -8,11 +8,11 @@
 #include <condition_variable>
 #include <deque>
 #include <optional>
-#include <random>
 #include <thread>
 
 #include "gateway/JsonRpcError.h"
 #include "gateway/Shutdown.h"
+#include "gateway/SessionStream.h"
 #include "gateway/SseParser.h"
 #include "gateway/StreamPump.h"
 #include "log/Log.h"
@@ -20,7 +20,7 @@
 
 namespace moat::gateway {
 
-struct LegacySseUpstream::Session {
+struct LegacySseUpstream::Session : ServerMessageQueue {
   std::string id;
   std::string serverName;
   std::unique_ptr<UpstreamSession> stream;
@@ -30,12 +30,7 @@ struct LegacySseUpstream::Session {
   std::unique_ptr<UpstreamPool> posts;
   std::thread reader;
 
-  std::mutex mutex;
-  std::condition_variable changed;
   std::map<std::string, std::optional<std::string>> pending;  // request id (JSON) → response
-  std::deque<std::string> outbound;
-  bool getStreamOpen = false;
-  bool closed = false;
 
   void deliver(const std::string& message) {
     std::string idJson = rpcIdJson(message);
@@ -100,17 +95,6 @@ struct LegacySseUpstream::Session {
 };
 
 namespace {
-
-std::string newSessionId() {
-  thread_local std::mt19937_64 random{std::random_device{}()};
-  static const char* hex = "0123456789abcdef";
-  std::string id(32, '0');
-  for (size_t i = 0; i < id.size(); i += 16) {
-    uint64_t bits = random();
-    for (size_t j = i; j < i + 16; ++j) { id[j] = hex[bits & 0xF]; bits >>= 4; }
-  }
-  return id;
-}
 
 void sendJson(Exchange& exchange, int status, const std::string& body, const std::string& sessionId) {
   Poco::Net::NameValueCollection headers;
@@ -258,22 +242,10 @@ bool LegacySseUpstream::postMessage(Exchange& exchange, Session& session) {
 }
 
 void LegacySseUpstream::handlePost(Exchange& exchange) {
-  json::Value message;
-  try {
-    message = json::parse(exchange.ctx.body);
-  } catch (const std::exception& e) {
-    exchange.sendError(400, -32700, std::string("parse error: ") + e.what());
-    return;
-  }
-  if (!message.isObject()) {
-    exchange.sendError(400, rpc::kInvalidRequest, "batches are not supported by an sse upstream");
-    return;
-  }
-  bool isRequest = message.find("method") && message.find("id");
-  bool isInitialize = message.stringOr("method", "") == "initialize";
-  std::shared_ptr<Session> session = isInitialize && !exchange.ctx.upstreamHeaders.has("Mcp-Session-Id")
-                                         ? openSession(exchange)
-                                         : findSession(exchange);
+  std::optional<ClientMessage> message = classifyClientMessage(exchange, "sse");
+  if (!message) return;
+  const bool isRequest = message->isRequest;
+  std::shared_ptr<Session> session = message->opensSession ? openSession(exchange) : findSession(exchange);
   if (!session) return;
   std::string idJson = rpcIdJson(exchange.ctx.body);
   if (isRequest) {
@@ -302,35 +274,7 @@ void LegacySseUpstream::handlePost(Exchange& exchange) {
 }
 
 void LegacySseUpstream::handleGet(Exchange& exchange) {
-  std::shared_ptr<Session> session = findSession(exchange);
-  if (!session) return;
-  {
-    std::lock_guard<std::mutex> lock(session->mutex);
-    if (session->getStreamOpen) {
-      exchange.sendError(409, rpc::kInvalidRequest, "this session already has an open GET stream");
-      return;
-    }
-    session->getStreamOpen = true;
-  }
-  Poco::Net::NameValueCollection headers;
-  headers.set("Content-Type", "text/event-stream");
-  headers.set("Cache-Control", "no-cache");
-  headers.set("Mcp-Session-Id", session->id);
-  std::ostream* out = exchange.beginResponse(200, headers, -1);
-  Poco::Net::StreamSocket* client = exchange.clientSocket();
-  while (out && *out) {
-    std::unique_lock<std::mutex> lock(session->mutex);
-    session->changed.wait_for(lock, std::chrono::milliseconds(200), [&] { return session->closed || !session->outbound.empty(); });
-    if (session->closed || shutdown::requested()) break;
-    std::deque<std::string> batch;
-    batch.swap(session->outbound);
-    lock.unlock();
-    for (const auto& message : batch) *out << formatSseEvent("message", message);
-    out->flush();
-    if (client && batch.empty() && clientHasGone(*client)) break;
-  }
-  std::lock_guard<std::mutex> lock(session->mutex);
-  session->getStreamOpen = false;
+  if (std::shared_ptr<Session> session = findSession(exchange)) serveGetStream(exchange, *session, session->id);
 }
 
 void LegacySseUpstream::handleDelete(Exchange& exchange) {

@@ -7,12 +7,12 @@
 #include <cerrno>
 #include <condition_variable>
 #include <deque>
-#include <random>
 #include <thread>
 #include <vector>
 
 #include "gateway/JsonRpcError.h"
 #include "gateway/Shutdown.h"
+#include "gateway/SessionStream.h"
 #include "gateway/SseParser.h"
 #include "gateway/StreamPump.h"
 #include "log/Log.h"
@@ -20,7 +20,7 @@
 
 namespace moat::gateway {
 
-struct StdioUpstream::Session {
+struct StdioUpstream::Session : ServerMessageQueue {
   struct Waiter {
     std::deque<std::string> messages;
     bool done = false;
@@ -33,13 +33,8 @@ struct StdioUpstream::Session {
   int fromServer = -1;
   std::thread reader;
 
-  std::mutex mutex;
-  std::condition_variable changed;
   std::map<std::string, std::shared_ptr<Waiter>> pending;  // request id (JSON) → its open POST
   std::vector<std::shared_ptr<Waiter>> openRequests;       // most recent last
-  std::deque<std::string> outbound;                        // for the GET stream
-  bool getStreamOpen = false;
-  bool dead = false;
   bool stopping = false;
   std::string deathReason;
 
@@ -85,7 +80,7 @@ struct StdioUpstream::Session {
       openRequests.back()->messages.push_back(message);
     } else if (outbound.size() >= kMaxQueuedMessages) {
       log::error("stdio", "client is not reading its GET stream; closing the session", {{"server", serverName}});
-      dead = true;
+      closed = true;
       deathReason = "the client stopped reading its GET stream";
     } else {
       outbound.push_back(message);
@@ -117,27 +112,16 @@ struct StdioUpstream::Session {
       }
     }
     std::lock_guard<std::mutex> lock(mutex);
-    if (!dead && !stopping) {
+    if (!closed && !stopping) {
       log::warn("stdio", "server process closed its stdout", {{"server", serverName}, {"workload", workload}});
       deathReason = "the server process exited";
     }
-    dead = true;
+    closed = true;
     changed.notify_all();
   }
 };
 
 namespace {
-
-std::string newSessionId() {
-  thread_local std::mt19937_64 random{std::random_device{}()};
-  static const char* hex = "0123456789abcdef";
-  std::string id(32, '0');
-  for (size_t i = 0; i < id.size(); i += 16) {
-    uint64_t bits = random();
-    for (size_t j = i; j < i + 16; ++j) { id[j] = hex[bits & 0xF]; bits >>= 4; }
-  }
-  return id;
-}
 
 bool acceptsEventStream(const Exchange& exchange) {
   return exchange.request.has("Accept") && exchange.request.get("Accept").find("text/event-stream") != std::string::npos;
@@ -199,7 +183,7 @@ void StdioUpstream::endSession(const std::shared_ptr<Session>& session) {
     std::lock_guard<std::mutex> lock(session->mutex);
     if (session->stopping) return;
     session->stopping = true;
-    session->dead = true;
+    session->closed = true;
     if (session->deathReason.empty()) session->deathReason = "the session ended";
     session->changed.notify_all();
   }
@@ -229,7 +213,7 @@ std::shared_ptr<StdioUpstream::Session> StdioUpstream::findSession(Exchange& exc
   bool dead = false;
   if (session) {
     std::lock_guard<std::mutex> lock(session->mutex);
-    dead = session->dead;
+    dead = session->closed;
   }
   if (!session || dead) {
     if (session) {
@@ -253,20 +237,10 @@ void StdioUpstream::forward(Exchange& exchange) {
 }
 
 void StdioUpstream::handlePost(Exchange& exchange) {
-  json::Value message;
-  try {
-    message = json::parse(exchange.ctx.body);
-  } catch (const std::exception& e) {
-    exchange.sendError(400, -32700, std::string("parse error: ") + e.what());
-    return;
-  }
-  if (!message.isObject()) {
-    exchange.sendError(400, rpc::kInvalidRequest, "batches are not supported by a stdio upstream");
-    return;
-  }
-  bool isRequest = message.find("method") && message.find("id");
-  bool opensSession = message.stringOr("method", "") == "initialize" && !exchange.ctx.upstreamHeaders.has("Mcp-Session-Id");
-  std::shared_ptr<Session> session = opensSession ? startSession(exchange) : findSession(exchange);
+  std::optional<ClientMessage> message = classifyClientMessage(exchange, "stdio");
+  if (!message) return;
+  const bool isRequest = message->isRequest;
+  std::shared_ptr<Session> session = message->opensSession ? startSession(exchange) : findSession(exchange);
   if (!session) return;
 
   Poco::Net::NameValueCollection headers;
@@ -318,10 +292,10 @@ void StdioUpstream::handlePost(Exchange& exchange) {
     {
       std::unique_lock<std::mutex> lock(session->mutex);
       session->changed.wait_for(lock, std::chrono::milliseconds(200),
-                                [&] { return !waiter->messages.empty() || waiter->done || session->dead; });
+                                [&] { return !waiter->messages.empty() || waiter->done || session->closed; });
       batch.swap(waiter->messages);
       finished = waiter->done;
-      died = session->dead && !waiter->done;
+      died = session->closed && !waiter->done;
       reason = session->deathReason;
     }
     if (finished && !batch.empty()) {
@@ -367,36 +341,7 @@ void StdioUpstream::handlePost(Exchange& exchange) {
 }
 
 void StdioUpstream::handleGet(Exchange& exchange) {
-  std::shared_ptr<Session> session = findSession(exchange);
-  if (!session) return;
-  {
-    std::lock_guard<std::mutex> lock(session->mutex);
-    if (session->getStreamOpen) {
-      exchange.sendError(409, rpc::kInvalidRequest, "this session already has an open GET stream");
-      return;
-    }
-    session->getStreamOpen = true;
-  }
-  Poco::Net::NameValueCollection headers;
-  headers.set("Content-Type", "text/event-stream");
-  headers.set("Cache-Control", "no-cache");
-  headers.set("Mcp-Session-Id", session->id);
-  std::ostream* out = exchange.beginResponse(200, headers, -1);
-  Poco::Net::StreamSocket* client = exchange.clientSocket();
-  while (out && *out) {
-    std::deque<std::string> batch;
-    {
-      std::unique_lock<std::mutex> lock(session->mutex);
-      session->changed.wait_for(lock, std::chrono::milliseconds(200), [&] { return session->dead || !session->outbound.empty(); });
-      if (session->dead || shutdown::requested()) break;
-      batch.swap(session->outbound);
-    }
-    for (const auto& message : batch) *out << formatSseEvent("message", message);
-    out->flush();
-    if (client && batch.empty() && clientHasGone(*client)) break;
-  }
-  std::lock_guard<std::mutex> lock(session->mutex);
-  session->getStreamOpen = false;
+  if (std::shared_ptr<Session> session = findSession(exchange)) serveGetStream(exchange, *session, session->id);
 }
 
 void StdioUpstream::handleDelete(Exchange& exchange) {
