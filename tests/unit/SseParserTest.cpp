@@ -21,7 +21,7 @@ TEST_CASE("events split at every byte boundary come out whole") {
   }
 }
 
-TEST_CASE("an event without data is not dispatched; comments are ignored") {
+TEST_CASE("an event without data is not dispatched and comments are ignored") {
   SseParser parser;
   CHECK(parser.feed("event: ping\n\n: comment\n\n").empty());
 }

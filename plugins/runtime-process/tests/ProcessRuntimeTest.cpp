@@ -14,7 +14,7 @@ std::string idOf(const std::string& state) { return moat::json::parse(state).str
 std::string stateOf(const std::string& state) { return moat::json::parse(state).stringOr("state", ""); }
 }  // namespace
 
-TEST_CASE("stdin and stdout reach the process; stderr goes to the log") {
+TEST_CASE("stdin and stdout reach the process and stderr goes to the log") {
   FakeHost host;
   ProcessRuntime runtime(host.host(), moat::json::Value::makeObject());
   std::string id = idOf(runtime.start(R"({"name":"echoer","command":"sh","args":["-c","echo started >&2; cat"]})"));
@@ -45,7 +45,7 @@ TEST_CASE("a process that ignores SIGTERM is killed after the timeout") {
   CHECK(state.find("signal")->asNumber() == 9);
 }
 
-TEST_CASE("environment and working directory are applied; a missing command is a clear error") {
+TEST_CASE("environment and working directory are applied and a missing command is a clear error") {
   FakeHost host;
   ProcessRuntime runtime(host.host(), moat::json::Value::makeObject());
   std::string id = idOf(runtime.start(R"json({"name":"env","command":"sh","args":["-c","echo $MOAT_T:$(pwd)"],"env":{"MOAT_T":"yes"},"workdir":"/tmp"})json"));
