@@ -119,6 +119,37 @@ describe('stdio bridge', () => {
     await client.close();
   });
 
+  test('a session that goes quiet without DELETE is ended with its process after idle_timeout', async () => {
+    const quiet = await startMoat(`
+listen: {address: 127.0.0.1, port: {{PORT}}}
+servers:
+  stdio:
+    path: /mcp
+    upstream: {transport: stdio, command: node, args: ["${sampleServer}", "--transport", "stdio"], idle_timeout: 1s}
+`);
+    try {
+      const init = await postJson(`${quiet.base}/mcp`, initializeMessage());
+      const headers = { 'Mcp-Session-Id': init.headers.get('mcp-session-id'), 'MCP-Protocol-Version': '2025-11-25' };
+      await init.text();
+      const pid = Number(/started stdio-\d+ \(pid (\d+)\)/.exec(quiet.child.output.text)[1]);
+      // Activity keeps it alive past the timeout...
+      for (let i = 0; i < 4; ++i) {
+        await new Promise((r) => setTimeout(r, 400));
+        const ping = await postJson(`${quiet.base}/mcp`, { jsonrpc: '2.0', id: 30 + i, method: 'ping' }, headers);
+        assert.equal(ping.status, 200);
+        await ping.text();
+      }
+      assert.ok(alive(pid));
+      // ...silence ends it.
+      for (let i = 0; i < 50 && alive(pid); ++i) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(!alive(pid), 'the idle session\'s process ended');
+      const after = await postJson(`${quiet.base}/mcp`, { jsonrpc: '2.0', id: 40, method: 'ping' }, headers);
+      assert.equal(after.status, 404);
+    } finally {
+      await stop(quiet.child);
+    }
+  });
+
   test('a command that cannot start is a 502 JSON-RPC error naming it', async () => {
     const response = await postJson(`${moat.base}/missing/mcp`, initializeMessage(12));
     assert.equal(response.status, 502);

@@ -56,6 +56,7 @@ struct UpstreamConfig {
   std::vector<std::pair<std::string, std::string>> env;
   std::string workdir;
   std::string runtime = "runtime-process";
+  int idleTimeoutMs = 30 * 60 * 1000;  // a stdio session with no traffic this long is ended
   UpstreamTransport transport = UpstreamTransport::StreamableHttp;
   int timeoutMs = 30000;
   int connectTimeoutMs = 5000;

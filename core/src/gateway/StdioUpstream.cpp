@@ -36,6 +36,12 @@ struct StdioUpstream::Session : ServerMessageQueue {
   std::map<std::string, std::shared_ptr<Waiter>> pending;  // request id (JSON) → its open POST
   std::vector<std::shared_ptr<Waiter>> openRequests;       // most recent last
   bool stopping = false;
+  std::chrono::steady_clock::time_point lastActive = std::chrono::steady_clock::now();
+
+  void touch() {
+    std::lock_guard<std::mutex> lock(mutex);
+    lastActive = std::chrono::steady_clock::now();
+  }
   std::string deathReason;
 
   std::mutex writeMutex;
@@ -130,7 +136,18 @@ bool acceptsEventStream(const Exchange& exchange) {
 }  // namespace
 
 StdioUpstream::StdioUpstream(const config::ServerConfig& server, std::unique_ptr<core::RuntimeClient> runtime)
-    : server_(server), runtime_(std::move(runtime)) {}
+    : server_(server), runtime_(std::move(runtime)) {
+  janitor_ = std::thread([this] {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!stopping_) {
+      janitorWake_.wait_for(lock, std::chrono::milliseconds(250));
+      if (stopping_) break;
+      lock.unlock();
+      expireIdleSessions();
+      lock.lock();
+    }
+  });
+}
 
 StdioUpstream::~StdioUpstream() { shutdown(); }
 
@@ -138,9 +155,35 @@ void StdioUpstream::shutdown() {
   std::map<std::string, std::shared_ptr<Session>> sessions;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
     sessions.swap(sessions_);
   }
+  janitorWake_.notify_all();
+  if (janitor_.joinable() && janitor_.get_id() != std::this_thread::get_id()) janitor_.join();
   for (auto& [id, session] : sessions) endSession(session);
+}
+
+void StdioUpstream::expireIdleSessions() {
+  auto cutoff = std::chrono::steady_clock::now() - std::chrono::milliseconds(server_.upstream.idleTimeoutMs);
+  std::vector<std::shared_ptr<Session>> expired;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      Session& s = *it->second;
+      std::lock_guard<std::mutex> sessionLock(s.mutex);
+      bool idle = !s.getStreamOpen && s.openRequests.empty() && s.lastActive < cutoff;
+      if (idle) {
+        expired.push_back(it->second);
+        it = sessions_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& session : expired) {
+    log::info("stdio", "ending an idle session and its process", {{"server", server_.name}, {"workload", session->workload}});
+    endSession(session);
+  }
 }
 
 std::string StdioUpstream::specJson() const {
@@ -242,6 +285,11 @@ void StdioUpstream::handlePost(Exchange& exchange) {
   const bool isRequest = message->isRequest;
   std::shared_ptr<Session> session = message->opensSession ? startSession(exchange) : findSession(exchange);
   if (!session) return;
+  session->touch();
+  struct TouchOnExit {
+    Session& s;
+    ~TouchOnExit() { s.touch(); }
+  } touchOnExit{*session};
 
   Poco::Net::NameValueCollection headers;
   headers.set("Mcp-Session-Id", session->id);
@@ -341,7 +389,11 @@ void StdioUpstream::handlePost(Exchange& exchange) {
 }
 
 void StdioUpstream::handleGet(Exchange& exchange) {
-  if (std::shared_ptr<Session> session = findSession(exchange)) serveGetStream(exchange, *session, session->id);
+  if (std::shared_ptr<Session> session = findSession(exchange)) {
+    session->touch();
+    serveGetStream(exchange, *session, session->id);
+    session->touch();
+  }
 }
 
 void StdioUpstream::handleDelete(Exchange& exchange) {

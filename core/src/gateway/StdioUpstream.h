@@ -6,14 +6,17 @@
 // while that request is open (progress, log messages, sampling/elicitation requests) is
 // delivered on it, then the response. Server messages outside any request go to the session's
 // GET stream, queued up to kMaxQueuedMessages while none is open; past that the session is
-// closed instead of memory growing. When the process dies, open requests get a JSON-RPC error at
+// closed instead of memory growing. A session with no traffic for upstream.idle_timeout is ended
+// with its process. When the process dies, open requests get a JSON-RPC error at
 // once and the session answers 404 so the client initializes again.
 #pragma once
 
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "config/Config.h"
 #include "gateway/Upstream.h"
@@ -40,11 +43,16 @@ class StdioUpstream : public Upstream {
   void handleGet(Exchange& exchange);
   void handleDelete(Exchange& exchange);
   std::string specJson() const;
+  void expireIdleSessions();
 
   config::ServerConfig server_;
   std::unique_ptr<core::RuntimeClient> runtime_;
   std::mutex mutex_;
   std::map<std::string, std::shared_ptr<Session>> sessions_;
+  // Ends sessions whose clients went quiet without DELETE, so their processes do not pile up.
+  std::condition_variable janitorWake_;
+  bool stopping_ = false;
+  std::thread janitor_;
 };
 
 }  // namespace moat::gateway
