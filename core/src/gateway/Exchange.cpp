@@ -3,6 +3,7 @@
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/SecureStreamSocketImpl.h>
 #include <Poco/String.h>
+#include <strings.h>
 
 #include "gateway/JsonRpcError.h"
 #include "log/Log.h"
@@ -15,7 +16,7 @@ bool isHopByHopHeader(const std::string& name) {
   static const std::string_view hopByHop[] = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te",
                                               "trailer", "upgrade", "proxy-authorization", "proxy-authenticate", "content-length"};
   for (std::string_view h : hopByHop)
-    if (h.size() == name.size() && Poco::icompare(name, std::string(h)) == 0) return true;
+    if (h.size() == name.size() && ::strncasecmp(name.data(), h.data(), h.size()) == 0) return true;
   return false;
 }
 

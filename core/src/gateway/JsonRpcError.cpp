@@ -6,20 +6,24 @@
 
 namespace moat::gateway {
 
+std::string rpcIdJson(const json::Value& message) {
+  const json::Value* id = message.find("id");
+  if (!id) return "null";
+  if (id->isString()) return json::quote(id->asString());
+  if (id->type() == json::Value::Type::Number) {
+    double n = id->asNumber();
+    if (std::floor(n) == n && std::fabs(n) < 9e15) return std::to_string(static_cast<long long>(n));
+  }
+  return "null";
+}
+
 std::string rpcIdJson(std::string_view body) {
   if (body.empty() || body.front() != '{') return "null";
   try {
-    json::Value message = json::parse(body);
-    const json::Value* id = message.find("id");
-    if (!id) return "null";
-    if (id->isString()) return json::quote(id->asString());
-    if (id->type() == json::Value::Type::Number) {
-      double n = id->asNumber();
-      if (std::floor(n) == n && std::fabs(n) < 9e15) return std::to_string(static_cast<long long>(n));
-    }
+    return rpcIdJson(json::parse(body));
   } catch (const std::exception&) {
+    return "null";
   }
-  return "null";
 }
 
 std::string rpcErrorBody(const std::string& idJson, int code, std::string_view message) {

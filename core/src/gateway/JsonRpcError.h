@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "moat/json.hpp"
+
 namespace moat::gateway {
 
 // Server-defined JSON-RPC error codes used by the gateway.
@@ -22,6 +24,7 @@ constexpr int kShuttingDown = -32007;
 
 // The "id" of a single JSON-RPC message as JSON text, or "null".
 std::string rpcIdJson(std::string_view body);
+std::string rpcIdJson(const json::Value& message);  // for a message already parsed
 std::string rpcErrorBody(const std::string& idJson, int code, std::string_view message);
 
 }  // namespace moat::gateway

@@ -33,11 +33,12 @@ struct LegacySseUpstream::Session : ServerMessageQueue {
   std::map<std::string, std::optional<std::string>> pending;  // request id (JSON) → response
 
   void deliver(const std::string& message) {
-    std::string idJson = rpcIdJson(message);
+    std::string idJson;
     bool isResponse = false;
     try {
       json::Value parsed = json::parse(message);
       isResponse = parsed.find("method") == nullptr && (parsed.find("result") || parsed.find("error"));
+      idJson = rpcIdJson(parsed);
     } catch (const std::exception&) {
       log::warn("sse-upstream", "upstream sent a message that is not JSON", {{"server", serverName}});
       return;
@@ -247,7 +248,7 @@ void LegacySseUpstream::handlePost(Exchange& exchange) {
   const bool isRequest = message->isRequest;
   std::shared_ptr<Session> session = message->opensSession ? openSession(exchange) : findSession(exchange);
   if (!session) return;
-  std::string idJson = rpcIdJson(exchange.ctx.body);
+  const std::string& idJson = message->idJson;
   if (isRequest) {
     std::lock_guard<std::mutex> lock(session->mutex);
     session->pending[idJson] = std::nullopt;

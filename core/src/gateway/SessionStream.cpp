@@ -56,6 +56,7 @@ std::optional<ClientMessage> classifyClientMessage(Exchange& exchange, const cha
   ClientMessage out;
   out.isRequest = message.find("method") && message.find("id");
   out.opensSession = message.stringOr("method", "") == "initialize" && !exchange.ctx.upstreamHeaders.has("Mcp-Session-Id");
+  out.idJson = rpcIdJson(message);
   return out;
 }
 

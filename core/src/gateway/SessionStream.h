@@ -29,6 +29,7 @@ void serveGetStream(Exchange& exchange, ServerMessageQueue& queue, const std::st
 struct ClientMessage {
   bool isRequest = false;     // has a method and an id: a reply is owed
   bool opensSession = false;  // initialize without a session id
+  std::string idJson = "null";
 };
 std::optional<ClientMessage> classifyClientMessage(Exchange& exchange, const char* transportName);
 

@@ -64,16 +64,18 @@ struct StdioUpstream::Session : ServerMessageQueue {
 
   void route(const std::string& message) {
     bool isResponse = false;
+    std::string idJson;
     try {
       json::Value parsed = json::parse(message);
       isResponse = parsed.isObject() && !parsed.find("method") && (parsed.find("result") || parsed.find("error"));
+      if (isResponse) idJson = rpcIdJson(parsed);
     } catch (const std::exception&) {
       log::warn("stdio", "server wrote a line that is not JSON-RPC; dropped", {{"server", serverName}});
       return;
     }
     std::lock_guard<std::mutex> lock(mutex);
     if (isResponse) {
-      auto it = pending.find(rpcIdJson(message));
+      auto it = pending.find(idJson);
       if (it == pending.end()) {
         log::warn("stdio", "server answered a request nobody is waiting for", {{"server", serverName}});
         return;
@@ -302,7 +304,7 @@ void StdioUpstream::handlePost(Exchange& exchange) {
     return;
   }
 
-  std::string idJson = rpcIdJson(exchange.ctx.body);
+  const std::string& idJson = message->idJson;
   auto waiter = std::make_shared<Session::Waiter>();
   {
     std::lock_guard<std::mutex> lock(session->mutex);

@@ -82,7 +82,6 @@ std::unique_ptr<UpstreamSession> UpstreamPool::fresh() {
 }
 
 void UpstreamPool::release(std::unique_ptr<UpstreamSession> session) {
-  if (session->http().connected()) session->http().socket().setReceiveTimeout(millis(timeoutMs_));
   std::lock_guard<std::mutex> lock(mutex_);
   if (idle_.size() < maxIdle_) idle_.push_back(std::move(session));
 }
