@@ -73,6 +73,8 @@ struct ServerConfig {
   std::string path;  // the MCP endpoint on the listener
   UpstreamConfig upstream;
   bool forwardClientAuthorization = false;
+  // RFC 9728 `resource` (what tokens' audience must name); derived from each request when empty.
+  std::string resourceUrl;
   std::vector<StageConfig> pipeline;
   Location where;
 };

@@ -21,8 +21,8 @@ bool isHopByHopHeader(const std::string& name) {
 }
 
 Exchange::Exchange(core::RequestContext& c, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res,
-                   const core::Pipeline& p, const config::ServerConfig& s)
-    : ctx(c), request(req), response(res), pipeline(p), server(s) {}
+                   const core::Pipeline& p, const config::ServerConfig& s, SessionBindings& b)
+    : ctx(c), request(req), response(res), pipeline(p), server(s), sessions(b) {}
 
 void Exchange::sendError(int httpStatus, int rpcCode, const std::string& message) {
   log::warn("proxy", "request failed",
@@ -49,6 +49,10 @@ std::ostream* Exchange::beginResponse(int status, const Poco::Net::NameValueColl
       sendError(500, rpc::kStageFailed, "stage " + outcome.stage + " failed: " + outcome.message);
       return nullptr;
     }
+  }
+  if (ctx.identitySubject && status >= 200 && status < 300) {
+    if (ctx.httpMethod == "DELETE" && ctx.upstreamHeaders.has("Mcp-Session-Id")) sessions.forget(ctx.upstreamHeaders.get("Mcp-Session-Id"));
+    else if (ctx.responseHeaders.has("Mcp-Session-Id")) sessions.bind(ctx.responseHeaders.get("Mcp-Session-Id"), *ctx.identitySubject);
   }
   response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
   // POCO writes its own Date header; the upstream's replaces it rather than doubling it.

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "config/Config.h"
+#include "gateway/SessionBindings.h"
 #include "pipeline/Pipeline.h"
 #include "pipeline/RequestContext.h"
 
@@ -21,13 +22,14 @@ namespace moat::gateway {
 class Exchange {
  public:
   Exchange(core::RequestContext& ctx, Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
-           const core::Pipeline& pipeline, const config::ServerConfig& server);
+           const core::Pipeline& pipeline, const config::ServerConfig& server, SessionBindings& sessions);
 
   core::RequestContext& ctx;
   Poco::Net::HTTPServerRequest& request;
   Poco::Net::HTTPServerResponse& response;
   const core::Pipeline& pipeline;
   const config::ServerConfig& server;
+  SessionBindings& sessions;
 
   // A JSON-RPC error answering this request. Logged at warn level with `reason`.
   void sendError(int httpStatus, int rpcCode, const std::string& message);

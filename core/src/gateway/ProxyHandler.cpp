@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gateway/JsonRpcError.h"
+#include "gateway/ProtectedResource.h"
 #include "log/Log.h"
 #include "metrics/Counters.h"
 
@@ -62,7 +63,7 @@ std::string requestIdFor(const Poco::Net::HTTPServerRequest& request) {
   return id;
 }
 
-ProxyHandler::ProxyHandler(const Route& route, const config::ListenerConfig& listener, const IngressGuard& guard)
+ProxyHandler::ProxyHandler(Route& route, const config::ListenerConfig& listener, const IngressGuard& guard)
     : route_(route), listener_(listener), guard_(guard) {}
 
 void ProxyHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
@@ -73,7 +74,7 @@ void ProxyHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Ne
   ctx.path = request.getURI();
   ctx.remoteAddress = request.clientAddress().host().toString();
   ctx.serverName = route_.config.name;
-  Exchange exchange(ctx, request, response, *route_.pipeline, route_.config);
+  Exchange exchange(ctx, request, response, *route_.pipeline, route_.config, route_.sessions);
   auto started = std::chrono::steady_clock::now();
   metrics::add("requests");
   try {
@@ -84,8 +85,9 @@ void ProxyHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Ne
   }
   if (log::enabled(log::Level::Info)) {
     auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
-    log::info("access", ctx.httpMethod + " " + log::redactQuery(ctx.path),
-              {{"server", route_.config.name}, {"status", std::to_string(response.getStatus())}, {"duration_us", std::to_string(micros)}});
+    log::Fields fields{{"server", route_.config.name}, {"status", std::to_string(response.getStatus())}, {"duration_us", std::to_string(micros)}};
+    if (ctx.identitySubject) fields.emplace_back("subject", *ctx.identitySubject);
+    log::info("access", ctx.httpMethod + " " + log::redactQuery(ctx.path), fields);
   }
 }
 
@@ -104,6 +106,9 @@ void ProxyHandler::serve(Exchange& exchange) {
   copyHeaders(exchange);
 
   if (!exchange.pipeline.empty()) {
+    ResourceUrls urls = resourceUrlsFor(route_.config, listener_, exchange.request);
+    ctx.resourceUrl = std::move(urls.resource);
+    ctx.resourceMetadataUrl = std::move(urls.metadata);
     core::StageOutcome outcome = exchange.pipeline.runRequest(ctx);
     if (outcome.kind == core::StageOutcome::Kind::Replied) {
       const auto& reply = *ctx.reply;
@@ -119,6 +124,11 @@ void ProxyHandler::serve(Exchange& exchange) {
       exchange.sendError(500, rpc::kStageFailed, "stage " + outcome.stage + " failed: " + outcome.message);
       return;
     }
+  }
+  if (ctx.identitySubject && ctx.upstreamHeaders.has("Mcp-Session-Id") &&
+      exchange.sessions.check(ctx.upstreamHeaders.get("Mcp-Session-Id"), *ctx.identitySubject) == SessionBindings::Check::Other) {
+    exchange.sendError(403, rpc::kForbidden, "this session belongs to another identity");
+    return;
   }
   if (route_.config.forwardClientAuthorization && ctx.clientAuthorization && !ctx.upstreamHeaders.has("Authorization"))
     ctx.upstreamHeaders.set("Authorization", *ctx.clientAuthorization);

@@ -12,14 +12,14 @@ namespace moat::gateway {
 
 class ProxyHandler : public Poco::Net::HTTPRequestHandler {
  public:
-  ProxyHandler(const Route& route, const config::ListenerConfig& listener, const IngressGuard& guard);
+  ProxyHandler(Route& route, const config::ListenerConfig& listener, const IngressGuard& guard);
   void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override;
 
  private:
   void serve(Exchange& exchange);
   bool readBody(Exchange& exchange);
   void copyHeaders(Exchange& exchange) const;
-  const Route& route_;
+  Route& route_;
   const config::ListenerConfig& listener_;
   const IngressGuard& guard_;
 };

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "config/Config.h"
+#include "gateway/SessionBindings.h"
 #include "gateway/Upstream.h"
 #include "pipeline/Pipeline.h"
 
@@ -13,6 +14,7 @@ struct Route {
   config::ServerConfig config;
   std::unique_ptr<core::Pipeline> pipeline;
   std::unique_ptr<Upstream> upstream;
+  SessionBindings sessions;
 };
 
 }  // namespace moat::gateway

@@ -5,6 +5,7 @@
 #include <Poco/Net/HTTPServerResponse.h>
 
 #include "gateway/JsonRpcError.h"
+#include "gateway/ProtectedResource.h"
 #include "gateway/ProxyHandler.h"
 #include "metrics/Counters.h"
 
@@ -37,13 +38,34 @@ std::string pathOnly(const std::string& uri) { return uri.substr(0, uri.find('?'
 
 Router::Router(const config::ListenerConfig& listener, std::vector<std::unique_ptr<Route>> routes)
     : listener_(listener), guard_(listener_), routes_(std::move(routes)) {
-  for (const auto& route : routes_) byPath_[route->config.path] = route.get();
+  for (const auto& route : routes_) {
+    byPath_[route->config.path] = route.get();
+    for (const auto& stage : route->pipeline->stages())
+      if (stage->plugin().descriptor->kind == MOAT_KIND_AUTHENTICATOR) {
+        protected_.push_back(route.get());
+        break;
+      }
+  }
+}
+
+const Route* Router::metadataRoute(const std::string& path) const {
+  std::string resourcePath = path.substr(kMetadataWellKnown.size());
+  if (resourcePath.empty() || resourcePath == "/") {
+    // The root URI stands for the server at "/", or for the only protected one.
+    auto root = byPath_.find("/");
+    if (root != byPath_.end()) return root->second;
+    return protected_.size() == 1 ? protected_.front() : nullptr;
+  }
+  auto it = byPath_.find(resourcePath);
+  return it == byPath_.end() ? nullptr : it->second;
 }
 
 Poco::Net::HTTPRequestHandler* Router::createRequestHandler(const Poco::Net::HTTPServerRequest& request) {
   std::string path = pathOnly(request.getURI());
   auto it = byPath_.find(path);
   if (it != byPath_.end()) return new ProxyHandler(*it->second, listener_, guard_);
+  if (path.compare(0, kMetadataWellKnown.size(), kMetadataWellKnown) == 0)
+    if (const Route* route = metadataRoute(path)) return newMetadataHandler(*route, listener_);
   if (path == "/healthz") return new FixedHandler(200, "application/json", "{\"status\":\"ok\"}");
   if (path == "/metrics") return new FixedHandler(200, "text/plain; version=0.0.4", metrics::prometheusText());
   metrics::add("requests_unrouted");

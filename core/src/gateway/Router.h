@@ -21,10 +21,13 @@ class Router : public Poco::Net::HTTPRequestHandlerFactory {
   const std::vector<std::unique_ptr<Route>>& routes() const { return routes_; }
 
  private:
+  const Route* metadataRoute(const std::string& path) const;
+
   config::ListenerConfig listener_;
   IngressGuard guard_;
   std::vector<std::unique_ptr<Route>> routes_;
-  std::map<std::string, const Route*> byPath_;
+  std::map<std::string, Route*> byPath_;
+  std::vector<const Route*> protected_;  // routes with an authenticator, for the root metadata URI
 };
 
 }  // namespace moat::gateway

@@ -25,6 +25,9 @@ struct moat_request {
   std::string body;
   std::string remoteAddress;
   std::string serverName;
+  // RFC 9728: the resource this request addresses and where its metadata is served.
+  std::string resourceUrl;
+  std::string resourceMetadataUrl;
 
   // Headers that go upstream (case-insensitive names). Never holds the client's Authorization.
   Poco::Net::NameValueCollection upstreamHeaders;

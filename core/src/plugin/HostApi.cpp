@@ -136,6 +136,8 @@ moat_host_api buildTable() {
   api.response_header_get = [](moat_request* r, moat_str n, moat_str* v) { return headerGet(r->responseHeaders, n, v); };
   api.response_header_set = [](moat_request* r, moat_str n, moat_str v) { r->responseHeaders.set(str(n), str(v)); };
   api.response_header_remove = [](moat_request* r, moat_str n) { r->responseHeaders.erase(str(n)); };
+  api.request_resource_url = [](moat_request* r) { return view(r->resourceUrl); };
+  api.request_resource_metadata_url = [](moat_request* r) { return view(r->resourceMetadataUrl); };
   return api;
 }
 

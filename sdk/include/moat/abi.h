@@ -37,7 +37,7 @@ extern "C" {
 #endif
 
 #define MOAT_ABI_VERSION_MAJOR 1
-#define MOAT_ABI_VERSION_MINOR 0
+#define MOAT_ABI_VERSION_MINOR 1
 #define MOAT_ABI_VERSION ((uint32_t)((MOAT_ABI_VERSION_MAJOR << 16) | MOAT_ABI_VERSION_MINOR))
 
 #if defined(__GNUC__)
@@ -188,6 +188,16 @@ typedef struct moat_host_api {
   int (*response_header_get)(moat_request* req, moat_str name, moat_str* value);
   void (*response_header_set)(moat_request* req, moat_str name, moat_str value);
   void (*response_header_remove)(moat_request* req, moat_str name);
+
+  /* ---- since 1.1: request accessors for authenticators ---- */
+
+  /* The protected resource this request addresses (RFC 9728 `resource`, the RFC 8707 audience
+   * a token must carry): the server's configured resource_url, or scheme://host/path of the
+   * route as the client reached it. */
+  moat_str (*request_resource_url)(moat_request* req);
+  /* Where that resource's RFC 9728 metadata is served (the path-inserted well-known URI), for
+   * the resource_metadata parameter of a WWW-Authenticate challenge. */
+  moat_str (*request_resource_metadata_url)(moat_request* req);
 } moat_host_api;
 
 /* ---------------------------------------------------------------- plugin hooks */

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <memory>
@@ -246,6 +247,55 @@ inline std::string quote(std::string_view text) {
     }
   }
   out += '"';
+  return out;
+}
+
+// `value` as compact JSON text. Integral numbers print without a fraction.
+inline void write(const Value& value, std::string& out) {
+  switch (value.type()) {
+    case Value::Type::Null: out += "null"; return;
+    case Value::Type::Bool: out += value.asBool() ? "true" : "false"; return;
+    case Value::Type::Number: {
+      double d = value.asNumber();
+      if (d == static_cast<double>(static_cast<long long>(d)) && d > -9.007199254740992e15 && d < 9.007199254740992e15) {
+        out += std::to_string(static_cast<long long>(d));
+      } else {
+        char buffer[32];
+        std::snprintf(buffer, sizeof buffer, "%.17g", d);
+        out += buffer;
+      }
+      return;
+    }
+    case Value::Type::String: out += quote(value.asString()); return;
+    case Value::Type::Array: {
+      out += '[';
+      bool first = true;
+      for (const auto& item : value.items()) {
+        if (!first) out += ',';
+        first = false;
+        write(item, out);
+      }
+      out += ']';
+      return;
+    }
+    case Value::Type::Object: {
+      out += '{';
+      bool first = true;
+      for (const auto& [key, member] : value.members()) {
+        if (!first) out += ',';
+        first = false;
+        out += quote(key);
+        out += ':';
+        write(member, out);
+      }
+      out += '}';
+      return;
+    }
+  }
+}
+inline std::string write(const Value& value) {
+  std::string out;
+  write(value, out);
   return out;
 }
 

@@ -3,6 +3,7 @@
 // per plugin kind. Compiled into the plugin; nothing here is shared with the host.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <optional>
@@ -109,6 +110,16 @@ class Request {
   }
   void setHeader(std::string_view name, std::string_view value) { api_->request_header_set(req_, toAbi(name), toAbi(value)); }
   void removeHeader(std::string_view name) { api_->request_header_remove(req_, toAbi(name)); }
+
+  // Empty when the host predates ABI 1.1.
+  std::string_view resourceUrl() const {
+    if (api_->struct_size <= offsetof(moat_host_api, request_resource_url)) return {};
+    return fromAbi(api_->request_resource_url(req_));
+  }
+  std::string_view resourceMetadataUrl() const {
+    if (api_->struct_size <= offsetof(moat_host_api, request_resource_metadata_url)) return {};
+    return fromAbi(api_->request_resource_metadata_url(req_));
+  }
 
   std::optional<std::string_view> clientCredential() const {
     moat_str value{nullptr, 0};
@@ -236,7 +247,9 @@ struct PluginState {
 template <class T>
 int initCommon(const moat_host_api* host, const moat_plugin_descriptor** out, moat_sink* error,
                moat_plugin_kind kind, const char* name, const char* version, const char* description) {
-  if (!host || host->struct_size < sizeof(moat_host_api) || (host->abi_version >> 16) != MOAT_ABI_VERSION_MAJOR) {
+  // A 1.0 host is accepted: accessors added later check struct_size when called.
+  if (!host || host->struct_size < offsetof(moat_host_api, request_resource_url) ||
+      (host->abi_version >> 16) != MOAT_ABI_VERSION_MAJOR) {
     writeTo(error, "host ABI is older than the one this plugin was built for");
     return 0;
   }

@@ -28,6 +28,8 @@ struct FakeRequest {
   std::string rpcMethod;
   std::string remoteAddress = "127.0.0.1";
   std::string serverName = "test";
+  std::string resourceUrl = "http://127.0.0.1:8080/mcp";
+  std::string resourceMetadataUrl = "http://127.0.0.1:8080/.well-known/oauth-protected-resource/mcp";
   std::map<std::string, std::string> headers;  // lower-case names
   std::optional<std::string> clientCredential;
   std::optional<std::pair<std::string, std::string>> identity;
@@ -46,7 +48,9 @@ class FakeHost {
   std::map<std::string, std::string> files;
   std::vector<std::pair<moat_log_level, std::string>> logs;
   std::map<std::string, int64_t> counters;
-  int64_t nowMs = 1'700'000'000'000;
+  // The clocks every FakeHost reports; tests move them to exercise expiry and rate limits.
+  static inline int64_t nowUnixMs = 1'700'000'000'000;
+  static inline int64_t nowMonotonicMs = 1'000;
   // Answers outbound HTTP calls; the default refuses them.
   std::function<bool(const moat_http_call&, Host::HttpResponse&, std::string& error)> http =
       [](const moat_http_call&, Host::HttpResponse&, std::string& error) {
@@ -80,8 +84,8 @@ class FakeHost {
     api_.abi_version = MOAT_ABI_VERSION;
     api_.log = [](moat_host_context* c, moat_log_level l, moat_str m) { self(c).logs.emplace_back(l, std::string(fromAbi(m))); };
     api_.log_enabled = [](moat_host_context*, moat_log_level) { return 1; };
-    api_.now_unix_ms = [] { return int64_t{1'700'000'000'000}; };
-    api_.monotonic_ms = [] { return int64_t{1'000}; };
+    api_.now_unix_ms = [] { return nowUnixMs; };
+    api_.monotonic_ms = [] { return nowMonotonicMs; };
     api_.env_get = [](moat_host_context* c, moat_str n, moat_sink* out) {
       auto it = self(c).env.find(std::string(fromAbi(n)));
       if (it == self(c).env.end()) return 0;
@@ -139,6 +143,8 @@ class FakeHost {
       req(r).responseHeaders[key(n)] = std::string(fromAbi(v));
     };
     api_.response_header_remove = [](moat_request* r, moat_str n) { req(r).responseHeaders.erase(key(n)); };
+    api_.request_resource_url = [](moat_request* r) { return str(req(r).resourceUrl); };
+    api_.request_resource_metadata_url = [](moat_request* r) { return str(req(r).resourceMetadataUrl); };
   }
 
   moat_host_api api_{};

@@ -1,0 +1,68 @@
+#include "Discovery.h"
+
+#include <arpa/inet.h>
+
+#include <stdexcept>
+
+namespace moat::oidc {
+namespace {
+
+std::string stringMember(const json::Value& doc, std::string_view name) {
+  const json::Value* v = doc.find(name);
+  return v && v->isString() ? v->asString() : std::string();
+}
+
+}  // namespace
+
+std::vector<std::string> discoveryUrls(const std::string& issuer) {
+  size_t scheme = issuer.find("://");
+  size_t pathStart = scheme == std::string::npos ? std::string::npos : issuer.find('/', scheme + 3);
+  std::string origin = issuer.substr(0, pathStart);
+  std::string path = pathStart == std::string::npos ? std::string() : issuer.substr(pathStart);
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  if (path.empty())
+    return {origin + "/.well-known/oauth-authorization-server", origin + "/.well-known/openid-configuration"};
+  return {origin + "/.well-known/oauth-authorization-server" + path, origin + "/.well-known/openid-configuration" + path,
+          origin + path + "/.well-known/openid-configuration"};
+}
+
+ServerMetadata discover(const Host& host, const std::string& issuer, uint32_t timeoutMs) {
+  std::string failures;
+  for (const auto& url : discoveryUrls(issuer)) {
+    try {
+      Host::HttpResponse response = host.fetch("GET", url, {{"Accept", "application/json"}}, {}, timeoutMs);
+      if (response.status != 200) throw std::runtime_error("HTTP " + std::to_string(response.status));
+      json::Value doc = json::parse(response.body);
+      ServerMetadata metadata;
+      metadata.issuer = stringMember(doc, "issuer");
+      if (metadata.issuer != issuer)
+        throw std::runtime_error("the document names issuer \"" + metadata.issuer + "\", not \"" + issuer + "\"");
+      metadata.jwksUri = stringMember(doc, "jwks_uri");
+      metadata.introspectionEndpoint = stringMember(doc, "introspection_endpoint");
+      if (const json::Value* scopes = doc.find("scopes_supported"); scopes && scopes->isArray())
+        for (const auto& s : scopes->items())
+          if (s.isString()) metadata.scopesSupported.push_back(s.asString());
+      return metadata;
+    } catch (const std::exception& e) {
+      failures += (failures.empty() ? "" : "; ") + url + ": " + e.what();
+    }
+  }
+  throw std::runtime_error("no authorization server metadata for " + issuer + " (" + failures + ")");
+}
+
+void requireSecureUrl(const std::string& url, const std::string& what) {
+  if (url.rfind("https://", 0) == 0) return;
+  if (url.rfind("http://", 0) == 0) {
+    std::string rest = url.substr(7);
+    std::string authority = rest.substr(0, rest.find('/'));
+    if (authority.empty()) throw std::runtime_error(what + " has no host: " + url);
+    std::string hostPart = authority.front() == '[' ? authority.substr(0, authority.find(']') + 1) : authority.substr(0, authority.find(':'));
+    in_addr v4{};
+    bool loopbackV4 = ::inet_pton(AF_INET, hostPart.c_str(), &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127;
+    if (hostPart == "localhost" || hostPart == "[::1]" || loopbackV4) return;
+    throw std::runtime_error(what + " must use https:// (plain http is accepted only on loopback): " + url);
+  }
+  throw std::runtime_error(what + " is not an http(s) URL: " + url);
+}
+
+}  // namespace moat::oidc

@@ -1,0 +1,58 @@
+#include "Introspector.h"
+
+#include "Base64Url.h"
+
+namespace moat::oidc {
+
+std::string formUrlEncode(std::string_view text) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+Verdict Introspector::introspect(const std::string& token, const ClaimsPolicy& policy, const std::string& resourceUrl) const {
+  std::string body = "token=" + formUrlEncode(token) + "&token_type_hint=access_token";
+  Headers headers{{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
+  if (settings_.clientSecret.empty()) {
+    body += "&client_id=" + formUrlEncode(settings_.clientId);
+  } else {
+    // RFC 6749 §2.3.1: each part is form-encoded before joining and base64.
+    headers.emplace_back("Authorization", "Basic " + base64Encode(formUrlEncode(settings_.clientId) + ":" +
+                                                                  formUrlEncode(settings_.clientSecret)));
+  }
+  host_.count("introspections");
+  Host::HttpResponse response;
+  try {
+    response = host_.fetch("POST", settings_.url, headers, body, settings_.timeoutMs);
+  } catch (const std::exception& e) {
+    return Verdict::unavailable(std::string("introspection endpoint unreachable: ") + e.what());
+  }
+  if (response.status == 401 || response.status == 403)
+    return Verdict::unavailable("the introspection endpoint refused the gateway's client credentials (HTTP " +
+                                std::to_string(response.status) + ")");
+  if (response.status != 200)
+    return Verdict::unavailable("introspection endpoint answered HTTP " + std::to_string(response.status));
+  json::Value answer;
+  try {
+    answer = json::parse(response.body);
+  } catch (const std::exception&) {
+    return Verdict::unavailable("introspection endpoint answered with something that is not JSON");
+  }
+  const json::Value* active = answer.find("active");
+  if (!active || active->type() != json::Value::Type::Bool || !active->asBool()) return Verdict::rejected("token is not active");
+  ClaimsPolicy relaxed = policy;
+  relaxed.requireExp = false;  // RFC 7662 makes every member but "active" optional
+  relaxed.requireIss = false;
+  return checkClaims(answer, relaxed, resourceUrl, host_.nowUnixMs() / 1000);
+}
+
+}  // namespace moat::oidc
