@@ -44,7 +44,7 @@ TEST_CASE("a shared object without the entry points is not a Moat plugin") {
 TEST_CASE("another ABI major is refused with both versions named") {
   PluginRegistry registry({kDir});
   CHECK_THROWS_WITH(registry.loadFile(file("wrong-major")),
-                    Catch::Contains("built for Moat plugin ABI 2.0") && Catch::Contains("this host speaks ABI 1.0"));
+                    Catch::Contains("built for Moat plugin ABI 2.0") && Catch::Contains("this host speaks ABI 1."));
 }
 
 TEST_CASE("a missing required hook is named") {

@@ -258,7 +258,7 @@ TEST_CASE("oidc: a token is verified once, then served from the cache until it e
   CHECK_THAT(f.rejection(token), Catch::Contains("expired"));
 }
 
-TEST_CASE("oidc: unknown kid refetches the keys once per interval; rotation is picked up", "[oidc][jwks]") {
+TEST_CASE("oidc: unknown kid refetches the keys once per interval and picks up a rotation", "[oidc][jwks]") {
   Fixture f;
   CHECK(f.rejection(signedToken(f.rsa, "RS256", header("RS256", "rsa-1"), claims())) == "");
   REQUIRE(f.idp.jwksCalls() == 1);
@@ -278,7 +278,7 @@ TEST_CASE("oidc: unknown kid refetches the keys once per interval; rotation is p
   CHECK(f.idp.jwksCalls() == 3);
 }
 
-TEST_CASE("oidc: IdP down — cached keys keep working; with no keys the answer is 503, never 200", "[oidc][jwks]") {
+TEST_CASE("oidc: IdP down: cached keys keep working, with no keys the answer is 503 and never 200", "[oidc][jwks]") {
   SECTION("keys already held") {
     Fixture f;
     CHECK(f.rejection(signedToken(f.rsa, "RS256", header("RS256", "rsa-1"), claims())) == "");
