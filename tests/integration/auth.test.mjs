@@ -1,0 +1,311 @@
+// Identity end to end: the real oidc-provider as the IdP, auth-oidc in front of the sample MCP
+// server, and clients that get their tokens the real ways (client credentials, authorization
+// code + PKCE through the TypeScript SDK's own OAuth discovery), plus a hostile-token corpus
+// signed with the IdP's own key so each claim check is probed on its own.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import { initializeMessage, postJson, startMoat, startSampleServer, stop } from './helpers.mjs';
+import { clientCredentialsToken, followAuthorization, forgeToken, makeKeys, startIdp } from './idp/idp-helpers.mjs';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'moat-auth-'));
+const secretFile = path.join(dir, 'gateway-secret');
+writeFileSync(secretFile, 'gateway-secret\n');
+
+function gatewayYaml(idp, upstream) {
+  const stage = (extra) => `
+      - plugin: auth-oidc
+        config:
+          issuer: ${idp.issuer}
+          client_id: gateway
+          client_secret_file: ${secretFile}
+          jwks_refetch_interval: 1s
+          identity_headers: { X-Moat-User: sub, X-Moat-Email: email }
+${extra}`;
+  return `
+listen: { port: {{PORT}} }
+log: { level: debug }
+servers:
+  tools:
+    path: /mcp
+    upstream: { url: ${upstream} }
+    pipeline:${stage(`          scopes: [mcp:read]
+          method_scopes: { tools/call: [mcp:tools] }`)}
+  user:
+    path: /user/mcp
+    upstream: { url: ${upstream} }
+    pipeline:${stage('          scopes: [mcp:read, mcp:tools]')}
+  opaque:
+    path: /opaque/mcp
+    upstream: { url: ${upstream} }
+    pipeline:${stage('          scopes: [mcp:read]')}
+`;
+}
+
+const bearer = (token) => ({ Authorization: `Bearer ${token}` });
+
+async function connect(url, headers) {
+  const client = new Client({ name: 'auth-test', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+  return client;
+}
+
+async function whoami(client) {
+  return JSON.parse((await client.callTool({ name: 'whoami', arguments: {} })).content[0].text);
+}
+
+function challenge(response) {
+  const header = response.headers.get('www-authenticate') ?? '';
+  const params = {};
+  for (const [, name, value] of header.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) params[name] = value;
+  return { scheme: header.split(' ')[0], ...params };
+}
+
+async function counter(moat, name) {
+  const text = await (await fetch(`${moat.base}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`moat_${name}_total `));
+  return line ? Number(line.split(' ')[1]) : 0;
+}
+
+// An in-memory OAuthClientProvider: what an MCP host application implements.
+class TestOAuthProvider {
+  constructor(loginHint) {
+    this.loginHint = loginHint;
+    this.redirectUrl = 'http://127.0.0.1:1/callback';
+  }
+  get clientMetadata() {
+    return {
+      client_name: 'moat auth test', redirect_uris: [this.redirectUrl], token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'],
+    };
+  }
+  clientInformation() { return this.client; }
+  saveClientInformation(client) { this.client = client; }
+  tokens() { return this.savedTokens; }
+  saveTokens(tokens) { this.savedTokens = tokens; }
+  redirectToAuthorization(url) { this.authorizationUrl = url; }
+  saveCodeVerifier(verifier) { this.verifier = verifier; }
+  codeVerifier() { return this.verifier; }
+}
+
+describe('auth-oidc with oidc-provider', () => {
+  let idp, upstream, moat;
+  before(async () => {
+    idp = await startIdp(await makeKeys(['RS256:key-1']), { dir });
+    upstream = await startSampleServer('http');
+    moat = await startMoat(gatewayYaml(idp, upstream.url));
+  });
+  after(async () => {
+    await stop(moat?.child);
+    await stop(upstream?.child);
+    await stop(idp?.child);
+  });
+
+  test('no token: 401 with a challenge that leads to the RFC 9728 metadata and the IdP', async () => {
+    const response = await postJson(`${moat.base}/mcp`, initializeMessage());
+    assert.equal(response.status, 401);
+    const c = challenge(response);
+    assert.equal(c.scheme, 'Bearer');
+    assert.equal(c.resource_metadata, `${moat.base}/.well-known/oauth-protected-resource/mcp`);
+    assert.equal(c.scope, 'mcp:read');
+    assert.equal(c.error, undefined, 'RFC 6750 §3.1: no error code when no credentials were sent');
+    assert.equal((await response.json()).error.code, -32001);
+
+    const metadata = await (await fetch(c.resource_metadata)).json();
+    assert.equal(metadata.resource, `${moat.base}/mcp`);
+    assert.deepEqual(metadata.authorization_servers, [idp.issuer]);
+    assert.deepEqual(metadata.scopes_supported, ['mcp:read', 'mcp:tools']);
+    assert.deepEqual(metadata.bearer_methods_supported, ['header']);
+    const user = await (await fetch(`${moat.base}/.well-known/oauth-protected-resource/user/mcp`)).json();
+    assert.equal(user.resource, `${moat.base}/user/mcp`);
+    // Three protected servers and none at "/": the root URI names none of them.
+    assert.equal((await fetch(`${moat.base}/.well-known/oauth-protected-resource`)).status, 404);
+  });
+
+  test('client credentials: a JWT for this resource works; the client token never reaches the upstream', async () => {
+    const token = await clientCredentialsToken(idp, `${moat.base}/mcp`, 'mcp:read mcp:tools');
+    const client = await connect(`${moat.base}/mcp`, bearer(token));
+    const seen = await whoami(client);
+    assert.equal(seen['x-moat-user'], 'machine');
+    assert.equal(seen.authorization, undefined);
+    await client.close();
+  });
+
+  test('a method needing more scope: 403 insufficient_scope naming it', async () => {
+    const token = await clientCredentialsToken(idp, `${moat.base}/mcp`, 'mcp:read');
+    const client = await connect(`${moat.base}/mcp`, bearer(token));
+    assert.ok((await client.listTools()).tools.length > 0);
+    const response = await postJson(`${moat.base}/mcp`,
+      { jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'whoami', arguments: {} } },
+      { ...bearer(token), 'Mcp-Session-Id': client.transport.sessionId, 'MCP-Protocol-Version': '2025-11-25' });
+    assert.equal(response.status, 403);
+    const c = challenge(response);
+    assert.equal(c.error, 'insufficient_scope');
+    assert.equal(c.scope, 'mcp:read mcp:tools');
+    const body = await response.json();
+    assert.equal(body.id, 9);
+    assert.match(body.error.message, /mcp:tools/);
+    await client.close();
+  });
+
+  test('opaque tokens are introspected with the gateway client; audience still checked', async () => {
+    const opaque = await clientCredentialsToken(idp, `${moat.base}/opaque/mcp`, 'mcp:read');
+    assert.equal(opaque.split('.').length, 1, 'the IdP issued an opaque token');
+    const client = await connect(`${moat.base}/opaque/mcp`, bearer(opaque));
+    assert.ok((await client.listTools()).tools.length > 0);
+    await client.close();
+    const before = await counter(moat, 'auth_oidc_introspections');
+    const again = await connect(`${moat.base}/opaque/mcp`, bearer(opaque));
+    await again.listTools();
+    await again.close();
+    assert.equal(await counter(moat, 'auth_oidc_introspections'), before, 'answered from the cache');
+    // A token for another resource is refused here, JWT or opaque.
+    const jwtForTools = await clientCredentialsToken(idp, `${moat.base}/mcp`, 'mcp:read');
+    const wrong = await postJson(`${moat.base}/opaque/mcp`, initializeMessage(), bearer(jwtForTools));
+    assert.equal(wrong.status, 401);
+    assert.match(challenge(wrong).error_description, /audience/);
+  });
+
+  test('authorization code + PKCE: the SDK client discovers everything from the 401 and logs in', async () => {
+    const provider = new TestOAuthProvider('alice');
+    const url = new URL(`${moat.base}/user/mcp`);
+    const first = new Client({ name: 'oauth-test', version: '1.0.0' });
+    const transport = new StreamableHTTPClientTransport(url, { authProvider: provider });
+    await assert.rejects(first.connect(transport), UnauthorizedError);
+    const authorizationUrl = provider.authorizationUrl;
+    assert.ok(authorizationUrl, 'the SDK asked to open the authorization URL');
+    assert.equal(authorizationUrl.searchParams.get('code_challenge_method'), 'S256');
+    assert.equal(authorizationUrl.searchParams.get('resource'), url.toString());
+    assert.equal(authorizationUrl.searchParams.get('scope'), 'mcp:read mcp:tools');
+    authorizationUrl.searchParams.set('login_hint', 'alice');
+    const callback = await followAuthorization(authorizationUrl, provider.redirectUrl);
+    assert.equal(callback.searchParams.get('iss'), idp.issuer, 'RFC 9207 issuer in the response');
+    await transport.finishAuth(callback.searchParams.get('code'));
+
+    const client = new Client({ name: 'oauth-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(url, { authProvider: provider }));
+    const seen = await whoami(client);
+    assert.equal(seen['x-moat-user'], 'alice');
+    assert.equal(seen['x-moat-email'], 'alice@example.com');
+    assert.equal(seen.authorization, undefined);
+    await client.close();
+  });
+
+  test('a session opened by one user is refused to another user\'s token', async () => {
+    const alice = await forgeToken(idp, { sub: 'alice', aud: `${moat.base}/mcp` });
+    const bob = await forgeToken(idp, { sub: 'bob', aud: `${moat.base}/mcp` });
+    const client = await connect(`${moat.base}/mcp`, bearer(alice));
+    const sessionId = client.transport.sessionId;
+    assert.ok(sessionId);
+    const hijack = await postJson(`${moat.base}/mcp`, { jsonrpc: '2.0', id: 3, method: 'tools/list' },
+      { ...bearer(bob), 'Mcp-Session-Id': sessionId, 'MCP-Protocol-Version': '2025-11-25' });
+    assert.equal(hijack.status, 403);
+    assert.match((await hijack.json()).error.message, /another identity/);
+    assert.ok((await client.listTools()).tools.length > 0, 'the owner still gets through');
+    await client.close();
+  });
+
+  describe('hostile tokens, one check each', () => {
+    const expectRejected = async (token, reason, { status = 401, error = 'invalid_token', path = '/mcp' } = {}) => {
+      const response = await postJson(`${moat.base}${path}`, initializeMessage(), bearer(token));
+      assert.equal(response.status, status);
+      const c = challenge(response);
+      assert.equal(c.error, error);
+      assert.match(c.error_description, reason);
+      assert.ok(!c.error_description.includes(token.slice(-20)), 'no token material in the answer');
+      assert.ok(!moat.child.output.text.includes(token.slice(-40)), 'no token material in the log');
+    };
+    const aud = () => `${moat.base}/mcp`;
+
+    test('alg none', async () => {
+      const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+      await expectRejected(`${b64({ alg: 'none', typ: 'at+jwt' })}.${b64({ iss: idp.issuer, sub: 'eve', aud: aud(), exp: 9999999999 })}.`, /alg none/);
+    });
+    test('HS256 signed with the public key as the secret', async () => {
+      const { createHmac } = await import('node:crypto');
+      const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+      const input = `${b64({ alg: 'HS256', kid: 'key-1' })}.${b64({ iss: idp.issuer, sub: 'eve', aud: aud(), exp: 9999999999 })}`;
+      const publicJwks = await (await fetch(`${idp.issuer}/jwks`)).text();
+      await expectRejected(`${input}.${createHmac('sha256', publicJwks).update(input).digest('base64url')}`, /HMAC/);
+    });
+    test('wrong kid for the algorithm', async () => {
+      const es = await makeKeys(['ES256:key-1']);
+      await expectRejected(await forgeToken({ ...idp, keys: es }, { aud: aud() }, { alg: 'ES256' }), /does not match its algorithm/);
+    });
+    test('unknown kid: one refetch, then rejected', async () => {
+      await new Promise((r) => setTimeout(r, 1100));  // past the refetch interval
+      const fetchesBefore = await counter(moat, 'auth_oidc_jwks_fetches');
+      for (let i = 0; i < 4; i++) await expectRejected(await forgeToken(idp, { aud: aud() }, { kid: `forged-${i}` }), /unknown key/);
+      assert.equal(await counter(moat, 'auth_oidc_jwks_fetches') - fetchesBefore, 1);
+    });
+    test('expired', async () => expectRejected(await forgeToken(idp, { aud: aud(), exp: Math.floor(Date.now() / 1000) - 120 }), /expired/));
+    test('nbf in the future', async () => expectRejected(await forgeToken(idp, { aud: aud(), nbf: Math.floor(Date.now() / 1000) + 3600 }), /not valid yet/));
+    test('wrong iss', async () => expectRejected(await forgeToken(idp, { aud: aud(), iss: 'http://127.0.0.1:1' }), /another issuer/));
+    test('wrong aud', async () => expectRejected(await forgeToken(idp, { aud: 'https://api.example.com' }), /audience/));
+    test('missing scope', async () => expectRejected(await forgeToken(idp, { aud: aud(), scope: 'profile' }), /mcp:read/, { status: 403, error: 'insufficient_scope' }));
+    test('malformed base64', async () => expectRejected('eyJhbGciOiJSUzI1NiJ9.@@@.sig', /payload is not/));
+    test('oversized header', async () => {
+      const big = await forgeToken(idp, { aud: aud() }, { extraHeader: { x5c_padding: 'x'.repeat(3000) } });
+      await expectRejected(big, /header is larger than/);
+      const huge = await postJson(`${moat.base}/mcp`, initializeMessage(), bearer('a'.repeat(100000)));
+      assert.ok(huge.status >= 400 && huge.status < 500, `a 100 kB header is refused (HTTP ${huge.status})`);
+      assert.equal((await fetch(`${moat.base}/healthz`)).status, 200);
+    });
+    test('token in the query string', async () => {
+      const good = await clientCredentialsToken(idp, `${moat.base}/mcp`, 'mcp:read');
+      const response = await postJson(`${moat.base}/mcp?access_token=${good}`, initializeMessage());
+      assert.equal(response.status, 401);
+      assert.match(challenge(response).error_description, /in the URL/);
+      assert.ok(!moat.child.output.text.includes(good), 'the query token is not logged');
+    });
+  });
+});
+
+describe('auth-oidc when the IdP goes away or rotates its keys', () => {
+  let idp, upstream, moat;
+  before(async () => {
+    idp = await startIdp(await makeKeys(['RS256:key-1']), { dir });
+    upstream = await startSampleServer('http');
+    moat = await startMoat(gatewayYaml(idp, upstream.url));
+  });
+  after(async () => {
+    await stop(moat?.child);
+    await stop(upstream?.child);
+    await stop(idp?.child);
+  });
+
+  test('IdP down: keys already fetched keep working; a gateway with no keys answers 503, never 200', async () => {
+    const first = await forgeToken(idp, { aud: `${moat.base}/mcp`, jti: '1' });
+    assert.equal((await postJson(`${moat.base}/mcp`, initializeMessage(), bearer(first))).status, 200);
+    await stop(idp.child);
+    const second = await forgeToken(idp, { aud: `${moat.base}/mcp`, jti: '2' });
+    assert.equal((await postJson(`${moat.base}/mcp`, initializeMessage(), bearer(second))).status, 200);
+
+    const cold = await startMoat(gatewayYaml(idp, upstream.url));
+    try {
+      const token = await forgeToken(idp, { aud: `${cold.base}/mcp` });
+      const response = await postJson(`${cold.base}/mcp`, initializeMessage(), bearer(token));
+      assert.equal(response.status, 503);
+      assert.equal(response.headers.get('retry-after'), '5');
+      assert.match((await response.json()).error.message, /cannot be reached/);
+    } finally {
+      await stop(cold.child);
+    }
+  });
+
+  test('key rotation at the IdP during the run', async () => {
+    const rotated = await makeKeys(['RS256:key-2']);
+    idp = await startIdp({ keys: [...rotated.keys, ...idp.keys.keys] }, { dir, port: idp.port });
+    await new Promise((r) => setTimeout(r, 1100));  // past the refetch interval
+    const token = await clientCredentialsToken(idp, `${moat.base}/mcp`, 'mcp:read');
+    assert.equal(JSON.parse(Buffer.from(token.split('.')[0], 'base64url')).kid, 'key-2');
+    const client = await connect(`${moat.base}/mcp`, bearer(token));
+    assert.ok((await client.listTools()).tools.length > 0);
+    await client.close();
+  });
+});
