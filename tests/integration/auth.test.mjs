@@ -309,3 +309,49 @@ describe('auth-oidc when the IdP goes away or rotates its keys', () => {
     await client.close();
   });
 });
+
+// Okta's cloud cannot be reached from here: the stand-in is the same oidc-provider serving
+// Okta's URL layout ({issuer} = /oauth2/default, keys at /v1/keys, tokens at /v1/token).
+describe('auth-okta against oidc-provider in Okta\'s URL layout (stand-in for Okta)', () => {
+  let idp, upstream, moat;
+  before(async () => {
+    idp = await startIdp(await makeKeys(['RS256:okta-1']), { dir, issuerPath: '/oauth2/default', oktaRoutes: true });
+    upstream = await startSampleServer('http');
+    moat = await startMoat(`
+listen: { port: {{PORT}} }
+servers:
+  okta:
+    path: /mcp
+    upstream: { url: ${upstream.url} }
+    pipeline:
+      - plugin: auth-okta
+        config:
+          domain: http://127.0.0.1:${idp.port}
+          scopes: [mcp:read]
+          identity_headers: { X-Okta-Subject: sub }
+`);
+  });
+  after(async () => {
+    await stop(moat?.child);
+    await stop(upstream?.child);
+    await stop(idp?.child);
+  });
+
+  test('a token for api://default from the default authorization server is accepted', async () => {
+    const token = await clientCredentialsToken(idp, 'api://default', 'mcp:read mcp:tools', { tokenPath: '/v1/token' });
+    const client = await connect(`${moat.base}/mcp`, bearer(token));
+    assert.equal((await whoami(client))['x-okta-subject'], 'machine');
+    await client.close();
+    const metadata = await (await fetch(`${moat.base}/.well-known/oauth-protected-resource/mcp`)).json();
+    assert.deepEqual(metadata.authorization_servers, [`http://127.0.0.1:${idp.port}/oauth2/default`]);
+    // The root URI names the only protected server.
+    assert.equal((await (await fetch(`${moat.base}/.well-known/oauth-protected-resource`)).json()).resource, `${moat.base}/mcp`);
+  });
+
+  test('a token for another audience is refused', async () => {
+    const token = await clientCredentialsToken(idp, `${moat.base}/mcp`, 'mcp:read', { tokenPath: '/v1/token' });
+    const response = await postJson(`${moat.base}/mcp`, initializeMessage(), bearer(token));
+    assert.equal(response.status, 401);
+    assert.match(challenge(response).error_description, /audience/);
+  });
+});

@@ -93,7 +93,14 @@ Verdict checkClaims(const json::Value& claims, const ClaimsPolicy& policy, const
 
   Identity identity;
   identity.subject = subject->asString();
-  identity.claimsJson = json::write(claims);
+  if (policy.groupsClaim != "groups" && !claims.find("groups")) {
+    if (const json::Value* groups = claims.find(policy.groupsClaim)) {
+      json::Value copy = claims;
+      copy.mutableMembers()["groups"] = *groups;
+      identity.claimsJson = json::write(copy);
+    }
+  }
+  if (identity.claimsJson.empty()) identity.claimsJson = json::write(claims);
   identity.scopes = scopesOf(claims);
   identity.audiences = std::move(audiences);
   identity.expiresAt = hasExp ? exp : 0;

@@ -18,6 +18,8 @@ struct ClaimsPolicy {
   std::vector<std::string> audiences;
   int64_t leewaySeconds = 60;
   std::string subjectClaim = "sub";
+  // Where the IdP puts group membership; copied to "groups" for later stages when elsewhere.
+  std::string groupsClaim = "groups";
   // Introspection answers may leave out claims a JWT must carry; they still may not contradict.
   bool requireExp = true;
   bool requireIss = true;

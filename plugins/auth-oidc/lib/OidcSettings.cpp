@@ -25,7 +25,7 @@ void rejectUnknownKeys(const json::Value& config) {
       "issuer", "audience", "jwks_url", "introspection_url", "client_id", "client_secret", "client_secret_file",
       "client_secret_env", "scopes", "method_scopes", "scopes_supported", "algorithms", "leeway", "subject_claim",
       "identity_headers", "jwks_refetch_interval", "jwks_max_age", "http_timeout", "token_cache_size",
-      "introspection_cache_max_ttl", "discovery"};
+      "introspection_cache_max_ttl", "discovery", "groups_claim"};
   for (const auto& [key, value] : config.members())
     if (!known.count(key)) bad(key, "unknown key");
 }
@@ -108,6 +108,8 @@ OidcSettings readOidcSettings(const Host& host, const json::Value& config) {
   s.claims.leewaySeconds = durationMs(config, "leeway", 60'000) / 1000;
   s.claims.subjectClaim = text(config, "subject_claim");
   if (s.claims.subjectClaim.empty()) s.claims.subjectClaim = "sub";
+  s.claims.groupsClaim = text(config, "groups_claim");
+  if (s.claims.groupsClaim.empty()) s.claims.groupsClaim = "groups";
 
   s.jwksUrl = text(config, "jwks_url");
   if (!s.jwksUrl.empty()) requireSecureUrl(s.jwksUrl, "jwks_url");
