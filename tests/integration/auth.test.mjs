@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
-import { initializeMessage, postJson, startMoat, startSampleServer, stop } from './helpers.mjs';
+import { freePort, initializeMessage, moatBin, postJson, start, startMoat, startSampleServer, stop } from './helpers.mjs';
 import { clientCredentialsToken, followAuthorization, forgeToken, makeKeys, startIdp } from './idp/idp-helpers.mjs';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'moat-auth-'));
@@ -263,6 +263,43 @@ describe('auth-oidc with oidc-provider', () => {
       assert.match(challenge(response).error_description, /in the URL/);
       assert.ok(!moat.child.output.text.includes(good), 'the query token is not logged');
     });
+  });
+});
+
+describe('moat proxy with ToolHive\'s --oidc-* flags', () => {
+  let idp, upstream;
+  before(async () => {
+    idp = await startIdp(await makeKeys(['ES256:ec-1', 'RS256:rsa-1']), { dir });
+    upstream = await startSampleServer('http');
+  });
+  after(async () => {
+    await stop(upstream?.child);
+    await stop(idp?.child);
+  });
+
+  test('the flags build the same auth-oidc stage as the YAML (ES256 keys, introspection secret from a file)', async () => {
+    const port = await freePort();
+    const proxy = await start(moatBin, ['proxy', 'flags', '--target-uri', upstream.url, '--port', String(port),
+      '--oidc-issuer', idp.issuer, '--oidc-audience', 'https://mcp.example.com/mcp', '--oidc-scopes', 'mcp:read',
+      '--oidc-client-id', 'gateway', '--oidc-client-secret-file', secretFile,
+      '--resource-url', 'https://mcp.example.com/mcp'], { ready: /moat: listening on/ });
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      const none = await postJson(`${base}/mcp`, initializeMessage());
+      assert.equal(none.status, 401);
+      assert.equal(challenge(none).resource_metadata, 'https://mcp.example.com/.well-known/oauth-protected-resource/mcp');
+      const jwt = await clientCredentialsToken(idp, 'https://mcp.example.com/mcp', 'mcp:read');
+      assert.equal(JSON.parse(Buffer.from(jwt.split('.')[0], 'base64url')).alg, 'ES256');
+      const client = await connect(`${base}/mcp`, bearer(jwt));
+      assert.ok((await client.listTools()).tools.length > 0);
+      await client.close();
+      const opaque = await clientCredentialsToken(idp, 'https://mcp.example.com/opaque/', 'mcp:read');
+      const refused = await postJson(`${base}/mcp`, initializeMessage(), bearer(opaque));
+      assert.equal(refused.status, 401, 'introspected, active, but for another audience');
+      assert.match(challenge(refused).error_description, /audience/);
+    } finally {
+      await stop(proxy);
+    }
   });
 });
 

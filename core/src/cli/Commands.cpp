@@ -7,6 +7,7 @@
 #include <chrono>
 #include <thread>
 
+#include "cli/ProxyFlags.h"
 #include "config/ConfigLoader.h"
 #include "gateway/GatewayServer.h"
 #include "log/Log.h"
@@ -79,6 +80,9 @@ std::unique_ptr<gateway::GatewayServer> buildGateway(const config::Config& confi
   return nullptr;
 }
 
+sigset_t blockShutdownSignals();
+int serveUntilSignalled(const config::Config& config, sigset_t signals);
+
 }  // namespace
 
 const std::vector<Command>& commands() {
@@ -90,6 +94,9 @@ const std::vector<Command>& commands() {
          {"log-format", "text|json", "log line format (default: log.format, else text)"},
          {"log-level", "LEVEL", "trace, debug, info, warn or error (default: log.level, else info)"}}},
        runServe},
+      {{"proxy", "proxy one MCP server URL, optionally behind OIDC, from flags alone (ToolHive's names)",
+        "moat proxy [NAME] --target-uri URL [--port N] [--oidc-issuer URL ...]", proxyFlags()},
+       runProxy},
       {{"validate", "check a configuration file and print every error with file, line and key",
         "moat validate --config FILE [--plugin-path DIR]", {kConfigFlag, kPluginPathFlag}},
        runValidate},
@@ -102,16 +109,31 @@ const std::vector<Command>& commands() {
 }
 
 int runServe(const Args& args) {
-  // Signals are taken by sigwait below, so block them before any thread starts.
+  // Signals are taken by sigwait in serveUntilSignalled, so block them before any thread starts.
+  sigset_t signals = blockShutdownSignals();
+  config::Config config;
+  if (!loadConfig(args, config)) return 1;
+  return serveUntilSignalled(config, signals);
+}
+
+int runProxy(const Args& args) {
+  sigset_t signals = blockShutdownSignals();
+  return serveUntilSignalled(configFromProxyFlags(args), signals);
+}
+
+namespace {
+
+sigset_t blockShutdownSignals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  return signals;
+}
 
-  config::Config config;
-  if (!loadConfig(args, config)) return 1;
+int serveUntilSignalled(const config::Config& config, sigset_t signals) {
   configureLogging(config.log);
   core::PluginRegistry registry(core::defaultSearchPath(config.plugins.searchPath));
   auto server = buildGateway(config, registry);
@@ -142,6 +164,8 @@ int runServe(const Args& args) {
   log::info("gateway", "stopped");
   return 0;
 }
+
+}  // namespace
 
 int runValidate(const Args& args) {
   config::Config config;
