@@ -69,6 +69,8 @@ Status HeadersStage::onRequest(Request& request) {
   for (const auto& name : remove_) request.removeHeader(name);
   for (const auto& [name, value] : set_) request.setHeader(name, value);
   if (identityHeaders_.empty()) return Status::Continue;
+  // Whatever the client sent under these names is not believed, set or not below.
+  for (const auto& [header, source] : identityHeaders_) request.removeHeader(header);
   auto identity = request.identity();
   if (!identity) return Status::Continue;
   json::Value claims = json::parse(identity->claimsJson.empty() ? std::string_view("{}") : identity->claimsJson);

@@ -25,8 +25,9 @@ function gatewayYaml(idp, upstream) {
           client_id: gateway
           client_secret_file: ${secretFile}
           jwks_refetch_interval: 1s
-          identity_headers: { X-Moat-User: sub, X-Moat-Email: email }
-${extra}`;
+${extra}
+      - plugin: stage-headers
+        config: { identity_headers: { X-Moat-User: subject, X-Moat-Email: "claim:email" } }`;
   return `
 listen: { port: {{PORT}} }
 log: { level: debug }
@@ -365,7 +366,8 @@ servers:
         config:
           domain: http://127.0.0.1:${idp.port}
           scopes: [mcp:read]
-          identity_headers: { X-Okta-Subject: sub }
+      - plugin: stage-headers
+        config: { identity_headers: { X-Okta-Subject: subject } }
 `);
   });
   after(async () => {

@@ -26,16 +26,6 @@ bool tokenInQuery(std::string_view path) {
   return false;
 }
 
-std::string claimText(const json::Value& value) {
-  if (value.isString()) return value.asString();
-  if (value.isArray()) {
-    std::string out;
-    for (const auto& item : value.items()) out += (out.empty() ? "" : ",") + claimText(item);
-    return out;
-  }
-  if (value.isNull()) return {};
-  return json::write(value);
-}
 
 }  // namespace
 
@@ -156,18 +146,6 @@ std::vector<std::string> OidcAuthenticator::scopesFor(std::string_view rpcMethod
   return scopes;
 }
 
-void OidcAuthenticator::forwardIdentity(Request& request, const Identity& identity) const {
-  if (settings_.identityHeaders.empty()) return;
-  json::Value claims = json::parse(identity.claimsJson);
-  for (const auto& [header, claim] : settings_.identityHeaders) {
-    request.removeHeader(header);  // whatever the client sent under this name is not believed
-    const json::Value* value = claims.find(claim);
-    if (!value) continue;
-    std::string text = claimText(*value);
-    text.erase(std::remove_if(text.begin(), text.end(), [](char c) { return c == '\r' || c == '\n'; }), text.end());
-    if (!text.empty()) request.setHeader(header, text);
-  }
-}
 
 Status OidcAuthenticator::onRequest(Request& request) {
   const std::vector<std::string> needed = scopesFor(request.rpcMethod());
@@ -212,7 +190,6 @@ Status OidcAuthenticator::onRequest(Request& request) {
   }
   host_.count("accepted");
   request.setIdentity(verdict.identity.subject, verdict.identity.claimsJson);
-  forwardIdentity(request, verdict.identity);
   return Status::Continue;
 }
 

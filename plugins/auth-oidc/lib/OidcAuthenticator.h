@@ -32,7 +32,6 @@ class OidcAuthenticator : public Filter {
   std::string jwksUrl(std::string& why);
   std::optional<Introspector> introspector(std::string& why);
   std::vector<std::string> scopesFor(std::string_view rpcMethod) const;
-  void forwardIdentity(Request& request, const Identity& identity) const;
 
   Host host_;
   OidcSettings settings_;

@@ -24,7 +24,7 @@ void rejectUnknownKeys(const json::Value& config) {
   static const std::set<std::string> known{
       "issuer", "audience", "jwks_url", "introspection_url", "client_id", "client_secret", "client_secret_file",
       "client_secret_env", "scopes", "method_scopes", "scopes_supported", "algorithms", "leeway", "subject_claim",
-      "identity_headers", "jwks_refetch_interval", "jwks_max_age", "http_timeout", "token_cache_size",
+      "jwks_refetch_interval", "jwks_max_age", "http_timeout", "token_cache_size",
       "introspection_cache_max_ttl", "discovery", "groups_claim"};
   for (const auto& [key, value] : config.members())
     if (!known.count(key)) bad(key, "unknown key");
@@ -145,13 +145,6 @@ OidcSettings readOidcSettings(const Host& host, const json::Value& config) {
     std::set<std::string> all(s.requiredScopes.begin(), s.requiredScopes.end());
     for (const auto& [method, scopes] : s.methodScopes) all.insert(scopes.begin(), scopes.end());
     s.scopesSupported.assign(all.begin(), all.end());
-  }
-  if (const json::Value* headers = config.find("identity_headers"); headers && !headers->isNull()) {
-    if (!headers->isObject()) bad("identity_headers", "expected a mapping from upstream header name to claim name");
-    for (const auto& [header, claim] : headers->members()) {
-      if (!claim.isString()) bad("identity_headers." + header, "expected a claim name");
-      s.identityHeaders.emplace_back(header, claim.asString());
-    }
   }
   s.jwks.refetchIntervalMs = durationMs(config, "jwks_refetch_interval", s.jwks.refetchIntervalMs);
   s.jwks.maxAgeMs = durationMs(config, "jwks_max_age", s.jwks.maxAgeMs);

@@ -24,7 +24,6 @@ struct OidcSettings {
   std::vector<std::string> requiredScopes;
   std::map<std::string, std::vector<std::string>> methodScopes;  // JSON-RPC method -> scopes
   std::vector<std::string> scopesSupported;                      // advertised in RFC 9728 metadata
-  std::vector<std::pair<std::string, std::string>> identityHeaders;  // upstream header -> claim
   JwksSettings jwks;
   size_t tokenCacheSize = 10'000;
   int64_t introspectionCacheMaxSeconds = 0;  // 0: until the token's expiry

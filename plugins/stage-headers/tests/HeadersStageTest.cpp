@@ -38,6 +38,25 @@ TEST_CASE("passes identity fields only when configured") {
   CHECK(r2.headers.count("x-user") == 0);
 }
 
+TEST_CASE("identity headers sent by the client are never believed") {
+  FakeHost host;
+  HeadersStage stage(host.host(), parse(R"({"identity_headers":{"X-User":"subject","X-Email":"claim:email"}})"));
+  FakeRequest spoofed;
+  spoofed.headers["x-user"] = "root";
+  spoofed.headers["x-email"] = "root@example.com";
+  spoofed.identity = std::make_pair(std::string("alice"), std::string("{}"));
+  auto request = host.request(spoofed);
+  stage.onRequest(request);
+  CHECK(spoofed.headers.at("x-user") == "alice");
+  CHECK(spoofed.headers.count("x-email") == 0);  // no such claim: dropped, not passed on
+
+  FakeRequest anonymous;
+  anonymous.headers["x-user"] = "root";
+  auto request2 = host.request(anonymous);
+  stage.onRequest(request2);
+  CHECK(anonymous.headers.count("x-user") == 0);
+}
+
 TEST_CASE("rejects unknown keys and inline credentials") {
   FakeHost host;
   CHECK_THROWS_WITH(HeadersStage(host.host(), parse(R"({"sett":{}})")), Catch::Contains("unknown key 'sett'"));
