@@ -93,7 +93,8 @@ servers:
 
   test('plugins lists first-party plugins with kind and ABI version', () => {
     const result = moat(['plugins']);
-    assert.match(result.out, /stage-headers\s+stage\s+1\.0\s+0\.1\.0/);
+    assert.match(result.out, /stage-headers\s+stage\s+1\.1\s+0\.1\.0/);
+    assert.match(result.out, /auth-oidc\s+authenticator\s+1\.1/);
   });
 
   test('TLS: serves HTTPS with the configured certificate', async () => {
