@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent, freePort, moatBin, repoRoot, startMoat, startSampleServer, stop } from '../integration/helpers.mjs';
+import { clientCredentialsToken, makeKeys, startIdp } from '../integration/idp/idp-helpers.mjs';
 
 const { values: options } = parseArgs({
   options: {
@@ -38,8 +39,9 @@ async function startNginx(upstreamPort) {
   return { child, port };
 }
 
-async function openSession(url) {
-  const headers = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' };
+async function openSession(url, authorization) {
+  const headers = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream',
+    ...(authorization ? { Authorization: authorization } : {}) };
   const init = await fetch(url, { method: 'POST', headers, body: JSON.stringify({
     jsonrpc: '2.0', id: 0, method: 'initialize',
     params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'moat-bench', version: '1' } } }) });
@@ -50,9 +52,9 @@ async function openSession(url) {
   return sessionId;
 }
 
-function wrk(url, sessionId, connections, durationSeconds) {
+function wrk(url, sessionId, connections, durationSeconds, authorization = '') {
   const out = execFileSync('wrk', ['-t', String(Math.min(2, connections)), '-c', String(connections), '-d', `${durationSeconds}s`,
-    '--timeout', '10s', '-s', path.join(here, 'tools-call.lua'), url], { env: { ...process.env, MCP_SESSION_ID: sessionId }, encoding: 'utf8' });
+    '--timeout', '10s', '-s', path.join(here, 'tools-call.lua'), url], { env: { ...process.env, MCP_SESSION_ID: sessionId, MCP_AUTHORIZATION: authorization }, encoding: 'utf8' });
   const line = out.split('\n').find((l) => l.startsWith('BENCH_JSON '));
   const r = JSON.parse(line.slice('BENCH_JSON '.length));
   return { rps: r.requests / (r.duration_us / 1e6), p50_us: r.p50_us, p99_us: r.p99_us, errors: r.errors, requests: r.requests };
@@ -65,6 +67,9 @@ function rssKiB(pid) {
 
 const sample = await startSampleServer('http', ['--json-response']);
 const nginx = await startNginx(sample.port);
+// The identity scenario's IdP: oidc-provider, as in the integration tests.
+const idpDir = mkdtempSync(path.join(tmpdir(), 'moat-bench-idp-'));
+const idp = await startIdp(await makeKeys(['RS256:bench-1']), { dir: idpDir });
 // Cold costs: process start to listening, then the first proxied request (fresh upstream pool).
 const startedAt = process.hrtime.bigint();
 const moat = await startMoat(`
@@ -74,6 +79,12 @@ servers:
   bench:
     path: /mcp
     upstream: {url: "${sample.url}"}
+  bench-oidc:
+    path: /oidc/mcp
+    upstream: {url: "${sample.url}"}
+    pipeline:
+      - plugin: auth-oidc
+        config: {issuer: "${idp.issuer}", scopes: [mcp:read], method_scopes: {tools/call: [mcp:tools]}}
 `);
 const readyMs = Number(process.hrtime.bigint() - startedAt) / 1e6;
 const firstStarted = process.hrtime.bigint();
@@ -83,18 +94,22 @@ const targets = [
   { name: 'direct', url: sample.url },
   { name: 'nginx', url: `http://127.0.0.1:${nginx.port}/mcp` },
   { name: 'moat', url: `${moat.base}/mcp` },
+  // The same route behind auth-oidc, warm: the token's signature was checked once, then cached.
+  { name: 'moat+oidc', url: `${moat.base}/oidc/mcp`,
+    authorization: `Bearer ${await clientCredentialsToken(idp, `${moat.base}/oidc/mcp`, 'mcp:read mcp:tools')}` },
 ];
 
 const results = [];
 try {
   for (const target of targets) {
-    target.sessionId = await openSession(target.url);
-    wrk(target.url, target.sessionId, 8, 1);  // warm-up: connections, JIT, pools
+    target.sessionId = await openSession(target.url, target.authorization);
+    wrk(target.url, target.sessionId, 8, 1, target.authorization);  // warm-up: connections, JIT, pools
   }
   for (const connections of levels) {
     // Interleave targets per level so drift on a noisy machine hits all of them alike.
     for (const target of targets) {
-      results.push({ scenario: 'http-passthrough', target: target.name, connections, ...wrk(target.url, target.sessionId, connections, seconds) });
+      results.push({ scenario: 'http-passthrough', target: target.name, connections,
+        ...wrk(target.url, target.sessionId, connections, seconds, target.authorization) });
     }
   }
 } finally {
@@ -102,6 +117,7 @@ try {
   await stop(moat.child);
   await stop(nginx.child, 'SIGQUIT');
   await stop(sample.child);
+  await stop(idp.child);
 }
 
 // Idle SSE streams: open N GET streams (one session each) and read Moat's RSS before and after.
@@ -152,14 +168,16 @@ const rows = [];
 const summary = [];
 for (const connections of levels) {
   const at = (name) => results.find((r) => r.target === name && r.connections === connections);
-  const direct = at('direct'), nginxRun = at('nginx'), moatRun = at('moat');
-  for (const r of [direct, nginxRun, moatRun]) {
+  const direct = at('direct'), nginxRun = at('nginx'), moatRun = at('moat'), oidcRun = at('moat+oidc');
+  for (const r of [direct, nginxRun, moatRun, oidcRun]) {
     r.rps_vs_direct = r.rps / direct.rps;
     r.added_p50_us = r.p50_us - direct.p50_us;
     rows.push(`| ${connections} | ${r.target} | ${r.rps.toFixed(0)} | ${(r.rps_vs_direct).toFixed(2)} | ${r.p50_us} | ${r.p99_us} | ${r.added_p50_us} | ${r.errors} |`);
   }
   const addedRatio = nginxRun.added_p50_us > 0 ? moatRun.added_p50_us / nginxRun.added_p50_us : null;
-  summary.push({ connections, moat_added_p50_vs_nginx_added: addedRatio, moat_rps_vs_nginx: moatRun.rps / nginxRun.rps });
+  summary.push({ connections, moat_added_p50_vs_nginx_added: addedRatio, moat_rps_vs_nginx: moatRun.rps / nginxRun.rps,
+    oidc_rps_vs_moat: oidcRun.rps / moatRun.rps, oidc_added_p50_us_vs_moat: oidcRun.p50_us - moatRun.p50_us,
+    oidc_added_p50_vs_nginx_added: nginxRun.added_p50_us > 0 ? oidcRun.added_p50_us / nginxRun.added_p50_us : null });
 }
 
 const table = [
@@ -172,6 +190,10 @@ const table = [
   '| clients | Moat added p50 ÷ nginx added p50 (target ≤ 1.5) | Moat req/s ÷ nginx req/s (target ≥ 0.90) |',
   '|---|---|---|',
   ...summary.map((s) => `| ${s.connections} | ${s.moat_added_p50_vs_nginx_added === null ? 'n/a' : s.moat_added_p50_vs_nginx_added.toFixed(2)} | ${s.moat_rps_vs_nginx.toFixed(2)} |`),
+  '',
+  '| clients | Moat+OIDC req/s ÷ Moat req/s | OIDC added p50 µs (vs Moat without auth) | Moat+OIDC added p50 ÷ nginx added p50 |',
+  '|---|---|---|---|',
+  ...summary.map((s) => `| ${s.connections} | ${s.oidc_rps_vs_moat.toFixed(2)} | ${s.oidc_added_p50_us_vs_moat} | ${s.oidc_added_p50_vs_nginx_added === null ? 'n/a' : s.oidc_added_p50_vs_nginx_added.toFixed(2)} |`),
   '',
   `Moat RSS after the run: ${moatRss} KiB`,
   `Cold: start to listening ${readyMs.toFixed(1)} ms (spawn included); first session (initialize + initialized, new upstream connection) ${firstRequestMs.toFixed(1)} ms`,

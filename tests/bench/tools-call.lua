@@ -9,6 +9,8 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/json, text/event-stream"
 wrk.headers["MCP-Protocol-Version"] = "2025-11-25"
 if session and session ~= "" then wrk.headers["Mcp-Session-Id"] = session end
+local authorization = os.getenv("MCP_AUTHORIZATION")
+if authorization and authorization ~= "" then wrk.headers["Authorization"] = authorization end
 
 request = function()
   counter = counter + 1

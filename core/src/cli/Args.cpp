@@ -21,11 +21,16 @@ Args parseArgs(const CommandSpec& spec, const std::vector<std::string>& argv) {
       args.positional.insert(args.positional.end(), argv.begin() + static_cast<long>(i) + 1, argv.end());
       break;
     }
-    if (word.rfind("--", 0) != 0 || word.size() == 2) {
+    std::string name;
+    if (word.size() == 2 && word[0] == '-' && word[1] != '-') {
+      for (const auto& f : spec.flags)
+        if (f.shortName == word[1]) name = f.name;
+    }
+    if (name.empty() && (word.rfind("--", 0) != 0 || word.size() == 2)) {
       args.positional.push_back(word);
       continue;
     }
-    std::string name = word.substr(2);
+    if (name.empty()) name = word.substr(2);
     std::optional<std::string> inlineValue;
     if (auto eq = name.find('='); eq != std::string::npos) {
       inlineValue = name.substr(eq + 1);
@@ -52,7 +57,8 @@ std::string helpText(const CommandSpec& spec) {
   std::string out = spec.summary + "\n\nUsage: " + spec.usage + "\n";
   if (!spec.flags.empty()) out += "\nFlags:\n";
   for (const auto& f : spec.flags) {
-    std::string left = "  --" + f.name + (f.valueName.empty() ? "" : " " + f.valueName);
+    std::string left = std::string(f.shortName ? std::string("  -") + f.shortName + ", --" : "  --") + f.name +
+                       (f.valueName.empty() ? "" : " " + f.valueName);
     if (left.size() < 30) left.resize(30, ' ');
     else left += "\n" + std::string(30, ' ');
     out += left + f.help + "\n";

@@ -14,6 +14,7 @@ struct FlagSpec {
   std::string name;  // without the leading dashes
   std::string valueName;  // empty for a boolean flag
   std::string help;
+  char shortName = 0;  // a one-letter alias ("-e"), for ToolHive's short flags
 };
 
 struct CommandSpec {

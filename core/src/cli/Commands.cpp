@@ -1,13 +1,11 @@
 #include "cli/Commands.h"
 
-#include <csignal>
 #include <cstdio>
-#include <pthread.h>
 
-#include <chrono>
-#include <thread>
-
+#include "cli/GatewayFlags.h"
 #include "cli/ProxyFlags.h"
+#include "cli/RunCommand.h"
+#include "cli/Serve.h"
 #include "config/ConfigLoader.h"
 #include "gateway/GatewayServer.h"
 #include "log/Log.h"
@@ -19,10 +17,6 @@ namespace {
 
 const FlagSpec kConfigFlag{"config", "FILE", "the pipeline YAML file (see config/README.md)"};
 const FlagSpec kPluginPathFlag{"plugin-path", "DIR", "also search DIR for plugins (repeatable; $MOAT_PLUGIN_PATH works too)"};
-
-void printErrors(const std::vector<config::ConfigError>& errors) {
-  for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.format().c_str());
-}
 
 // Loads the file named by --config, applying flag overrides. Prints errors and returns false
 // when the file cannot be used.
@@ -37,51 +31,11 @@ bool loadConfig(const Args& args, config::Config& out) {
   }
   out = std::move(result.config);
   for (const auto& dir : args.all("plugin-path")) out.plugins.searchPath.push_back(dir);
-  if (auto port = args.get("port")) {
-    try {
-      int value = std::stoi(*port);
-      if (value < 0 || value > 65535) throw std::out_of_range("port");
-      out.listen.port = static_cast<uint16_t>(value);
-    } catch (const std::exception&) {
-      throw UsageError("--port expects a number from 0 to 65535");
-    }
-  }
+  if (auto port = args.get("port")) out.listen.port = portValue(*port, "port");
   if (auto format = args.get("log-format")) out.log.format = *format;
   if (auto level = args.get("log-level")) out.log.level = *level;
   return true;
 }
-
-void configureLogging(const config::LogConfig& logConfig) {
-  log::Format format = log::Format::Text;
-  log::Level level = log::Level::Info;
-  if (!log::parseFormat(logConfig.format, format)) throw UsageError("log format must be text or json");
-  if (!log::parseLevel(logConfig.level, level)) throw UsageError("log level must be trace, debug, info, warn or error");
-  log::configure(format, level);
-}
-
-// Builds the gateway (every plugin loaded, every stage instantiated) or prints why not.
-std::unique_ptr<gateway::GatewayServer> buildGateway(const config::Config& config, core::PluginRegistry& registry) {
-  std::vector<config::ConfigError> errors;
-  for (const auto& file : config.plugins.files) {
-    try {
-      registry.loadFile(file);
-    } catch (const core::PluginError& e) {
-      errors.push_back({config::Location{config.file, 0, 0, "plugins.files"}, e.what()});
-    }
-  }
-  try {
-    auto server = std::make_unique<gateway::GatewayServer>(config, registry);
-    if (errors.empty()) return server;
-  } catch (const config::ConfigErrors& e) {
-    errors.insert(errors.end(), e.errors().begin(), e.errors().end());
-  }
-  printErrors(errors);
-  std::fprintf(stderr, "moat: %zu error(s) in %s\n", errors.size(), config.file.c_str());
-  return nullptr;
-}
-
-sigset_t blockShutdownSignals();
-int serveUntilSignalled(const config::Config& config, sigset_t signals);
 
 }  // namespace
 
@@ -97,6 +51,14 @@ const std::vector<Command>& commands() {
       {{"proxy", "proxy one MCP server URL, optionally behind OIDC, from flags alone (ToolHive's names)",
         "moat proxy [NAME] --target-uri URL [--port N] [--oidc-issuer URL ...]", proxyFlags()},
        runProxy},
+      {{"run", "serve a stdio MCP server command on a local URL (foreground, or --detach)",
+        "moat run [--name NAME] [--proxy-port N] [-e KEY=VALUE] [--detach] [--oidc-issuer URL ...] -- COMMAND ARGS...", runFlags()},
+       runRun},
+      {{"list", "list the workloads moat run started, with their state and URL", "moat list", {}}, runList},
+      {{"stop", "stop a workload (SIGTERM, then SIGKILL after 10 s); it stays listed", "moat stop NAME", {}}, runStop},
+      {{"rm", "stop a workload and remove its state and log", "moat rm NAME", {}}, runRm},
+      {{"logs", "print a detached workload's log", "moat logs NAME [--follow]",
+        {{"follow", "", "keep printing until the workload exits", 'f'}}}, runLogs},
       {{"validate", "check a configuration file and print every error with file, line and key",
         "moat validate --config FILE [--plugin-path DIR]", {kConfigFlag, kPluginPathFlag}},
        runValidate},
@@ -123,47 +85,7 @@ int runProxy(const Args& args) {
 
 namespace {
 
-sigset_t blockShutdownSignals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
-  return signals;
-}
 
-int serveUntilSignalled(const config::Config& config, sigset_t signals) {
-  configureLogging(config.log);
-  core::PluginRegistry registry(core::defaultSearchPath(config.plugins.searchPath));
-  auto server = buildGateway(config, registry);
-  if (!server) return 1;
-  try {
-    server->start();
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "moat: %s\n", e.what());
-    return 1;
-  }
-  std::fprintf(stdout, "moat: listening on %s://%s:%u\n", config.listen.tls.enabled() ? "https" : "http",
-               config.listen.address.c_str(), static_cast<unsigned>(server->port()));
-  for (const auto& s : config.servers)
-    std::fprintf(stdout, "moat: %s -> %s://%s:%u%s\n", s.name.c_str(), config.listen.tls.enabled() ? "https" : "http",
-                 config.listen.address.c_str(), static_cast<unsigned>(server->port()), s.path.c_str());
-  std::fflush(stdout);
-  int received = 0;
-  sigwait(&signals, &received);
-  log::info("gateway", "shutting down", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
-  // A handler stuck on an upstream read must not keep the process alive past the grace period.
-  std::thread watchdog([grace = config.listen.shutdownGraceMs] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(grace + 2000));
-    log::error("gateway", "shutdown did not finish in time; exiting");
-    std::_Exit(1);
-  });
-  watchdog.detach();
-  server->stop(config.listen.shutdownGraceMs);
-  log::info("gateway", "stopped");
-  return 0;
-}
 
 }  // namespace
 

@@ -1,0 +1,36 @@
+#include "cli/GatewayFlags.h"
+
+#include "cli/OidcFlags.h"
+
+namespace moat::cli {
+
+std::vector<FlagSpec> withGatewayFlags(std::vector<FlagSpec> own) {
+  own.push_back({"host", "ADDR", "listen address (default 127.0.0.1)"});
+  own.insert(own.end(), oidcFlags().begin(), oidcFlags().end());
+  own.push_back({"plugin-path", "DIR", "also search DIR for plugins (repeatable; $MOAT_PLUGIN_PATH works too)"});
+  own.push_back({"log-format", "text|json", "log line format (default text)"});
+  own.push_back({"log-level", "LEVEL", "trace, debug, info, warn or error (default info)"});
+  return own;
+}
+
+void applyGatewayFlags(const Args& args, config::Config& config, config::ServerConfig& server) {
+  config.file = "(command line)";
+  if (auto host = args.get("host")) config.listen.address = *host;
+  if (auto format = args.get("log-format")) config.log.format = *format;
+  if (auto level = args.get("log-level")) config.log.level = *level;
+  for (const auto& dir : args.all("plugin-path")) config.plugins.searchPath.push_back(dir);
+  server.resourceUrl = resourceUrlFromFlags(args);
+  if (auto stage = oidcStageFromFlags(args)) server.pipeline.push_back(std::move(*stage));
+}
+
+uint16_t portValue(const std::string& text, const std::string& flag) {
+  try {
+    size_t used = 0;
+    int value = std::stoi(text, &used);
+    if (used == text.size() && value >= 0 && value <= 65535) return static_cast<uint16_t>(value);
+  } catch (const std::exception&) {
+  }
+  throw UsageError("--" + flag + " expects a number from 0 to 65535");
+}
+
+}  // namespace moat::cli

@@ -1,0 +1,23 @@
+// Flags shared by the commands that build a gateway from the command line instead of a YAML
+// file (`moat proxy`, `moat run`): listening address, plugins, logging, and the --oidc-* set.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cli/Args.h"
+#include "config/Config.h"
+
+namespace moat::cli {
+
+// `own` followed by the shared flags.
+std::vector<FlagSpec> withGatewayFlags(std::vector<FlagSpec> own);
+
+// Applies the shared flags to `config` and the --oidc-* / --resource-url ones to `server`.
+void applyGatewayFlags(const Args& args, config::Config& config, config::ServerConfig& server);
+
+// Throws UsageError naming --flag.
+uint16_t portValue(const std::string& text, const std::string& flag);
+
+}  // namespace moat::cli

@@ -1,0 +1,272 @@
+#include "cli/RunCommand.h"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <climits>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <thread>
+
+#include "cli/ClientSnippets.h"
+#include "cli/GatewayFlags.h"
+#include "cli/Serve.h"
+#include "cli/WorkloadState.h"
+
+namespace moat::cli {
+namespace {
+
+std::string nowIso8601() {
+  std::time_t now = std::time(nullptr);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  return buffer;
+}
+
+// KEY=VALUE lines; blank lines and # comments skipped.
+void readEnvFile(const std::string& file, std::vector<std::pair<std::string, std::string>>& env) {
+  std::ifstream in(file);
+  if (!in) throw UsageError("--env-file " + file + " cannot be read");
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line[0] == '#') continue;
+    auto eq = line.find('=');
+    if (eq == std::string::npos || eq == 0) throw UsageError("--env-file " + file + " line " + std::to_string(number) + ": expected KEY=VALUE");
+    env.emplace_back(line.substr(0, eq), line.substr(eq + 1));
+  }
+}
+
+bool sleepUntil(const std::function<bool()>& done, int timeoutMs) {
+  for (int waited = 0; waited < timeoutMs; waited += 50) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
+
+std::string selfPath() {
+  char buffer[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", buffer, sizeof buffer - 1);
+  if (n <= 0) throw std::runtime_error("cannot find the moat executable (/proc/self/exe)");
+  return std::string(buffer, static_cast<size_t>(n));
+}
+
+// The same command line without --detach, for the background process.
+std::vector<std::string> foregroundArgv(const Args& args, const std::string& name) {
+  std::vector<std::string> argv{selfPath(), "run", "--name", name};
+  for (const auto& [flag, values] : args.values) {
+    if (flag == "detach" || flag == "name") continue;
+    bool boolean = false;
+    for (const auto& spec : runFlags())
+      if (spec.name == flag) boolean = spec.valueName.empty();
+    for (const auto& value : values) argv.push_back(boolean ? "--" + flag : "--" + flag + "=" + value);
+  }
+  argv.push_back("--");
+  argv.insert(argv.end(), args.positional.begin(), args.positional.end());
+  return argv;
+}
+
+int detach(const Args& args, const std::string& name) {
+  std::string log = logFileFor(name);
+  std::vector<std::string> argv = foregroundArgv(args, name);
+  pid_t child = ::fork();
+  if (child < 0) throw std::runtime_error("fork failed");
+  if (child == 0) {
+    ::setsid();
+    int null = ::open("/dev/null", O_RDONLY);
+    int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (null < 0 || out < 0) ::_exit(127);
+    ::dup2(null, 0);
+    ::dup2(out, 1);
+    ::dup2(out, 2);
+    std::vector<char*> raw;
+    for (auto& word : argv) raw.push_back(word.data());
+    raw.push_back(nullptr);
+    ::execv(raw[0], raw.data());
+    ::_exit(127);
+  }
+  // The background run writes its state once it listens; wait for that (or for it to fail).
+  int status = 0;
+  bool exited = false;
+  bool ready = sleepUntil([&] {
+    if (!exited && ::waitpid(child, &status, WNOHANG) == child) exited = true;
+    if (exited) return true;
+    auto w = loadWorkload(name);
+    return w && w->pid == child && !w->url.empty();
+  }, 20000);
+  auto workload = loadWorkload(name);
+  if (exited || !ready || !workload || workload->pid != child) {
+    std::fprintf(stderr, "moat: %s did not start; its log (%s) says:\n", name.c_str(), log.c_str());
+    std::ifstream in(log);
+    std::string line;
+    while (std::getline(in, line)) std::fprintf(stderr, "  %s\n", line.c_str());
+    if (!exited) ::kill(child, SIGTERM);
+    return 1;
+  }
+  std::fputs(clientSnippets(name, workload->url).c_str(), stdout);
+  std::printf("moat: running in the background (pid %d); moat logs %s, moat stop %s\n", child, name.c_str(), name.c_str());
+  return 0;
+}
+
+std::string requireName(const Args& args, const char* command) {
+  if (args.positional.size() != 1) throw UsageError(std::string("moat ") + command + " takes one workload NAME");
+  return args.positional.front();
+}
+
+bool stopProcess(const Workload& workload, int graceMs) {
+  if (!workloadAlive(workload)) return true;
+  ::kill(workload.pid, SIGTERM);
+  if (sleepUntil([&] { return !workloadAlive(workload); }, graceMs)) return true;
+  ::kill(workload.pid, SIGKILL);
+  return sleepUntil([&] { return !workloadAlive(workload); }, 2000);
+}
+
+}  // namespace
+
+const std::vector<FlagSpec>& runFlags() {
+  static const std::vector<FlagSpec> flags = withGatewayFlags({
+      {"name", "NAME", "workload name (default: from the command)"},
+      {"transport", "stdio", "how the command speaks MCP (stdio; HTTP servers: run them yourself and use moat proxy)"},
+      {"proxy-port", "N", "port to serve the workload on (default 0: a free port)"},
+      {"env", "KEY=VALUE", "environment variable for the command (repeatable)", 'e'},
+      {"env-file", "FILE", "KEY=VALUE lines for the command's environment (secrets stay out of ps)"},
+      {"detach", "", "run in the background; manage it with moat list/logs/stop/rm", 'd'},
+  });
+  return flags;
+}
+
+config::Config configFromRunFlags(const Args& args, const std::string& name) {
+  if (args.positional.empty()) throw UsageError("give the server's command after --: moat run [flags] -- COMMAND ARGS...");
+  std::string transport = args.get("transport").value_or("stdio");
+  if (transport != "stdio") throw UsageError("--transport: only stdio commands are run for now; serve an HTTP server yourself and use moat proxy");
+  config::Config config;
+  config::ServerConfig server;
+  config.listen.port = args.get("proxy-port") ? portValue(*args.get("proxy-port"), "proxy-port") : 0;
+  server.name = name;
+  server.path = "/mcp";
+  server.upstream.transport = config::UpstreamTransport::Stdio;
+  server.upstream.command = args.positional.front();
+  server.upstream.args.assign(args.positional.begin() + 1, args.positional.end());
+  for (const auto& file : args.all("env-file")) readEnvFile(file, server.upstream.env);
+  for (const auto& pair : args.all("env")) {
+    auto eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0) throw UsageError("--env expects KEY=VALUE, got '" + pair + "'");
+    server.upstream.env.emplace_back(pair.substr(0, eq), pair.substr(eq + 1));
+  }
+  applyGatewayFlags(args, config, server);
+  config.servers.push_back(std::move(server));
+  return config;
+}
+
+int runRun(const Args& args) {
+  if (args.positional.empty()) throw UsageError("give the server's command after --: moat run [flags] -- COMMAND ARGS...");
+  std::string name;
+  try {
+    name = workloadName(args.get("name").value_or(""), args.positional.front());
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  if (auto existing = loadWorkload(name); existing && workloadAlive(*existing) && existing->pid != ::getpid())
+    throw UsageError("workload " + name + " is already running (pid " + std::to_string(existing->pid) + "); moat stop " + name);
+  config::Config config = configFromRunFlags(args, name);  // usage errors before anything starts
+  if (args.has("detach")) return detach(args, name);
+
+  sigset_t signals = blockShutdownSignals();
+  Workload workload;
+  workload.name = name;
+  workload.pid = ::getpid();
+  workload.command = args.positional;
+  workload.startedAt = nowIso8601();
+  if (!::isatty(1)) workload.logFile = logFileFor(name);
+  ServeHooks hooks;
+  hooks.listening = [&](uint16_t port) {
+    workload.url = "http://" + config.listen.address + ":" + std::to_string(port) + "/mcp";
+    saveWorkload(workload);
+    std::fputs(clientSnippets(name, workload.url).c_str(), stdout);
+    std::fflush(stdout);
+  };
+  hooks.stopped = [&] {
+    workload.state = "stopped";
+    saveWorkload(workload);
+  };
+  return serveUntilSignalled(config, signals, hooks);
+}
+
+int runList(const Args&) {
+  auto workloads = listWorkloads();
+  std::printf("%-20s %-8s %-8s %-32s %s\n", "NAME", "STATE", "PID", "URL", "COMMAND");
+  for (const auto& w : workloads) {
+    std::string command;
+    for (const auto& word : w.command) command += (command.empty() ? "" : " ") + word;
+    std::printf("%-20s %-8s %-8d %-32s %s\n", w.name.c_str(), observedState(w).c_str(), w.pid, w.url.c_str(), command.c_str());
+  }
+  return 0;
+}
+
+int runStop(const Args& args) {
+  std::string name = requireName(args, "stop");
+  auto workload = loadWorkload(name);
+  if (!workload) {
+    std::fprintf(stderr, "moat: no workload named %s (see moat list)\n", name.c_str());
+    return 1;
+  }
+  if (!stopProcess(*workload, 10000)) {
+    std::fprintf(stderr, "moat: %s (pid %d) did not stop\n", name.c_str(), workload->pid);
+    return 1;
+  }
+  workload->state = "stopped";
+  saveWorkload(*workload);
+  std::printf("moat: %s stopped\n", name.c_str());
+  return 0;
+}
+
+int runRm(const Args& args) {
+  std::string name = requireName(args, "rm");
+  auto workload = loadWorkload(name);
+  if (!workload) {
+    std::fprintf(stderr, "moat: no workload named %s (see moat list)\n", name.c_str());
+    return 1;
+  }
+  if (!stopProcess(*workload, 10000)) {
+    std::fprintf(stderr, "moat: %s (pid %d) did not stop; not removed\n", name.c_str(), workload->pid);
+    return 1;
+  }
+  removeWorkload(name);
+  if (!workload->logFile.empty()) std::remove(workload->logFile.c_str());
+  std::printf("moat: %s removed\n", name.c_str());
+  return 0;
+}
+
+int runLogs(const Args& args) {
+  std::string name = requireName(args, "logs");
+  auto workload = loadWorkload(name);
+  if (!workload) {
+    std::fprintf(stderr, "moat: no workload named %s (see moat list)\n", name.c_str());
+    return 1;
+  }
+  if (workload->logFile.empty()) {
+    std::fprintf(stderr, "moat: %s runs in the foreground; its log is on its terminal\n", name.c_str());
+    return 1;
+  }
+  std::ifstream in(workload->logFile);
+  if (!in) {
+    std::fprintf(stderr, "moat: cannot read %s\n", workload->logFile.c_str());
+    return 1;
+  }
+  const bool follow = args.has("follow");
+  char buffer[8192];
+  for (;;) {
+    while (in.read(buffer, sizeof buffer) || in.gcount() > 0) std::fwrite(buffer, 1, static_cast<size_t>(in.gcount()), stdout);
+    std::fflush(stdout);
+    if (!follow || !workloadAlive(*workload)) break;
+    in.clear();
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return 0;
+}
+
+}  // namespace moat::cli

@@ -1,0 +1,90 @@
+#include "cli/Serve.h"
+
+#include <pthread.h>
+
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "cli/Args.h"
+#include "log/Log.h"
+
+namespace moat::cli {
+
+void printErrors(const std::vector<config::ConfigError>& errors) {
+  for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.format().c_str());
+}
+
+void configureLogging(const config::LogConfig& logConfig) {
+  log::Format format = log::Format::Text;
+  log::Level level = log::Level::Info;
+  if (!log::parseFormat(logConfig.format, format)) throw UsageError("log format must be text or json");
+  if (!log::parseLevel(logConfig.level, level)) throw UsageError("log level must be trace, debug, info, warn or error");
+  log::configure(format, level);
+}
+
+std::unique_ptr<gateway::GatewayServer> buildGateway(const config::Config& config, core::PluginRegistry& registry) {
+  std::vector<config::ConfigError> errors;
+  for (const auto& file : config.plugins.files) {
+    try {
+      registry.loadFile(file);
+    } catch (const core::PluginError& e) {
+      errors.push_back({config::Location{config.file, 0, 0, "plugins.files"}, e.what()});
+    }
+  }
+  try {
+    auto server = std::make_unique<gateway::GatewayServer>(config, registry);
+    if (errors.empty()) return server;
+  } catch (const config::ConfigErrors& e) {
+    errors.insert(errors.end(), e.errors().begin(), e.errors().end());
+  }
+  printErrors(errors);
+  std::fprintf(stderr, "moat: %zu error(s) in %s\n", errors.size(), config.file.c_str());
+  return nullptr;
+}
+
+sigset_t blockShutdownSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  return signals;
+}
+
+int serveUntilSignalled(const config::Config& config, sigset_t signals, const ServeHooks& hooks) {
+  configureLogging(config.log);
+  core::PluginRegistry registry(core::defaultSearchPath(config.plugins.searchPath));
+  auto server = buildGateway(config, registry);
+  if (!server) return 1;
+  try {
+    server->start();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "moat: %s\n", e.what());
+    return 1;
+  }
+  std::fprintf(stdout, "moat: listening on %s://%s:%u\n", config.listen.tls.enabled() ? "https" : "http",
+               config.listen.address.c_str(), static_cast<unsigned>(server->port()));
+  for (const auto& s : config.servers)
+    std::fprintf(stdout, "moat: %s -> %s://%s:%u%s\n", s.name.c_str(), config.listen.tls.enabled() ? "https" : "http",
+                 config.listen.address.c_str(), static_cast<unsigned>(server->port()), s.path.c_str());
+  std::fflush(stdout);
+  if (hooks.listening) hooks.listening(server->port());
+  int received = 0;
+  sigwait(&signals, &received);
+  log::info("gateway", "shutting down", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  // A handler stuck on an upstream read must not keep the process alive past the grace period.
+  std::thread watchdog([grace = config.listen.shutdownGraceMs] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(grace + 2000));
+    log::error("gateway", "shutdown did not finish in time; exiting");
+    std::_Exit(1);
+  });
+  watchdog.detach();
+  server->stop(config.listen.shutdownGraceMs);
+  log::info("gateway", "stopped");
+  if (hooks.stopped) hooks.stopped();
+  return 0;
+}
+
+}  // namespace moat::cli
