@@ -11,9 +11,11 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { compare, results, runSuite, suites } from './conformance-lib.mjs';
-import { initializeMessage, postJson, sampleServer, startMoat, startSampleServer, stop } from './helpers.mjs';
+import { everythingServer, initializeMessage, postJson, sampleServer, startEverythingServer, startMoat, startSampleServer, stop } from './helpers.mjs';
 
 let sample, moat;
+// The official Python SDK's reference time server, installed from PyPI by scripts/setup.
+const pythonTimeServer = path.join(path.dirname(new URL(import.meta.url).pathname), '.venv/bin/mcp-server-time');
 
 before(async () => {
   sample = await startSampleServer('http');
@@ -27,6 +29,12 @@ servers:
       command: node
       args: ["${sampleServer}", "--transport", "stdio"]
       timeout: 5s
+  everything:
+    path: /everything/mcp
+    upstream: {transport: stdio, command: node, args: ["${everythingServer}", "stdio"]}
+  time:
+    path: /time/mcp
+    upstream: {transport: stdio, command: "${pythonTimeServer}", args: ["--local-timezone", "UTC"]}
   missing:
     upstream: {transport: stdio, command: /nonexistent/mcp-server}
 `);
@@ -68,6 +76,42 @@ describe('stdio bridge', () => {
     assert.ok(passing.length >= 25);
     assert.deepEqual(lostScenarios, []);
     assert.ok(lostChecks.every((c) => c.startsWith('server-sse-polling/')), `unexpected lost checks: ${lostChecks.join(', ')}`);
+  });
+
+  test('server-everything: what passes over its own HTTP passes through the stdio bridge, with two suites at once', { timeout: 400000 }, async () => {
+    const everything = await startEverythingServer();
+    const work = mkdtempSync(path.join(tmpdir(), 'moat-stdio-everything-'));
+    try {
+      await runSuite(suites['2025-11-25'], everything.url, path.join(work, 'http'));
+    } finally {
+      await stop(everything.child);
+    }
+    // Two conformance clients on the bridge at the same time, each with its own sessions.
+    await Promise.all(['a', 'b'].map((run) => runSuite(suites['2025-11-25'], `${moat.base}/everything/mcp`, path.join(work, run))));
+    for (const run of ['a', 'b']) {
+      const { passing, lostScenarios, lostChecks, table } = compare(results(path.join(work, 'http')), results(path.join(work, run)),
+        ['server-everything over HTTP', `through the stdio bridge (client ${run})`]);
+      console.log(table);
+      console.log(`checks passing over HTTP only: ${lostChecks.join(', ') || 'none'}`);
+      assert.ok(passing.length >= 5, `only ${passing.length} scenarios pass against server-everything directly`);
+      assert.deepEqual(lostScenarios, []);
+      assert.ok(lostChecks.every((c) => c.startsWith('server-sse-polling/')), `unexpected lost checks: ${lostChecks.join(', ')}`);
+    }
+  });
+
+  test('a Python server (mcp-server-time on the Python MCP SDK) works through the bridge', async () => {
+    const client = new Client({ name: 'moat-python', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${moat.base}/time/mcp`)));
+    assert.match(client.getServerVersion().name, /time/i);
+    const tools = (await client.listTools()).tools.map((t) => t.name);
+    assert.ok(tools.includes('get_current_time') && tools.includes('convert_time'), tools.join(', '));
+    const now = await client.callTool({ name: 'get_current_time', arguments: { timezone: 'Europe/Paris' } });
+    const answer = JSON.parse(now.content[0].text);
+    assert.equal(answer.timezone, 'Europe/Paris');
+    assert.ok(Math.abs(Date.parse(answer.datetime) - Date.now()) < 60000, answer.datetime);
+    const bad = await client.callTool({ name: 'get_current_time', arguments: { timezone: 'Not/AZone' } });
+    assert.equal(bad.isError, true);
+    await client.close();
   });
 
   test('log notifications and sampling reach the client that caused them; two clients at once', async () => {
