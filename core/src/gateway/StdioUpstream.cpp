@@ -1,65 +1,41 @@
 #include "gateway/StdioUpstream.h"
 
-#include <poll.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <condition_variable>
-#include <deque>
-#include <thread>
 #include <vector>
 
 #include "gateway/JsonRpcError.h"
-#include "gateway/Shutdown.h"
+#include "gateway/PendingRequest.h"
+#include "gateway/StdioChannel.h"
 #include "gateway/SessionStream.h"
-#include "gateway/SseParser.h"
-#include "gateway/StreamPump.h"
 #include "log/Log.h"
 #include "moat/json.hpp"
 
 namespace moat::gateway {
 
 struct StdioUpstream::Session : ServerMessageQueue {
-  struct Waiter {
-    std::deque<std::string> messages;
-    bool done = false;
-  };
-
   std::string id;
   std::string workload;
   std::string serverName;
-  int toServer = -1;
-  int fromServer = -1;
-  std::thread reader;
+  std::unique_ptr<StdioChannel> channel;
 
-  std::map<std::string, std::shared_ptr<Waiter>> pending;  // request id (JSON) → its open POST
-  std::vector<std::shared_ptr<Waiter>> openRequests;       // most recent last
+  std::map<std::string, std::shared_ptr<PendingRequest>> pending;  // request id (JSON) → its open POST
+  std::vector<std::shared_ptr<PendingRequest>> openRequests;       // most recent last
   bool stopping = false;
   std::chrono::steady_clock::time_point lastActive = std::chrono::steady_clock::now();
+  std::string deathReason;
 
   void touch() {
     std::lock_guard<std::mutex> lock(mutex);
     lastActive = std::chrono::steady_clock::now();
   }
-  std::string deathReason;
 
-  std::mutex writeMutex;
+  bool send(const std::string& message) { return channel && channel->send(message); }
 
-  // One message, one line. JSON text holds no raw newline except as whitespace.
-  bool send(std::string message) {
-    std::replace(message.begin(), message.end(), '\n', ' ');
-    std::replace(message.begin(), message.end(), '\r', ' ');
-    message += '\n';
-    std::lock_guard<std::mutex> lock(writeMutex);
-    size_t written = 0;
-    while (written < message.size()) {
-      ssize_t n = ::write(toServer, message.data() + written, message.size() - written);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return false;
-      written += static_cast<size_t>(n);
-    }
-    return true;
+  // Called with `mutex` held: the client is not taking what the server sends.
+  void closeForSlowClient(const char* where) {
+    log::error("stdio", std::string("client is not reading its ") + where + "; closing the session", {{"server", serverName}});
+    closed = true;
+    deathReason = std::string("the client stopped reading its ") + where;
   }
 
   void route(const std::string& message) {
@@ -85,40 +61,17 @@ struct StdioUpstream::Session : ServerMessageQueue {
       openRequests.erase(std::remove(openRequests.begin(), openRequests.end(), it->second), openRequests.end());
       pending.erase(it);
     } else if (!openRequests.empty()) {
-      openRequests.back()->messages.push_back(message);
+      if (openRequests.back()->messages.size() >= kMaxQueuedMessages) closeForSlowClient("response stream");
+      else openRequests.back()->messages.push_back(message);
     } else if (outbound.size() >= kMaxQueuedMessages) {
-      log::error("stdio", "client is not reading its GET stream; closing the session", {{"server", serverName}});
-      closed = true;
-      deathReason = "the client stopped reading its GET stream";
+      closeForSlowClient("GET stream");
     } else {
       outbound.push_back(message);
     }
     changed.notify_all();
   }
 
-  void readLoop() {
-    std::string partial;
-    char buffer[4096];
-    for (;;) {
-      pollfd p{fromServer, POLLIN, 0};
-      int ready = ::poll(&p, 1, 200);
-      {
-        std::lock_guard<std::mutex> lock(mutex);
-        if (stopping) break;
-      }
-      if (ready == 0 || (ready < 0 && errno == EINTR)) continue;
-      ssize_t n = ::read(fromServer, buffer, sizeof buffer);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      partial.append(buffer, static_cast<size_t>(n));
-      size_t nl;
-      while ((nl = partial.find('\n')) != std::string::npos) {
-        std::string line = partial.substr(0, nl);
-        partial.erase(0, nl + 1);
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (!line.empty()) route(line);
-      }
-    }
+  void processExited() {
     std::lock_guard<std::mutex> lock(mutex);
     if (!closed && !stopping) {
       log::warn("stdio", "server process closed its stdout", {{"server", serverName}, {"workload", workload}});
@@ -128,14 +81,6 @@ struct StdioUpstream::Session : ServerMessageQueue {
     changed.notify_all();
   }
 };
-
-namespace {
-
-bool acceptsEventStream(const Exchange& exchange) {
-  return exchange.request.has("Accept") && exchange.request.get("Accept").find("text/event-stream") != std::string::npos;
-}
-
-}  // namespace
 
 StdioUpstream::StdioUpstream(const config::ServerConfig& server, std::unique_ptr<core::RuntimeClient> runtime)
     : server_(server), runtime_(std::move(runtime)) {
@@ -206,8 +151,9 @@ std::shared_ptr<StdioUpstream::Session> StdioUpstream::startSession(Exchange& ex
   try {
     session->workload = runtime_->start(specJson());
     auto [in, out] = runtime_->attachStdio(session->workload);
-    session->toServer = in;
-    session->fromServer = out;
+    Session* raw = session.get();
+    session->channel = std::make_unique<StdioChannel>(in, out, [raw](const std::string& line) { raw->route(line); },
+                                                      [raw] { raw->processExited(); });
   } catch (const std::exception& e) {
     if (!session->workload.empty()) {
       try { runtime_->remove(session->workload); } catch (const std::exception&) {}
@@ -215,8 +161,6 @@ std::shared_ptr<StdioUpstream::Session> StdioUpstream::startSession(Exchange& ex
     exchange.sendError(502, rpc::kUpstreamUnreachable, std::string("cannot start the server: ") + e.what());
     return nullptr;
   }
-  Session* raw = session.get();
-  session->reader = std::thread([raw] { raw->readLoop(); });
   std::lock_guard<std::mutex> lock(mutex_);
   sessions_[session->id] = session;
   log::info("stdio", "started a server process for a new session", {{"server", server_.name}, {"workload", session->workload}});
@@ -232,15 +176,14 @@ void StdioUpstream::endSession(const std::shared_ptr<Session>& session) {
     if (session->deathReason.empty()) session->deathReason = "the session ended";
     session->changed.notify_all();
   }
-  if (session->toServer >= 0) ::close(session->toServer);  // EOF on stdin asks the server to exit
+  if (session->channel) session->channel->closeInput();  // EOF on stdin asks the server to exit
   try {
     runtime_->stop(session->workload, 2000);
     runtime_->remove(session->workload);
   } catch (const std::exception& e) {
     log::warn("stdio", "stopping the server process failed", {{"server", server_.name}, {"reason", e.what()}});
   }
-  if (session->reader.joinable()) session->reader.join();
-  if (session->fromServer >= 0) ::close(session->fromServer);
+  if (session->channel) session->channel->stop();
 }
 
 std::shared_ptr<StdioUpstream::Session> StdioUpstream::findSession(Exchange& exchange) {
@@ -305,7 +248,7 @@ void StdioUpstream::handlePost(Exchange& exchange) {
   }
 
   const std::string& idJson = message->idJson;
-  auto waiter = std::make_shared<Session::Waiter>();
+  auto waiter = std::make_shared<PendingRequest>();
   {
     std::lock_guard<std::mutex> lock(session->mutex);
     session->pending[idJson] = waiter;
@@ -323,71 +266,13 @@ void StdioUpstream::handlePost(Exchange& exchange) {
     exchange.sendError(502, rpc::kUpstreamUnreachable, "the server process is gone");
     return;
   }
-
-  const bool stream = acceptsEventStream(exchange);
-  std::ostream* out = nullptr;
-  if (stream) {
-    headers.set("Content-Type", "text/event-stream");
-    headers.set("Cache-Control", "no-cache");
-    out = exchange.beginResponse(200, headers, -1);
-    if (!out) { forget(); return; }
-  }
-  Poco::Net::StreamSocket* client = exchange.clientSocket();
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(server_.upstream.timeoutMs);
-  std::string response;
-  for (;;) {
-    std::deque<std::string> batch;
-    bool finished = false, died = false;
-    std::string reason;
-    {
-      std::unique_lock<std::mutex> lock(session->mutex);
-      session->changed.wait_for(lock, std::chrono::milliseconds(200),
-                                [&] { return !waiter->messages.empty() || waiter->done || session->closed; });
-      batch.swap(waiter->messages);
-      finished = waiter->done;
-      died = session->closed && !waiter->done;
-      reason = session->deathReason;
-    }
-    if (finished && !batch.empty()) {
-      response = batch.back();  // the response is always the last message of a finished request
-      batch.pop_back();
-    }
-    if (stream) {
-      for (const auto& m : batch) *out << formatSseEvent("message", m);
-      if (!response.empty()) *out << formatSseEvent("message", response);
-      out->flush();
-      if (!*out) break;
-    } else if (!batch.empty()) {
-      std::lock_guard<std::mutex> lock(session->mutex);
-      for (auto& m : batch) session->outbound.push_back(std::move(m));
-      session->changed.notify_all();
-    }
-    if (finished) break;
-    std::string failure;
-    if (died) failure = "the server ended before answering: " + reason;
-    else if (shutdown::requested()) failure = "the gateway is shutting down";
-    else if (!stream && std::chrono::steady_clock::now() > deadline)
-      failure = "the server did not answer within " + std::to_string(server_.upstream.timeoutMs) + " ms";
-    if (!failure.empty()) {
-      forget();
-      if (stream) {
-        *out << formatSseEvent("message", rpcErrorBody(idJson, rpc::kUpstreamUnreachable, failure));
-        out->flush();
-        log::warn("stdio", "request failed", {{"server", server_.name}, {"reason", failure}});
-      } else {
-        exchange.sendError(died ? 502 : 504, died ? rpc::kUpstreamUnreachable : rpc::kUpstreamTimeout, failure);
-      }
-      return;
-    }
-    if (stream && client && clientHasGone(*client)) {
-      forget();
-      return;
-    }
-  }
-  if (!stream) {
-    headers.set("Content-Type", "application/json");
-    if (std::ostream* json = exchange.beginResponse(200, headers, static_cast<long long>(response.size()))) *json << response;
-  }
+  Session& s = *session;
+  ConversationWatch watch{s.mutex, s.changed, [&s] { return s.closed; }, [&s] { return s.deathReason; },
+                          [&s](std::deque<std::string>& batch) {
+                            for (auto& m : batch) s.outbound.push_back(std::move(m));
+                            s.changed.notify_all();
+                          }};
+  answerPending(exchange, *waiter, watch, headers, idJson, server_.upstream.timeoutMs, forget, server_.name);
 }
 
 void StdioUpstream::handleGet(Exchange& exchange) {
