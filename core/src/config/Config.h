@@ -57,6 +57,7 @@ struct UpstreamConfig {
   std::string workdir;
   std::string runtime = "runtime-process";
   int idleTimeoutMs = 30 * 60 * 1000;  // a stdio session with no traffic this long is ended
+  bool shared = false;                 // mode: shared (one process for every session) or per-session
   UpstreamTransport transport = UpstreamTransport::StreamableHttp;
   int timeoutMs = 30000;
   int connectTimeoutMs = 5000;

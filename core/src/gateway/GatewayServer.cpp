@@ -13,6 +13,7 @@
 #include "gateway/LegacySseUpstream.h"
 #include "gateway/Router.h"
 #include "gateway/Shutdown.h"
+#include "gateway/SharedStdioUpstream.h"
 #include "gateway/StdioUpstream.h"
 #include "gateway/StreamableHttpUpstream.h"
 #include "log/Log.h"
@@ -25,6 +26,8 @@ std::unique_ptr<Upstream> makeUpstream(const config::ServerConfig& server, core:
   switch (server.upstream.transport) {
     case config::UpstreamTransport::Sse: return std::make_unique<LegacySseUpstream>(server.upstream);
     case config::UpstreamTransport::Stdio:
+      if (server.upstream.shared)
+        return std::make_unique<SharedStdioUpstream>(server, std::make_unique<core::RuntimeClient>(registry.byName(server.upstream.runtime)));
       return std::make_unique<StdioUpstream>(server, std::make_unique<core::RuntimeClient>(registry.byName(server.upstream.runtime)));
     case config::UpstreamTransport::StreamableHttp: break;
   }

@@ -8,6 +8,7 @@
 #include "gateway/ProtectedResource.h"
 #include "gateway/ProxyHandler.h"
 #include "metrics/Counters.h"
+#include "moat/json.hpp"
 
 namespace moat::gateway {
 namespace {
@@ -48,6 +49,22 @@ Router::Router(const config::ListenerConfig& listener, std::vector<std::unique_p
   }
 }
 
+// {"status":"ok","servers":{"name":{...}}} with the state of every upstream that keeps one; a
+// server whose upstream failed makes it "degraded" and 503, so an orchestrator notices.
+Poco::Net::HTTPRequestHandler* Router::healthHandler() const {
+  std::string servers;
+  bool failed = false;
+  for (const auto& route : routes_) {
+    std::string health = route->upstream->health();
+    if (health.empty()) continue;
+    failed = failed || health.find("\"state\":\"failed\"") != std::string::npos;
+    servers += (servers.empty() ? "" : ",") + json::quote(route->config.name) + ":" + health;
+  }
+  std::string body = std::string("{\"status\":\"") + (failed ? "degraded" : "ok") + "\"";
+  if (!servers.empty()) body += ",\"servers\":{" + servers + "}";
+  return new FixedHandler(failed ? 503 : 200, "application/json", body + "}");
+}
+
 const Route* Router::metadataRoute(const std::string& path) const {
   std::string resourcePath = path.substr(kMetadataWellKnown.size());
   if (resourcePath.empty() || resourcePath == "/") {
@@ -66,7 +83,7 @@ Poco::Net::HTTPRequestHandler* Router::createRequestHandler(const Poco::Net::HTT
   if (it != byPath_.end()) return new ProxyHandler(*it->second, listener_, guard_);
   if (path.compare(0, kMetadataWellKnown.size(), kMetadataWellKnown) == 0)
     if (const Route* route = metadataRoute(path)) return newMetadataHandler(*route, listener_);
-  if (path == "/healthz") return new FixedHandler(200, "application/json", "{\"status\":\"ok\"}");
+  if (path == "/healthz") return healthHandler();
   if (path == "/metrics") return new FixedHandler(200, "text/plain; version=0.0.4", metrics::prometheusText());
   metrics::add("requests_unrouted");
   return new FixedHandler(404, "application/json", rpcErrorBody("null", rpc::kNotFound, "no MCP server is served at " + path));

@@ -22,6 +22,7 @@ class Router : public Poco::Net::HTTPRequestHandlerFactory {
 
  private:
   const Route* metadataRoute(const std::string& path) const;
+  Poco::Net::HTTPRequestHandler* healthHandler() const;
 
   config::ListenerConfig listener_;
   IngressGuard guard_;

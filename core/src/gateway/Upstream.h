@@ -1,6 +1,8 @@
 // How a route reaches its MCP server. One implementation per upstream transport.
 #pragma once
 
+#include <string>
+
 #include "gateway/Exchange.h"
 
 namespace moat::gateway {
@@ -13,6 +15,9 @@ class Upstream {
   virtual void forward(Exchange& exchange) = 0;
   // Called once when the gateway stops: wake anything waiting on the upstream.
   virtual void shutdown() {}
+  // A JSON object for /healthz ({"state":"up",...}), or "" when the upstream keeps no state
+  // worth reporting. "failed" makes /healthz answer 503.
+  virtual std::string health() const { return {}; }
 };
 
 }  // namespace moat::gateway

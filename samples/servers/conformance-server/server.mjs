@@ -90,6 +90,7 @@ function buildServer(transportOf = () => undefined) {
     { capabilities: { tools: { listChanged: true }, resources: { subscribe: true, listChanged: true },
       prompts: { listChanged: true }, logging: {}, completions: {} } });
   const subscriptions = new Set();
+  let logLevel = 'unset';
   const log = (data, level = 'info') =>
     server.notification({ method: 'notifications/message', params: { level, logger: 'sample-server', data } }).catch(() => {});
 
@@ -188,6 +189,36 @@ function buildServer(transportOf = () => undefined) {
       description: 'Reports the request headers the server received (used by tests)',
       run: async (_args, extra) => ({ content: [text(JSON.stringify(extra.requestInfo?.headers ?? {}))] }),
     },
+    pid: {
+      description: 'Reports the process id (tests tell shared from per-session processes)',
+      run: async () => ({ content: [text(String(process.pid))] }),
+    },
+    log_level: {
+      description: 'Reports the log level this process was last set to',
+      run: async () => ({ content: [text(logLevel)] }),
+    },
+    list_subscriptions: {
+      description: 'Reports the resource URIs this process is subscribed to',
+      run: async () => ({ content: [text(JSON.stringify([...subscriptions]))] }),
+    },
+    update_resource: {
+      description: 'Sends notifications/resources/updated for a URI when subscribed',
+      inputSchema: { type: 'object', properties: { uri: { type: 'string' } }, required: ['uri'] },
+      run: async (args) => {
+        if (!subscriptions.has(args.uri)) return { content: [text('not subscribed')] };
+        await server.sendResourceUpdated({ uri: args.uri });
+        return { content: [text('notified')] };
+      },
+    },
+    change_tools: {
+      description: 'Sends notifications/tools/list_changed',
+      run: async () => { await server.sendToolListChanged(); return { content: [text('sent')] }; },
+    },
+    log_at: {
+      description: 'Logs a message at the given level, outside any request',
+      inputSchema: { type: 'object', properties: { level: { type: 'string' }, data: { type: 'string' } }, required: ['level', 'data'] },
+      run: async (args) => { setTimeout(() => log(args.data, args.level), 50); return { content: [text('scheduled')] }; },
+    },
   };
 
   server.setRequestHandler(ListToolsRequestSchema, async () => ({
@@ -251,7 +282,11 @@ function buildServer(transportOf = () => undefined) {
     if (!prompt) throw new Error(`unknown prompt ${request.params.name}`);
     return { messages: prompt.run(request.params.arguments ?? {}) };
   });
-  server.setRequestHandler(SetLevelRequestSchema, async (request) => { log(`Log level set to: ${request.params.level}`); return {}; });
+  server.setRequestHandler(SetLevelRequestSchema, async (request) => {
+    logLevel = request.params.level;
+    log(`Log level set to: ${request.params.level}`);
+    return {};
+  });
   server.setRequestHandler(CompleteRequestSchema, async () => ({ completion: { values: [], total: 0, hasMore: false } }));
   return server;
 }
