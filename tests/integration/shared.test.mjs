@@ -174,6 +174,23 @@ describe('stdio bridge, shared mode', () => {
     assert.ok(Date.now() - fast < 500, 'failed fast');
   });
 
+  test('era translation: the 2026-07-28 suite passes through the shared bridge exactly as it does over HTTP', { timeout: 400000 }, async () => {
+    const sample = await startSampleServer('http');
+    const work = mkdtempSync(path.join(tmpdir(), 'moat-shared-2026-'));
+    try {
+      await runSuite(suites['2026-07-28'], sample.url, path.join(work, 'http'));
+    } finally {
+      await stop(sample.child);
+    }
+    await runSuite(suites['2026-07-28'], `${moat.base}/mcp`, path.join(work, 'bridge'));
+    const { passing, lostScenarios, lostChecks, table } = compare(results(path.join(work, 'http')), results(path.join(work, 'bridge')),
+      ['the sample server over HTTP (its own 2026 layer)', 'its stdio server through the shared bridge']);
+    console.log(table);
+    assert.ok(passing.length >= 20);
+    assert.deepEqual(lostScenarios, []);
+    assert.deepEqual(lostChecks, []);
+  });
+
   test('conformance 2025-11-25 from two clients at once: every check passing over HTTP passes through the shared bridge', { timeout: 400000 }, async () => {
     const sample = await startSampleServer('http');
     const work = mkdtempSync(path.join(tmpdir(), 'moat-shared-conformance-'));

@@ -194,6 +194,15 @@ servers:
     }
   });
 
+  test('a 2026-07-28 stateless request on a per-session server is told to use mode: shared', async () => {
+    const response = await postJson(`${moat.base}/mcp`, { jsonrpc: '2.0', id: 4, method: 'tools/list' },
+      { 'MCP-Protocol-Version': '2026-07-28', 'Mcp-Method': 'tools/list' });
+    assert.equal(response.status, 400);
+    const body = await response.json();
+    assert.equal(body.id, 4);
+    assert.match(body.error.message, /mode: shared/);
+  });
+
   test('a command that cannot start is a 502 JSON-RPC error naming it', async () => {
     const response = await postJson(`${moat.base}/missing/mcp`, initializeMessage(12));
     assert.equal(response.status, 502);

@@ -12,6 +12,7 @@ namespace {
 
 constexpr std::array<std::string_view, 8> kLogLevels = {"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"};
 constexpr int kFailuresBeforeFailed = 5;
+constexpr std::string_view kStatelessRevision = "2026-07-28";
 // A process that stayed up this long has recovered; its next death starts the backoff again.
 constexpr auto kHealthyUptime = std::chrono::seconds(10);
 
@@ -30,6 +31,38 @@ std::chrono::milliseconds backoff(int failures) {
 }
 
 const json::Value* member(const json::Value& v, std::string_view name) { return v.isObject() ? v.find(name) : nullptr; }
+
+// The fields a 2026-07-28 result carries that a 2025-11-25 server does not write.
+void add2026Fields(const std::string& method, json::Value& result) {
+  if (!result.isObject()) return;
+  auto& m = result.mutableMembers();
+  if (!m.count("resultType")) m["resultType"] = json::Value::makeString("complete");
+  static const std::set<std::string> cacheable{"server/discover", "tools/list", "prompts/list", "resources/list",
+                                               "resources/templates/list", "resources/read"};
+  if (cacheable.count(method)) {
+    if (!m.count("ttlMs")) m["ttlMs"] = json::Value::makeNumber(0);
+    if (!m.count("cacheScope")) m["cacheScope"] = json::Value::makeString("private");
+  }
+}
+
+// What the 2026-07-28 revision requires of the headers of a request (Mcp-Method always,
+// Mcp-Name when present), checked as a server would; "" when they agree with the body.
+std::string headerProblem(const Exchange& exchange, const json::Value& message) {
+  const auto& request = exchange.request;
+  const std::string method = message.stringOr("method", "");
+  if (!request.has("Mcp-Method")) return "missing Mcp-Method header";
+  if (request.get("Mcp-Method") != method)
+    return "Mcp-Method header '" + request.get("Mcp-Method") + "' does not match the body's method '" + method + "'";
+  if (request.has("Mcp-Name")) {
+    const json::Value* params = message.find("params");
+    std::string name = !params || !params->isObject() ? std::string()
+                       : method == "resources/read"  ? params->stringOr("uri", "")
+                                                     : params->stringOr("name", "");
+    if ((method == "tools/call" || method == "prompts/get" || method == "resources/read") && request.get("Mcp-Name") != name)
+      return "Mcp-Name header '" + request.get("Mcp-Name") + "' does not match the body";
+  }
+  return "";
+}
 
 }  // namespace
 
@@ -196,7 +229,7 @@ std::string SharedStdioUpstream::startBackend(std::unique_lock<std::mutex>& lock
 
   const std::string initId = json::quote(nextId("moat-init-"));
   auto answer = std::make_shared<PendingRequest>();
-  pending_[initId] = Pending{answer, nullptr, "", ""};
+  pending_[initId] = Pending{answer, nullptr, "", "", ""};
   channel_->send("{\"jsonrpc\":\"2.0\",\"id\":" + initId + ",\"method\":\"initialize\",\"params\":" + *initializeParams_ + "}");
   changed_.wait_for(lock, std::chrono::milliseconds(server_.upstream.timeoutMs),
                     [&] { return answer->done || generation_ != generation || stopping_; });
@@ -315,6 +348,7 @@ void SharedStdioUpstream::route(const std::string& line, uint64_t generation) {
     if (!p.request) return;
     if (p.session) {
       message.mutableMembers()["id"] = json::parse(p.clientIdJson);
+      if (!p.statelessMethod.empty() && message.find("result")) add2026Fields(p.statelessMethod, message.mutableMembers()["result"]);
       openRequests_.erase(std::remove_if(openRequests_.begin(), openRequests_.end(), [&](const auto& e) { return e.first == p.request; }),
                           openRequests_.end());
     }
@@ -500,7 +534,13 @@ void SharedStdioUpstream::handlePost(Exchange& exchange) {
   const std::string method = message.stringOr("method", "");
   const json::Value* id = message.find("id");
   const bool hasId = id && !id->isNull();
-  if (method == "initialize" && !exchange.ctx.upstreamHeaders.has("Mcp-Session-Id")) {
+  const auto& upstreamHeaders = exchange.ctx.upstreamHeaders;
+  if (!upstreamHeaders.has("Mcp-Session-Id") && method != "initialize" && upstreamHeaders.has("MCP-Protocol-Version") &&
+      upstreamHeaders.get("MCP-Protocol-Version") == kStatelessRevision) {
+    handleStateless(exchange, message);
+    return;
+  }
+  if (method == "initialize" && !upstreamHeaders.has("Mcp-Session-Id")) {
     handleInitialize(exchange, message);
     return;
   }
@@ -577,7 +617,57 @@ void SharedStdioUpstream::handleInitialize(Exchange& exchange, json::Value& mess
   answerLocally(exchange, *session, idJson, result);
 }
 
-void SharedStdioUpstream::handleRequest(Exchange& exchange, const std::shared_ptr<ClientSession>& session, json::Value& message) {
+void SharedStdioUpstream::handleStateless(Exchange& exchange, json::Value& message) {
+  if (std::string problem = headerProblem(exchange, message); !problem.empty()) {
+    exchange.sendError(400, rpc::kInvalidRequest, problem);
+    return;
+  }
+  const std::string method = message.stringOr("method", "");
+  const json::Value* id = message.find("id");
+  if (!id || id->isNull()) {
+    Poco::Net::NameValueCollection none;
+    if (std::ostream* out = exchange.beginResponse(202, none, 0)) out->flush();
+    return;
+  }
+  if (method == "subscriptions/listen") {
+    exchange.sendError(400, -32601, "subscriptions/listen is not offered by a stdio server bridged from 2025-11-25");
+    return;
+  }
+  std::string why, result;
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    // No session has initialized the process: the bridge does, as a client of the older revision.
+    if (!initializeParams_)
+      initializeParams_ = "{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"moat\",\"version\":\"1\"}}";
+    if (!ensureUp(lock, why)) {
+      lock.unlock();
+      exchange.sendError(502, rpc::kUpstreamUnreachable, why);
+      return;
+    }
+    result = initializeResult_;
+  }
+  auto session = std::make_shared<ClientSession>();  // one request's worth; not a session clients can name
+  if (method != "server/discover") {
+    handleRequest(exchange, session, message, true);
+    return;
+  }
+  json::Value initialized = json::parse(result), discovered = json::Value::makeObject();
+  auto& d = discovered.mutableMembers();
+  json::Value versions = json::Value::makeArray();
+  versions.mutableItems().push_back(json::Value::makeString(std::string(kStatelessRevision)));
+  versions.mutableItems().push_back(json::Value::makeString(initialized.stringOr("protocolVersion", "2025-11-25")));
+  d["supportedVersions"] = versions;
+  for (const char* field : {"capabilities", "serverInfo", "instructions"})
+    if (const json::Value* v = member(initialized, field)) d[field] = *v;
+  add2026Fields(method, discovered);
+  std::string body = "{\"jsonrpc\":\"2.0\",\"id\":" + rpcIdJson(message) + ",\"result\":" + json::write(discovered) + "}";
+  Poco::Net::NameValueCollection headers;
+  headers.set("Content-Type", "application/json");
+  if (std::ostream* out = exchange.beginResponse(200, headers, static_cast<long long>(body.size()))) *out << body;
+}
+
+void SharedStdioUpstream::handleRequest(Exchange& exchange, const std::shared_ptr<ClientSession>& session, json::Value& message,
+                                        bool stateless) {
   const std::string method = message.stringOr("method", "");
   const std::string idJson = rpcIdJson(message);
   json::Value* params = message.mutableMembers().count("params") ? &message.mutableMembers()["params"] : nullptr;
@@ -585,7 +675,9 @@ void SharedStdioUpstream::handleRequest(Exchange& exchange, const std::shared_pt
 
   std::unique_lock<std::mutex> lock(mutex_);
   // Requests whose effect is shared are answered here when the process already has it.
-  if (method == "resources/subscribe" && !uri.empty()) {
+  if (stateless) {
+    // A single request has no subscriptions or log level to account for.
+  } else if (method == "resources/subscribe" && !uri.empty()) {
     bool already = !session->subscriptions.insert(uri).second || subscriptionCounts_[uri]++ > 0;
     if (already) {
       lock.unlock();
@@ -624,7 +716,7 @@ void SharedStdioUpstream::handleRequest(Exchange& exchange, const std::shared_pt
   auto request = std::make_shared<PendingRequest>();
   const std::string upstreamId = json::quote(nextId("moat-"));
   message.mutableMembers()["id"] = json::parse(upstreamId);
-  Pending pending{request, session, idJson, ""};
+  Pending pending{request, session, idJson, "", stateless ? method : ""};
   if (params && params->isObject()) {
     auto& members = params->mutableMembers();
     auto meta = members.find("_meta");
@@ -656,7 +748,7 @@ void SharedStdioUpstream::handleRequest(Exchange& exchange, const std::shared_pt
     return;
   }
   Poco::Net::NameValueCollection headers;
-  headers.set("Mcp-Session-Id", session->id);
+  if (!stateless) headers.set("Mcp-Session-Id", session->id);
   ClientSession& s = *session;
   ConversationWatch watch{mutex_, changed_,
                           [&s] {

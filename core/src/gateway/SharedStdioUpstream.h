@@ -11,7 +11,10 @@
 //   - resources/subscribe is reference-counted, resources/updated reaches only subscribers,
 //     list_changed notifications reach every session;
 //   - logging/setLevel: the process runs at the most verbose level any session asked for and
-//     each session receives only the log messages at or above its own level.
+//     each session receives only the log messages at or above its own level;
+//   - 2026-07-28 stateless requests (no session, MCP-Protocol-Version: 2026-07-28) are served by
+//     the same process, which the bridge initializes itself if no session has: server/discover
+//     is answered from the initialize result, other results get that revision's fields.
 // When the process dies, open requests fail at once; it is restarted with backoff
 // (0.5 s doubling to 30 s), initialized again with the first session's parameters, and its
 // subscriptions and log level restored. Sessions survive the restart. After five failures in a
@@ -61,6 +64,7 @@ class SharedStdioUpstream : public Upstream {
     std::shared_ptr<ClientSession> session;
     std::string clientIdJson;
     std::string progressToken;  // the rewritten token, to forget with the request
+    std::string statelessMethod;  // set for a 2026-07-28 request: its result gets that revision's fields
   };
   struct Progress {
     std::shared_ptr<PendingRequest> request;
@@ -86,7 +90,8 @@ class SharedStdioUpstream : public Upstream {
   void route(const std::string& line, uint64_t generation);
   void handlePost(Exchange& exchange);
   void handleInitialize(Exchange& exchange, json::Value& message);
-  void handleRequest(Exchange& exchange, const std::shared_ptr<ClientSession>& session, json::Value& message);
+  void handleRequest(Exchange& exchange, const std::shared_ptr<ClientSession>& session, json::Value& message, bool stateless = false);
+  void handleStateless(Exchange& exchange, json::Value& message);
   void handleGet(Exchange& exchange);
   void handleDelete(Exchange& exchange);
   std::shared_ptr<ClientSession> findSession(Exchange& exchange);

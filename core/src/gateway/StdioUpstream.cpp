@@ -228,6 +228,13 @@ void StdioUpstream::handlePost(Exchange& exchange) {
   std::optional<ClientMessage> message = classifyClientMessage(exchange, "stdio");
   if (!message) return;
   const bool isRequest = message->isRequest;
+  const auto& upstreamHeaders = exchange.ctx.upstreamHeaders;
+  if (!message->opensSession && !upstreamHeaders.has("Mcp-Session-Id") && upstreamHeaders.has("MCP-Protocol-Version") &&
+      upstreamHeaders.get("MCP-Protocol-Version") == "2026-07-28") {
+    exchange.sendError(400, rpc::kInvalidRequest,
+                       "2026-07-28 stateless requests reach a stdio server through mode: shared; this one runs a process per session");
+    return;
+  }
   std::shared_ptr<Session> session = message->opensSession ? startSession(exchange) : findSession(exchange);
   if (!session) return;
   session->touch();
