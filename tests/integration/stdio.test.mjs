@@ -4,7 +4,8 @@
 // process dies.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -192,6 +193,32 @@ servers:
     } finally {
       await stop(quiet.child);
     }
+  });
+
+  test('a client that stops reading its response stream is dropped; memory stays bounded', async () => {
+    const { client, transport } = await connect();
+    const sessionId = transport.sessionId;
+    const rssKiB = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${moat.child.pid}/status`, 'utf8'))[1]);
+    const before = rssKiB();
+    // 3000 messages of 20 kB (60 MB) on one POST whose client never reads a byte of the answer.
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 77, method: 'tools/call', params: { name: 'flood', arguments: { count: 3000, size: 20000 } } });
+    const socket = net.connect(moat.port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.pause();
+    socket.write(`POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${moat.port}\r\nContent-Type: application/json\r\n` +
+      `Accept: application/json, text/event-stream\r\nMcp-Session-Id: ${sessionId}\r\nMCP-Protocol-Version: 2025-11-25\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    const dropped = () => moat.child.output.text.includes('client is not reading its response stream; closing the session');
+    for (let waited = 0; waited < 20000 && !dropped(); waited += 100) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(dropped(), 'the session was closed for not reading');
+    const grownMiB = (rssKiB() - before) / 1024;
+    console.log(`gateway RSS grew ${grownMiB.toFixed(1)} MiB while a client ignored a 60 MB stream`);
+    assert.ok(grownMiB < 45, `the gateway grew by ${grownMiB.toFixed(1)} MiB for a 60 MB flood (bounded at 1024 queued messages)`);
+    const next = await postJson(`${moat.base}/mcp`, { jsonrpc: '2.0', id: 78, method: 'ping' },
+      { 'Mcp-Session-Id': sessionId, 'MCP-Protocol-Version': '2025-11-25' });
+    assert.equal(next.status, 404, 'the dropped session must be initialized again');
+    socket.destroy();
+    await client.close().catch(() => {});
   });
 
   test('a 2026-07-28 stateless request on a per-session server is told to use mode: shared', async () => {

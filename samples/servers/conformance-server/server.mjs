@@ -189,6 +189,16 @@ function buildServer(transportOf = () => undefined) {
       description: 'Reports the request headers the server received (used by tests)',
       run: async (_args, extra) => ({ content: [text(JSON.stringify(extra.requestInfo?.headers ?? {}))] }),
     },
+    flood: {
+      description: 'Sends count log notifications of size bytes during the call (backpressure tests)',
+      inputSchema: { type: 'object', properties: { count: { type: 'number' }, size: { type: 'number' } }, required: ['count', 'size'] },
+      run: async (args, extra) => {
+        const data = 'x'.repeat(args.size);
+        for (let i = 0; i < args.count; i++)
+          await extra.sendNotification({ method: 'notifications/message', params: { level: 'info', data: `${i}:${data}` } });
+        return { content: [text(`sent ${args.count}`)] };
+      },
+    },
     pid: {
       description: 'Reports the process id (tests tell shared from per-session processes)',
       run: async () => ({ content: [text(String(process.pid))] }),
