@@ -1,5 +1,7 @@
 #include "ProcessRuntime.h"
 
+#include "Isolation.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -54,6 +56,7 @@ std::string ProcessRuntime::start(std::string_view specJson) {
   if (const auto* e = spec.find("env"))
     for (const auto& [k, v] : e->members()) env.push_back(k + "=" + v.asString());
   std::string workdir = spec.stringOr("workdir", "");
+  if (const auto* isolation = spec.find("isolation"); isolation && !isolation->isNull()) args = isolatedCommand(*isolation, args);
 
   // Everything the child needs is built before fork: after it only async-signal-safe calls.
   std::vector<char*> argv, envp;

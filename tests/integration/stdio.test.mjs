@@ -36,6 +36,13 @@ servers:
   time:
     path: /time/mcp
     upstream: {transport: stdio, command: "${pythonTimeServer}", args: ["--local-timezone", "UTC"]}
+  isolated:
+    path: /isolated/mcp
+    upstream:
+      transport: stdio
+      command: node
+      args: ["${sampleServer}", "--transport", "stdio"]
+      isolation: {network: false}
   missing:
     upstream: {transport: stdio, command: /nonexistent/mcp-server}
 `);
@@ -219,6 +226,15 @@ servers:
     assert.equal(next.status, 404, 'the dropped session must be initialized again');
     socket.destroy();
     await client.close().catch(() => {});
+  });
+
+  test('an isolated server (bubblewrap: read-only host, private /tmp, no network) still serves MCP', async () => {
+    const client = new Client({ name: 'moat-isolated', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${moat.base}/isolated/mcp`)));
+    assert.match((await client.callTool({ name: 'echo', arguments: { message: 'sandboxed' } })).content[0].text, /sandboxed/);
+    const pid = Number((await client.callTool({ name: 'pid', arguments: {} })).content[0].text);
+    assert.ok(pid < 10, `the server runs in a pid namespace of its own (pid ${pid})`);
+    await client.close();
   });
 
   test('a 2026-07-28 stateless request on a per-session server is told to use mode: shared', async () => {

@@ -132,3 +132,27 @@ TEST_CASE("a stdio upstream takes a command, not a url, and resolves its workdir
   CHECK_THAT(errors, Catch::Contains("servers.a.upstream.url: a stdio upstream has a command, not a url"));
   CHECK_THAT(errors, Catch::Contains("servers.b.upstream.command: only a stdio upstream takes this key"));
 }
+
+TEST_CASE("stdio mode and isolation are read and checked") {
+  auto ok = loadText(R"(
+servers:
+  time:
+    upstream: {transport: stdio, command: uvx, mode: shared, isolation: {network: false, writable: [/srv/data]}}
+)", "stdio.yaml");
+  INFO(allErrors(ok));
+  REQUIRE(ok.ok());
+  CHECK(ok.config.servers.at(0).upstream.shared);
+  CHECK(ok.config.servers.at(0).upstream.isolationJson == R"({"network":false,"writable":["/srv/data"]})");
+
+  auto bad = loadText(R"(
+servers:
+  time:
+    upstream: {transport: stdio, command: uvx, mode: pooled, isolation: {netwrk: false}}
+  web:
+    upstream: {url: "http://127.0.0.1:1/mcp", mode: shared}
+)", "stdio.yaml");
+  std::string errors = allErrors(bad);
+  CHECK_THAT(errors, Catch::Contains("servers.time.upstream.mode: expected per-session or shared"));
+  CHECK_THAT(errors, Catch::Contains("servers.time.upstream.isolation.netwrk"));
+  CHECK_THAT(errors, Catch::Contains("servers.web.upstream.mode: only a stdio upstream takes this key"));
+}

@@ -135,6 +135,9 @@ const std::vector<FlagSpec>& runFlags() {
       {"env", "KEY=VALUE", "environment variable for the command (repeatable)", 'e'},
       {"env-file", "FILE", "KEY=VALUE lines for the command's environment (secrets stay out of ps)"},
       {"detach", "", "run in the background; manage it with moat list/logs/stop/rm", 'd'},
+      {"isolate", "", "run the command in a bubblewrap sandbox: read-only host, private /tmp, no network"},
+      {"isolate-allow-network", "", "with --isolate, keep the network"},
+      {"shared", "", "one server process for every client session (default: one per session)"},
   });
   return flags;
 }
@@ -157,6 +160,9 @@ config::Config configFromRunFlags(const Args& args, const std::string& name) {
     if (eq == std::string::npos || eq == 0) throw UsageError("--env expects KEY=VALUE, got '" + pair + "'");
     server.upstream.env.emplace_back(pair.substr(0, eq), pair.substr(eq + 1));
   }
+  if (args.has("isolate-allow-network") && !args.has("isolate")) throw UsageError("--isolate-allow-network goes with --isolate");
+  if (args.has("isolate")) server.upstream.isolationJson = args.has("isolate-allow-network") ? "{\"network\":true}" : "{}";
+  server.upstream.shared = args.has("shared");
   applyGatewayFlags(args, config, server);
   config.servers.push_back(std::move(server));
   return config;

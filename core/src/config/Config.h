@@ -57,7 +57,8 @@ struct UpstreamConfig {
   std::string workdir;
   std::string runtime = "runtime-process";
   int idleTimeoutMs = 30 * 60 * 1000;  // a stdio session with no traffic this long is ended
-  bool shared = false;                 // mode: shared (one process for every session) or per-session
+  bool shared = false;
+  std::string isolationJson;  // runtime isolation settings as JSON; empty: none                 // mode: shared (one process for every session) or per-session
   UpstreamTransport transport = UpstreamTransport::StreamableHttp;
   int timeoutMs = 30000;
   int connectTimeoutMs = 5000;

@@ -230,7 +230,7 @@ void readPlugins(Reader& r, const YAML::Node& node, PluginsConfig& out) {
 
 void readUpstream(Reader& r, const YAML::Node& node, const std::string& path, UpstreamConfig& out) {
   if (!r.expectMap(node, path)) return;
-  r.allowOnly(node, path, {"url", "transport", "timeout", "connect_timeout", "command", "args", "env", "workdir", "runtime", "idle_timeout", "mode"});
+  r.allowOnly(node, path, {"url", "transport", "timeout", "connect_timeout", "command", "args", "env", "workdir", "runtime", "idle_timeout", "mode", "isolation"});
   std::string transport = "streamable-http";
   r.string(node, path, "transport", transport);
   if (transport == "streamable-http") out.transport = UpstreamTransport::StreamableHttp;
@@ -248,6 +248,14 @@ void readUpstream(Reader& r, const YAML::Node& node, const std::string& path, Up
     if (r.string(node, path, "mode", mode) && mode != "per-session" && mode != "shared")
       r.fail(node["mode"], path + ".mode", "expected per-session or shared");
     out.shared = mode == "shared";
+    YAML::Node isolation = node["isolation"];
+    if (isolation.IsDefined() && !isolation.IsNull()) {
+      if (!isolation.IsMap()) r.fail(isolation, path + ".isolation", "expected a mapping (network, writable, hide)");
+      else {
+        r.allowOnly(isolation, path + ".isolation", {"network", "writable", "hide"});
+        out.isolationJson = r.toJson(isolation, path + ".isolation");
+      }
+    }
     YAML::Node env = node["env"];
     if (env.IsDefined() && !env.IsNull()) {
       if (!env.IsMap()) r.fail(env, path + ".env", "expected a mapping of variable names to values");
@@ -259,7 +267,7 @@ void readUpstream(Reader& r, const YAML::Node& node, const std::string& path, Up
         }
     }
   } else {
-    for (const char* stdioOnly : {"command", "args", "env", "workdir", "runtime", "idle_timeout", "mode"})
+    for (const char* stdioOnly : {"command", "args", "env", "workdir", "runtime", "idle_timeout", "mode", "isolation"})
       if (node[stdioOnly].IsDefined()) r.fail(node[stdioOnly], path + "." + stdioOnly, "only a stdio upstream takes this key");
     if (!r.string(node, path, "url", out.url)) r.fail(node, path + ".url", "missing required value");
     else if (out.url.rfind("http://", 0) != 0 && out.url.rfind("https://", 0) != 0)

@@ -5,6 +5,7 @@
 
 #include "gateway/JsonRpcError.h"
 #include "log/Log.h"
+#include "runtime/WorkloadSpec.h"
 #include "metrics/Counters.h"
 
 namespace moat::gateway {
@@ -131,17 +132,6 @@ std::string SharedStdioUpstream::health() const {
   return out + "}";
 }
 
-std::string SharedStdioUpstream::specJson() const {
-  const auto& up = server_.upstream;
-  std::string spec = "{\"name\":" + json::quote(server_.name) + ",\"command\":" + json::quote(up.command) + ",\"args\":[";
-  for (size_t i = 0; i < up.args.size(); ++i) spec += (i ? "," : "") + json::quote(up.args[i]);
-  spec += "],\"env\":{";
-  for (size_t i = 0; i < up.env.size(); ++i) spec += (i ? "," : "") + json::quote(up.env[i].first) + ":" + json::quote(up.env[i].second);
-  spec += "},\"transport\":\"stdio\"";
-  if (!up.workdir.empty()) spec += ",\"workdir\":" + json::quote(up.workdir);
-  return spec + "}";
-}
-
 std::string SharedStdioUpstream::nextId(const char* prefix) { return prefix + std::to_string(++counter_); }
 
 void SharedStdioUpstream::sendInternal(const std::string& method, const std::string& paramsJson) {
@@ -197,7 +187,7 @@ std::string SharedStdioUpstream::startBackend(std::unique_lock<std::mutex>& lock
   std::string failure, workload;
   std::shared_ptr<StdioChannel> channel;
   try {
-    workload = runtime_->start(specJson());
+    workload = runtime_->start(core::stdioWorkloadSpec(server_));
     auto [in, out] = runtime_->attachStdio(workload);
     channel = std::make_shared<StdioChannel>(in, out, [this, generation](const std::string& line) { route(line, generation); },
                                              [this, generation] { backendExited(generation); });

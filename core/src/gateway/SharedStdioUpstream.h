@@ -97,7 +97,6 @@ class SharedStdioUpstream : public Upstream {
   std::shared_ptr<ClientSession> findSession(Exchange& exchange);
   void answerLocally(Exchange& exchange, const ClientSession& session, const std::string& idJson, const std::string& resultJson);
   void expireIdleSessions();
-  std::string specJson() const;
 
   config::ServerConfig server_;
   std::unique_ptr<core::RuntimeClient> runtime_;

@@ -8,6 +8,7 @@
 #include "gateway/StdioChannel.h"
 #include "gateway/SessionStream.h"
 #include "log/Log.h"
+#include "runtime/WorkloadSpec.h"
 #include "moat/json.hpp"
 
 namespace moat::gateway {
@@ -133,23 +134,12 @@ void StdioUpstream::expireIdleSessions() {
   }
 }
 
-std::string StdioUpstream::specJson() const {
-  const auto& up = server_.upstream;
-  std::string spec = "{\"name\":" + json::quote(server_.name) + ",\"command\":" + json::quote(up.command) + ",\"args\":[";
-  for (size_t i = 0; i < up.args.size(); ++i) spec += (i ? "," : "") + json::quote(up.args[i]);
-  spec += "],\"env\":{";
-  for (size_t i = 0; i < up.env.size(); ++i) spec += (i ? "," : "") + json::quote(up.env[i].first) + ":" + json::quote(up.env[i].second);
-  spec += "},\"transport\":\"stdio\"";
-  if (!up.workdir.empty()) spec += ",\"workdir\":" + json::quote(up.workdir);
-  return spec + "}";
-}
-
 std::shared_ptr<StdioUpstream::Session> StdioUpstream::startSession(Exchange& exchange) {
   auto session = std::make_shared<Session>();
   session->id = newSessionId();
   session->serverName = server_.name;
   try {
-    session->workload = runtime_->start(specJson());
+    session->workload = runtime_->start(core::stdioWorkloadSpec(server_));
     auto [in, out] = runtime_->attachStdio(session->workload);
     Session* raw = session.get();
     session->channel = std::make_unique<StdioChannel>(in, out, [raw](const std::string& line) { raw->route(line); },

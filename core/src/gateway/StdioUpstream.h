@@ -42,7 +42,6 @@ class StdioUpstream : public Upstream {
   void handlePost(Exchange& exchange);
   void handleGet(Exchange& exchange);
   void handleDelete(Exchange& exchange);
-  std::string specJson() const;
   void expireIdleSessions();
 
   config::ServerConfig server_;

@@ -58,3 +58,49 @@ TEST_CASE("environment and working directory are applied and a missing command i
   runtime.remove(id);
   CHECK_THROWS_WITH(runtime.start(R"({"command":"/nonexistent/server"})"), Catch::Contains("cannot start /nonexistent/server"));
 }
+
+namespace {
+// Runs a shell script in the runtime and returns everything it printed.
+std::string runScript(ProcessRuntime& runtime, const std::string& isolationJson, const std::string& script) {
+  std::string spec = R"({"name":"iso","command":"sh","args":["-c",)" + moat::json::quote(script) + R"(],"isolation":)" + isolationJson + "}";
+  std::string id = idOf(runtime.start(spec));
+  auto [in, out] = runtime.attachStdio(id);
+  ::close(in);
+  std::string text;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(out, buffer, sizeof buffer)) > 0;) text.append(buffer, static_cast<size_t>(n));
+  ::close(out);
+  runtime.remove(id);
+  return text;
+}
+}  // namespace
+
+TEST_CASE("isolation: read-only host, private /tmp, no network unless allowed, writable paths writable") {
+  FakeHost host;
+  ProcessRuntime runtime(host.host(), moat::json::Value::makeObject());
+  char dir[] = "/tmp/moat-iso-XXXXXX";
+  REQUIRE(::mkdtemp(dir));
+  const std::string work = dir;
+  const std::string hostFile = work + "/from-host";
+  REQUIRE(std::system(("echo visible > " + hostFile).c_str()) == 0);
+
+  std::string sandboxed = runScript(runtime, "{}",
+      "touch /usr/moat-escape 2>/dev/null && echo wrote-usr || echo usr-read-only; "
+      "ls /tmp | wc -l | tr -d ' '; "
+      "grep -c : /proc/net/dev");
+  CHECK(sandboxed == "usr-read-only\n0\n1\n");  // nothing in /tmp; only lo in /proc/net/dev
+
+  std::string networked = runScript(runtime, R"({"network":true})", "grep -c : /proc/net/dev");
+  CHECK(std::stoi(networked) >= 2);  // lo and the host's interfaces
+
+  std::string writable = runScript(runtime, R"({"writable":[")" + work + R"("]})", "echo from-sandbox > " + work + "/out && cat " + hostFile);
+  CHECK(writable == "visible\n");
+  CHECK(std::system(("grep -q from-sandbox " + work + "/out").c_str()) == 0);
+
+  std::string hidden = runScript(runtime, R"({"hide":[")" + work + R"("]})", "ls " + work + " | wc -l | tr -d ' '");
+  CHECK(hidden == "0\n");
+
+  CHECK_THROWS_WITH(runtime.start(R"({"command":"true","isolation":{"netwrok":false}})"), Catch::Contains("isolation.netwrok: unknown key"));
+  CHECK_THROWS_WITH(runtime.start(R"({"command":"true","isolation":{"writable":["relative"]}})"), Catch::Contains("absolute"));
+  std::system(("rm -rf " + work).c_str());
+}
