@@ -27,7 +27,8 @@ servers:
     upstream: {transport: stdio, mode: shared, command: node, args: ["${sampleServer}", "--transport", "stdio"], timeout: 5s}
   crashing:
     path: /crashing/mcp
-    upstream: {transport: stdio, mode: shared, command: sh, args: ["-c", "exit 3"], timeout: 5s}
+    upstream: {transport: stdio, mode: shared, command: sh, args: ["-c", "exit 3"], timeout: 5s,
+               restart: {backoff: 100ms, max_backoff: 400ms, failures: 3}}
 `);
 });
 
@@ -165,6 +166,7 @@ describe('stdio bridge, shared mode', () => {
     }
     const { status, body } = await health();
     assert.equal(status, 503);
+    assert.equal(body.servers.crashing.restarts + 1, 3, 'failed after restart.failures attempts');
     assert.equal(body.status, 'degraded');
     assert.equal(body.servers.crashing.state, 'failed');
     const fast = Date.now();

@@ -137,12 +137,16 @@ TEST_CASE("stdio mode and isolation are read and checked") {
   auto ok = loadText(R"(
 servers:
   time:
-    upstream: {transport: stdio, command: uvx, mode: shared, isolation: {network: false, writable: [/srv/data]}}
+    upstream: {transport: stdio, command: uvx, mode: shared, isolation: {network: false, writable: [/srv/data]},
+               restart: {backoff: 1s, max_backoff: 1m, failures: 8}}
 )", "stdio.yaml");
   INFO(allErrors(ok));
   REQUIRE(ok.ok());
   CHECK(ok.config.servers.at(0).upstream.shared);
   CHECK(ok.config.servers.at(0).upstream.isolationJson == R"({"network":false,"writable":["/srv/data"]})");
+  CHECK(ok.config.servers.at(0).upstream.restart.backoffMs == 1000);
+  CHECK(ok.config.servers.at(0).upstream.restart.maxBackoffMs == 60000);
+  CHECK(ok.config.servers.at(0).upstream.restart.failuresBeforeFailed == 8);
 
   auto bad = loadText(R"(
 servers:

@@ -48,6 +48,13 @@ struct PluginsConfig {
 
 enum class UpstreamTransport { StreamableHttp, Sse, Stdio };
 
+// How a shared stdio server is brought back after its process dies.
+struct RestartPolicy {
+  int backoffMs = 500;          // the wait before the second attempt; doubles each failure
+  int maxBackoffMs = 30000;
+  int failuresBeforeFailed = 5;  // consecutive failures before health says "failed"
+};
+
 struct UpstreamConfig {
   std::string url;  // streamable-http and sse
   // stdio: a command run by a runtime plugin, one process per client session
@@ -58,7 +65,8 @@ struct UpstreamConfig {
   std::string runtime = "runtime-process";
   int idleTimeoutMs = 30 * 60 * 1000;  // a stdio session with no traffic this long is ended
   bool shared = false;
-  std::string isolationJson;  // runtime isolation settings as JSON; empty: none                 // mode: shared (one process for every session) or per-session
+  std::string isolationJson;  // runtime isolation settings as JSON; empty: none
+  RestartPolicy restart;                 // mode: shared (one process for every session) or per-session
   UpstreamTransport transport = UpstreamTransport::StreamableHttp;
   int timeoutMs = 30000;
   int connectTimeoutMs = 5000;

@@ -230,7 +230,7 @@ void readPlugins(Reader& r, const YAML::Node& node, PluginsConfig& out) {
 
 void readUpstream(Reader& r, const YAML::Node& node, const std::string& path, UpstreamConfig& out) {
   if (!r.expectMap(node, path)) return;
-  r.allowOnly(node, path, {"url", "transport", "timeout", "connect_timeout", "command", "args", "env", "workdir", "runtime", "idle_timeout", "mode", "isolation"});
+  r.allowOnly(node, path, {"url", "transport", "timeout", "connect_timeout", "command", "args", "env", "workdir", "runtime", "idle_timeout", "mode", "isolation", "restart"});
   std::string transport = "streamable-http";
   r.string(node, path, "transport", transport);
   if (transport == "streamable-http") out.transport = UpstreamTransport::StreamableHttp;
@@ -248,6 +248,16 @@ void readUpstream(Reader& r, const YAML::Node& node, const std::string& path, Up
     if (r.string(node, path, "mode", mode) && mode != "per-session" && mode != "shared")
       r.fail(node["mode"], path + ".mode", "expected per-session or shared");
     out.shared = mode == "shared";
+    YAML::Node restart = node["restart"];
+    if (restart.IsDefined() && !restart.IsNull()) {
+      if (!restart.IsMap()) r.fail(restart, path + ".restart", "expected a mapping (backoff, max_backoff, failures)");
+      else {
+        r.allowOnly(restart, path + ".restart", {"backoff", "max_backoff", "failures"});
+        r.duration(restart, path + ".restart", "backoff", out.restart.backoffMs);
+        r.duration(restart, path + ".restart", "max_backoff", out.restart.maxBackoffMs);
+        r.integer(restart, path + ".restart", "failures", 1, 1000, out.restart.failuresBeforeFailed);
+      }
+    }
     YAML::Node isolation = node["isolation"];
     if (isolation.IsDefined() && !isolation.IsNull()) {
       if (!isolation.IsMap()) r.fail(isolation, path + ".isolation", "expected a mapping (network, writable, hide)");
@@ -267,7 +277,7 @@ void readUpstream(Reader& r, const YAML::Node& node, const std::string& path, Up
         }
     }
   } else {
-    for (const char* stdioOnly : {"command", "args", "env", "workdir", "runtime", "idle_timeout", "mode", "isolation"})
+    for (const char* stdioOnly : {"command", "args", "env", "workdir", "runtime", "idle_timeout", "mode", "isolation", "restart"})
       if (node[stdioOnly].IsDefined()) r.fail(node[stdioOnly], path + "." + stdioOnly, "only a stdio upstream takes this key");
     if (!r.string(node, path, "url", out.url)) r.fail(node, path + ".url", "missing required value");
     else if (out.url.rfind("http://", 0) != 0 && out.url.rfind("https://", 0) != 0)

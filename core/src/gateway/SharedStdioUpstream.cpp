@@ -12,7 +12,6 @@ namespace moat::gateway {
 namespace {
 
 constexpr std::array<std::string_view, 8> kLogLevels = {"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"};
-constexpr int kFailuresBeforeFailed = 5;
 constexpr std::string_view kStatelessRevision = "2026-07-28";
 // A process that stayed up this long has recovered; its next death starts the backoff again.
 constexpr auto kHealthyUptime = std::chrono::seconds(10);
@@ -24,11 +23,11 @@ int logRank(const json::Value* level) {
   return -1;
 }
 
-// No wait before the first restart, then 0.5 s doubling up to 30 s.
-std::chrono::milliseconds backoff(int failures) {
+// No wait before the first restart, then `initial` doubling up to `max`.
+std::chrono::milliseconds backoff(int failures, const config::RestartPolicy& policy) {
   if (failures <= 1) return std::chrono::milliseconds(0);
-  int64_t ms = 500LL << std::min(failures - 2, 6);
-  return std::chrono::milliseconds(std::min<int64_t>(ms, 30000));
+  int64_t ms = static_cast<int64_t>(policy.backoffMs) << std::min(failures - 2, 20);
+  return std::chrono::milliseconds(std::min<int64_t>(ms, policy.maxBackoffMs));
 }
 
 const json::Value* member(const json::Value& v, std::string_view name) { return v.isObject() ? v.find(name) : nullptr; }
@@ -201,8 +200,8 @@ std::string SharedStdioUpstream::startBackend(std::unique_lock<std::mutex>& lock
   lock.lock();
   auto fail = [&](const std::string& why) {
     ++consecutiveFailures_;
-    state_ = consecutiveFailures_ >= kFailuresBeforeFailed ? State::Failed : State::Restarting;
-    nextStartAt_ = std::chrono::steady_clock::now() + backoff(consecutiveFailures_ + 1);
+    state_ = consecutiveFailures_ >= server_.upstream.restart.failuresBeforeFailed ? State::Failed : State::Restarting;
+    nextStartAt_ = std::chrono::steady_clock::now() + backoff(consecutiveFailures_ + 1, server_.upstream.restart);
     lastFailure_ = why;
     log::error("stdio", "the shared server process could not be started", {{"server", server_.name}, {"reason", why},
                                                                            {"failures", std::to_string(consecutiveFailures_)}});
@@ -269,14 +268,18 @@ void SharedStdioUpstream::backendExited(uint64_t generation) {
   progress_.clear();
   serverRequests_.clear();
   openRequests_.clear();
+  if (state_ == State::Starting) {  // died before answering initialize: startBackend counts it
+    changed_.notify_all();
+    return;
+  }
   if (state_ == State::Up && std::chrono::steady_clock::now() - upSince_ > kHealthyUptime) consecutiveFailures_ = 0;
   ++consecutiveFailures_;
-  state_ = consecutiveFailures_ >= kFailuresBeforeFailed ? State::Failed : State::Restarting;
-  nextStartAt_ = std::chrono::steady_clock::now() + backoff(consecutiveFailures_);
+  state_ = consecutiveFailures_ >= server_.upstream.restart.failuresBeforeFailed ? State::Failed : State::Restarting;
+  nextStartAt_ = std::chrono::steady_clock::now() + backoff(consecutiveFailures_, server_.upstream.restart);
   lastFailure_ = reason;
   log::warn("stdio", "the shared server process exited; restarting it", {{"server", server_.name},
             {"failures", std::to_string(consecutiveFailures_)},
-            {"backoff_ms", std::to_string(backoff(consecutiveFailures_).count())}});
+            {"backoff_ms", std::to_string(backoff(consecutiveFailures_, server_.upstream.restart).count())}});
   changed_.notify_all();
   janitorWake_.notify_all();
 }

@@ -15,10 +15,11 @@
 //   - 2026-07-28 stateless requests (no session, MCP-Protocol-Version: 2026-07-28) are served by
 //     the same process, which the bridge initializes itself if no session has: server/discover
 //     is answered from the initialize result, other results get that revision's fields.
-// When the process dies, open requests fail at once; it is restarted with backoff
-// (0.5 s doubling to 30 s), initialized again with the first session's parameters, and its
-// subscriptions and log level restored. Sessions survive the restart. After five failures in a
-// row the bridge reports "failed" in /healthz and fails requests fast while it keeps retrying.
+// When the process dies, open requests fail at once; it is restarted with backoff (at once, then
+// upstream.restart.backoff doubling to restart.max_backoff), initialized again with the first
+// session's parameters, and its subscriptions and log level restored. Sessions survive the
+// restart. After restart.failures failures in a row the bridge reports "failed" in /healthz and
+// fails requests fast while it keeps retrying.
 #pragma once
 
 #include <chrono>
