@@ -9,6 +9,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { compare, results, runSuite, suites } from './conformance-lib.mjs';
@@ -25,6 +26,7 @@ listen: {address: 127.0.0.1, port: {{PORT}}}
 servers:
   stdio:
     path: /mcp
+    legacy_sse_path: /legacy/sse
     upstream:
       transport: stdio
       command: node
@@ -33,6 +35,9 @@ servers:
   everything:
     path: /everything/mcp
     upstream: {transport: stdio, command: node, args: ["${everythingServer}", "stdio"]}
+  everything-shared:
+    path: /everything-shared/mcp
+    upstream: {transport: stdio, mode: shared, command: node, args: ["${everythingServer}", "stdio"]}
   time:
     path: /time/mcp
     upstream: {transport: stdio, command: "${pythonTimeServer}", args: ["--local-timezone", "UTC"]}
@@ -74,19 +79,22 @@ describe('stdio bridge', () => {
   test('conformance 2025-11-25: every check passing over HTTP passes through the stdio bridge', { timeout: 300000 }, async () => {
     const work = mkdtempSync(path.join(tmpdir(), 'moat-stdio-conformance-'));
     await runSuite(suites['2025-11-25'], sample.url, path.join(work, 'http'));
-    await runSuite(suites['2025-11-25'], `${moat.base}/mcp`, path.join(work, 'stdio'));
-    const { passing, lostScenarios, lostChecks, table } = compare(results(path.join(work, 'http')), results(path.join(work, 'stdio')),
-      ['over HTTP', 'through the stdio bridge']);
-    console.log(table);
-    // Checks of the HTTP server's own SSE resumption (priming event ids, retry, reconnect) have no
-    // counterpart on a stdio server; they are reported, and the scenarios themselves must pass.
-    console.log(`checks passing over HTTP only: ${lostChecks.join(', ') || 'none'}`);
-    assert.ok(passing.length >= 25);
-    assert.deepEqual(lostScenarios, []);
-    assert.ok(lostChecks.every((c) => c.startsWith('server-sse-polling/')), `unexpected lost checks: ${lostChecks.join(', ')}`);
+    // Two conformance clients at the same time, each with sessions (and processes) of its own.
+    await Promise.all(['a', 'b'].map((run) => runSuite(suites['2025-11-25'], `${moat.base}/mcp`, path.join(work, run))));
+    for (const run of ['a', 'b']) {
+      const { passing, lostScenarios, lostChecks, table } = compare(results(path.join(work, 'http')), results(path.join(work, run)),
+        ['over HTTP', `through the stdio bridge (client ${run})`]);
+      console.log(table);
+      // Checks of the HTTP server's own SSE resumption (priming event ids, retry, reconnect) have
+      // no counterpart on a stdio server; they are reported, and the scenarios themselves must pass.
+      console.log(`checks passing over HTTP only: ${lostChecks.join(', ') || 'none'}`);
+      assert.ok(passing.length >= 25);
+      assert.deepEqual(lostScenarios, []);
+      assert.ok(lostChecks.every((c) => c.startsWith('server-sse-polling/')), `unexpected lost checks: ${lostChecks.join(', ')}`);
+    }
   });
 
-  test('server-everything: what passes over its own HTTP passes through the stdio bridge, with two suites at once', { timeout: 400000 }, async () => {
+  test('server-everything: what passes over its own HTTP passes through the stdio bridge in both modes, two suites at once', { timeout: 600000 }, async () => {
     const everything = await startEverythingServer();
     const work = mkdtempSync(path.join(tmpdir(), 'moat-stdio-everything-'));
     try {
@@ -94,9 +102,10 @@ describe('stdio bridge', () => {
     } finally {
       await stop(everything.child);
     }
-    // Two conformance clients on the bridge at the same time, each with its own sessions.
+    // Two conformance clients on the bridge at the same time, per-session and then shared.
     await Promise.all(['a', 'b'].map((run) => runSuite(suites['2025-11-25'], `${moat.base}/everything/mcp`, path.join(work, run))));
-    for (const run of ['a', 'b']) {
+    await Promise.all(['shared-a', 'shared-b'].map((run) => runSuite(suites['2025-11-25'], `${moat.base}/everything-shared/mcp`, path.join(work, run))));
+    for (const run of ['a', 'b', 'shared-a', 'shared-b']) {
       const { passing, lostScenarios, lostChecks, table } = compare(results(path.join(work, 'http')), results(path.join(work, run)),
         ['server-everything over HTTP', `through the stdio bridge (client ${run})`]);
       console.log(table);
@@ -235,6 +244,29 @@ servers:
     const pid = Number((await client.callTool({ name: 'pid', arguments: {} })).content[0].text);
     assert.ok(pid < 10, `the server runs in a pid namespace of its own (pid ${pid})`);
     await client.close();
+  });
+
+  test('legacy HTTP+SSE clients (2024-11-05 transport) reach the stdio server with sampling and logs', async () => {
+    const client = new Client({ name: 'moat-legacy', version: '1' }, { capabilities: { sampling: {} } });
+    client.setRequestHandler(CreateMessageRequestSchema, async () => ({
+      role: 'assistant', model: 'legacy', content: { type: 'text', text: 'sampled over legacy SSE' } }));
+    const logs = [];
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => logs.push(n.params));
+    await client.connect(new SSEClientTransport(new URL(`${moat.base}/legacy/sse`)));
+    assert.match((await client.callTool({ name: 'echo', arguments: { message: 'old transport' } })).content[0].text, /old transport/);
+    assert.match((await client.callTool({ name: 'test_sampling', arguments: { prompt: 'x' } })).content[0].text, /sampled over legacy SSE/);
+    await client.callTool({ name: 'test_tool_with_logging', arguments: {} });
+    assert.ok(logs.length >= 1, 'log notifications arrive on the stream');
+    const pid = Number((await client.callTool({ name: 'pid', arguments: {} })).content[0].text);
+    await client.close();
+    let gone = false;
+    for (let i = 0; i < 50 && !gone; i++) {
+      gone = !alive(pid);
+      if (!gone) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(gone, 'the process ends with the stream');
+    const stale = await postJson(`${moat.base}/legacy/sse/messages?sessionId=nope`, { jsonrpc: '2.0', id: 1, method: 'ping' });
+    assert.equal(stale.status, 404);
   });
 
   test('a 2026-07-28 stateless request on a per-session server is told to use mode: shared', async () => {

@@ -83,6 +83,9 @@ struct ServerConfig {
   std::string path;  // the MCP endpoint on the listener
   UpstreamConfig upstream;
   bool forwardClientAuthorization = false;
+  // Also serve the 2024-11-05 HTTP+SSE transport to clients: GET here opens the stream, POSTs go
+  // to this path + "/messages". Empty: off. Per-session stdio servers only.
+  std::string legacySsePath;
   // RFC 9728 `resource` (what tokens' audience must name); derived from each request when empty.
   std::string resourceUrl;
   std::vector<StageConfig> pipeline;

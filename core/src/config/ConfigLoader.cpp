@@ -306,7 +306,7 @@ void readServer(Reader& r, const std::string& name, const YAML::Node& nameNode, 
   if (name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") != std::string::npos)
     r.fail(nameNode, path, "a server name uses only a-z, 0-9, '-' and '_'");
   if (!r.expectMap(node, path)) return;
-  r.allowOnly(node, path, {"path", "upstream", "pipeline", "forward_client_authorization", "resource_url"});
+  r.allowOnly(node, path, {"path", "upstream", "pipeline", "forward_client_authorization", "resource_url", "legacy_sse_path"});
   out.path = "/" + name + "/mcp";
   if (r.string(node, path, "path", out.path) && (out.path.empty() || out.path.front() != '/'))
     r.fail(node["path"], path + ".path", "expected a path starting with '/'");
@@ -314,6 +314,12 @@ void readServer(Reader& r, const std::string& name, const YAML::Node& nameNode, 
   if (!upstream.IsDefined() || upstream.IsNull()) r.fail(node, path + ".upstream", "missing required value");
   else readUpstream(r, upstream, path + ".upstream", out.upstream);
   r.boolean(node, path, "forward_client_authorization", out.forwardClientAuthorization);
+  if (r.string(node, path, "legacy_sse_path", out.legacySsePath)) {
+    if (out.legacySsePath.empty() || out.legacySsePath.front() != '/' || out.legacySsePath == out.path)
+      r.fail(node["legacy_sse_path"], path + ".legacy_sse_path", "expected a path starting with '/', other than the server's path");
+    else if (out.upstream.transport != UpstreamTransport::Stdio || out.upstream.shared)
+      r.fail(node["legacy_sse_path"], path + ".legacy_sse_path", "only a per-session stdio server is offered over legacy SSE");
+  }
   if (r.string(node, path, "resource_url", out.resourceUrl) && out.resourceUrl.rfind("https://", 0) != 0 &&
       out.resourceUrl.rfind("http://", 0) != 0)
     r.fail(node["resource_url"], path + ".resource_url", "expected an absolute http:// or https:// URL");

@@ -41,6 +41,10 @@ Router::Router(const config::ListenerConfig& listener, std::vector<std::unique_p
     : listener_(listener), guard_(listener_), routes_(std::move(routes)) {
   for (const auto& route : routes_) {
     byPath_[route->config.path] = route.get();
+    if (!route->config.legacySsePath.empty()) {
+      byPath_[route->config.legacySsePath] = route.get();
+      byPath_[route->config.legacySsePath + "/messages"] = route.get();
+    }
     for (const auto& stage : route->pipeline->stages())
       if (stage->plugin().descriptor->kind == MOAT_KIND_AUTHENTICATOR) {
         protected_.push_back(route.get());

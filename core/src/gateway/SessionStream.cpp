@@ -10,7 +10,7 @@
 
 namespace moat::gateway {
 
-void serveGetStream(Exchange& exchange, ServerMessageQueue& queue, const std::string& sessionId) {
+void serveGetStream(Exchange& exchange, ServerMessageQueue& queue, const std::string& sessionId, const SseEvent* firstEvent) {
   {
     std::lock_guard<std::mutex> lock(queue.mutex);
     if (queue.getStreamOpen) {
@@ -24,6 +24,10 @@ void serveGetStream(Exchange& exchange, ServerMessageQueue& queue, const std::st
   headers.set("Cache-Control", "no-cache");
   headers.set("Mcp-Session-Id", sessionId);
   std::ostream* out = exchange.beginResponse(200, headers, -1);
+  if (out && firstEvent) {
+    *out << formatSseEvent(firstEvent->event, firstEvent->data);
+    out->flush();
+  }
   Poco::Net::StreamSocket* client = exchange.clientSocket();
   while (out && *out) {
     std::deque<std::string> batch;

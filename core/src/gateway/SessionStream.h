@@ -9,6 +9,7 @@
 #include <string>
 
 #include "gateway/Exchange.h"
+#include "gateway/SseParser.h"
 
 namespace moat::gateway {
 
@@ -22,7 +23,8 @@ struct ServerMessageQueue {
 
 // Streams `queue.outbound` to the client as SSE until the session closes, the gateway stops or
 // the client goes away. One GET stream per session: a second one gets 409.
-void serveGetStream(Exchange& exchange, ServerMessageQueue& queue, const std::string& sessionId);
+// `firstEvent`, when given, is sent before anything queued (the legacy transport's "endpoint").
+void serveGetStream(Exchange& exchange, ServerMessageQueue& queue, const std::string& sessionId, const SseEvent* firstEvent = nullptr);
 
 // How a bridge classifies one client POST. nullopt: the body was not a single JSON-RPC message
 // and a 400 error has been sent.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <vector>
 
+#include <Poco/URI.h>
+
 #include "gateway/JsonRpcError.h"
 #include "gateway/PendingRequest.h"
 #include "gateway/StdioChannel.h"
@@ -22,6 +24,7 @@ struct StdioUpstream::Session : ServerMessageQueue {
   std::map<std::string, std::shared_ptr<PendingRequest>> pending;  // request id (JSON) → its open POST
   std::vector<std::shared_ptr<PendingRequest>> openRequests;       // most recent last
   bool stopping = false;
+  bool legacy = false;  // 2024-11-05 HTTP+SSE client: every server message goes on its stream
   std::chrono::steady_clock::time_point lastActive = std::chrono::steady_clock::now();
   std::string deathReason;
 
@@ -51,7 +54,10 @@ struct StdioUpstream::Session : ServerMessageQueue {
       return;
     }
     std::lock_guard<std::mutex> lock(mutex);
-    if (isResponse) {
+    if (legacy) {
+      if (outbound.size() >= kMaxQueuedMessages) closeForSlowClient("event stream");
+      else outbound.push_back(message);
+    } else if (isResponse) {
       auto it = pending.find(idJson);
       if (it == pending.end()) {
         log::warn("stdio", "server answered a request nobody is waiting for", {{"server", serverName}});
@@ -209,6 +215,19 @@ std::shared_ptr<StdioUpstream::Session> StdioUpstream::findSession(Exchange& exc
 
 void StdioUpstream::forward(Exchange& exchange) {
   const std::string& method = exchange.ctx.httpMethod;
+  if (!server_.legacySsePath.empty()) {
+    std::string path = exchange.ctx.path.substr(0, exchange.ctx.path.find('?'));
+    if (path == server_.legacySsePath) {
+      if (method == "GET") handleLegacyStream(exchange);
+      else exchange.sendError(405, rpc::kInvalidRequest, "the legacy SSE stream is opened with GET");
+      return;
+    }
+    if (path == server_.legacySsePath + "/messages") {
+      if (method == "POST") handleLegacyPost(exchange);
+      else exchange.sendError(405, rpc::kInvalidRequest, "legacy SSE messages are sent with POST");
+      return;
+    }
+  }
   if (method == "POST") handlePost(exchange);
   else if (method == "GET") handleGet(exchange);
   else handleDelete(exchange);
@@ -270,6 +289,58 @@ void StdioUpstream::handlePost(Exchange& exchange) {
                             s.changed.notify_all();
                           }};
   answerPending(exchange, *waiter, watch, headers, idJson, server_.upstream.timeoutMs, forget, server_.name);
+}
+
+void StdioUpstream::handleLegacyStream(Exchange& exchange) {
+  std::shared_ptr<Session> session = startSession(exchange);
+  if (!session) return;
+  {
+    std::lock_guard<std::mutex> lock(session->mutex);
+    session->legacy = true;
+  }
+  SseEvent endpoint{"endpoint", server_.legacySsePath + "/messages?sessionId=" + session->id, ""};
+  serveGetStream(exchange, *session, session->id, &endpoint);
+  // The legacy transport has no DELETE: the session ends with its stream.
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    sessions_.erase(session->id);
+  }
+  endSession(session);
+}
+
+void StdioUpstream::handleLegacyPost(Exchange& exchange) {
+  Poco::URI uri(exchange.ctx.path);
+  std::string sessionId;
+  for (const auto& [name, value] : uri.getQueryParameters())
+    if (name == "sessionId") sessionId = value;
+  std::shared_ptr<Session> session;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = sessions_.find(sessionId);
+    if (it != sessions_.end()) session = it->second;
+  }
+  bool alive = false;
+  if (session) {
+    std::lock_guard<std::mutex> lock(session->mutex);
+    alive = session->legacy && !session->closed;
+  }
+  if (!alive) {
+    exchange.sendError(404, rpc::kNotFound, "unknown or ended legacy SSE session; open the stream again");
+    return;
+  }
+  if (exchange.ctx.identitySubject &&
+      exchange.sessions.check(sessionId, *exchange.ctx.identitySubject) == SessionBindings::Check::Other) {
+    exchange.sendError(403, rpc::kForbidden, "this session belongs to another identity");
+    return;
+  }
+  session->touch();
+  if (!session->send(exchange.ctx.body)) {
+    exchange.sendError(502, rpc::kUpstreamUnreachable, "the server process is gone");
+    return;
+  }
+  Poco::Net::NameValueCollection headers;
+  headers.set("Content-Type", "text/plain");
+  if (std::ostream* out = exchange.beginResponse(202, headers, 8)) *out << "Accepted";
 }
 
 void StdioUpstream::handleGet(Exchange& exchange) {

@@ -9,6 +9,10 @@
 // closed instead of memory growing. A session with no traffic for upstream.idle_timeout is ended
 // with its process. When the process dies, open requests get a JSON-RPC error at
 // once and the session answers 404 so the client initializes again.
+//
+// With legacy_sse_path set, clients of the 2024-11-05 HTTP+SSE transport are served too: GET on
+// that path starts a process and streams everything it writes (responses included), after an
+// "endpoint" event naming where to POST; the session and its process end with the stream.
 #pragma once
 
 #include <condition_variable>
@@ -42,6 +46,8 @@ class StdioUpstream : public Upstream {
   void handlePost(Exchange& exchange);
   void handleGet(Exchange& exchange);
   void handleDelete(Exchange& exchange);
+  void handleLegacyStream(Exchange& exchange);
+  void handleLegacyPost(Exchange& exchange);
   void expireIdleSessions();
 
   config::ServerConfig server_;
