@@ -19,7 +19,6 @@ struct StdioUpstream::Session : ServerMessageQueue {
   std::string id;
   std::string workload;
   std::string serverName;
-  std::unique_ptr<StdioChannel> channel;
 
   std::map<std::string, std::shared_ptr<PendingRequest>> pending;  // request id (JSON) → its open POST
   std::vector<std::shared_ptr<PendingRequest>> openRequests;       // most recent last
@@ -27,6 +26,8 @@ struct StdioUpstream::Session : ServerMessageQueue {
   bool legacy = false;  // 2024-11-05 HTTP+SSE client: every server message goes on its stream
   std::chrono::steady_clock::time_point lastActive = std::chrono::steady_clock::now();
   std::string deathReason;
+  // Last, so it is destroyed (and its reader thread joined) before anything the reader touches.
+  std::unique_ptr<StdioChannel> channel;
 
   void touch() {
     std::lock_guard<std::mutex> lock(mutex);
