@@ -39,7 +39,7 @@ std::vector<std::string> absolutePaths(const moat::json::Value& isolation, const
 std::vector<std::string> isolatedCommand(const moat::json::Value& isolation, const std::vector<std::string>& command) {
   if (!isolation.isObject()) throw std::runtime_error("isolation must be a mapping");
   for (const auto& [key, value] : isolation.members())
-    if (key != "network" && key != "writable" && key != "hide") throw std::runtime_error("isolation." + key + ": unknown key");
+    if (key != "network" && key != "writable" && key != "readable" && key != "hide") throw std::runtime_error("isolation." + key + ": unknown key");
   bool network = false;
   if (const moat::json::Value* n = isolation.find("network")) {
     if (n->type() != moat::json::Value::Type::Bool) throw std::runtime_error("isolation.network must be true or false");
@@ -49,6 +49,8 @@ std::vector<std::string> isolatedCommand(const moat::json::Value& isolation, con
                                 "--unshare-all", "--die-with-parent", "--new-session"};
   if (network) argv.push_back("--share-net");
   for (const auto& path : absolutePaths(isolation, "hide")) argv.insert(argv.end(), {"--tmpfs", path});
+  // After the private /tmp and the hidden paths, so these can bring back what they covered.
+  for (const auto& path : absolutePaths(isolation, "readable")) argv.insert(argv.end(), {"--ro-bind", path, path});
   for (const auto& path : absolutePaths(isolation, "writable")) argv.insert(argv.end(), {"--bind", path, path});
   argv.push_back("--");
   argv.insert(argv.end(), command.begin(), command.end());

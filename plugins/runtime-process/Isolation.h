@@ -1,7 +1,9 @@
 // Opt-in Linux isolation for a process workload with bubblewrap (Debian's `bubblewrap`): the
 // host's filesystem read-only, a private /tmp, /dev and /proc of its own, every namespace
 // unshared (no network unless allowed), killed with the gateway. The spec's "isolation" object:
-//   {"network": false, "writable": ["/path", ...], "hide": ["/root", ...]}
+//   {"network": false, "writable": ["/path", ...], "readable": ["/path", ...], "hide": ["/root", ...]}
+// readable brings back, read-only, a path the private /tmp or `hide` covered (a server installed
+// under /tmp); writable binds a path read-write.
 #pragma once
 
 #include <string>

@@ -25,6 +25,9 @@ servers:
   shared:
     path: /mcp
     upstream: {transport: stdio, mode: shared, command: node, args: ["${sampleServer}", "--transport", "stdio"], timeout: 5s}
+  parallel:
+    path: /parallel/mcp
+    upstream: {transport: stdio, mode: shared, dispatch: parallel, command: node, args: ["${sampleServer}", "--transport", "stdio"], timeout: 5s}
   crashing:
     path: /crashing/mcp
     upstream: {transport: stdio, mode: shared, command: sh, args: ["-c", "exit 3"], timeout: 5s,
@@ -43,7 +46,7 @@ const until = async (check, ms = 3000) => {
   return check();
 };
 
-async function connect(name) {
+async function connect(name, route = '/mcp') {
   const seen = { logs: [], updated: [], listChanged: 0 };
   const client = new Client({ name, version: '1' }, { capabilities: { sampling: {} } });
   client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => seen.logs.push(n.params));
@@ -52,7 +55,7 @@ async function connect(name) {
   client.setRequestHandler(CreateMessageRequestSchema, async () => ({
     role: 'assistant', model: name, content: { type: 'text', text: `sampled by ${name}` },
   }));
-  const transport = new StreamableHTTPClientTransport(new URL(`${moat.base}/mcp`));
+  const transport = new StreamableHTTPClientTransport(new URL(`${moat.base}${route}`));
   await client.connect(transport);
   return { client, transport, seen };
 }
@@ -125,6 +128,25 @@ describe('stdio bridge, shared mode', () => {
     } finally {
       await a.client.close();
       await b.client.close();
+    }
+  });
+
+  test('dispatch: serial makes a session wait for another\'s request; parallel does not', async () => {
+    for (const [route, waits] of [['/mcp', true], ['/parallel/mcp', false]]) {
+      const a = await connect('slow', route), b = await connect('quick', route);
+      try {
+        const started = Date.now();
+        const slow = a.client.callTool({ name: 'sleep', arguments: { ms: 1500 } });
+        await new Promise((r) => setTimeout(r, 200));
+        await b.client.callTool({ name: 'echo', arguments: { message: 'quick' } });
+        const quickMs = Date.now() - started;
+        await slow;
+        if (waits) assert.ok(quickMs >= 1400, `serial: the echo waited for the sleep (${quickMs} ms)`);
+        else assert.ok(quickMs < 1200, `parallel: the echo did not wait (${quickMs} ms)`);
+      } finally {
+        await a.client.close();
+        await b.client.close();
+      }
     }
   });
 

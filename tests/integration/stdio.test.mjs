@@ -13,7 +13,7 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { compare, results, runSuite, suites } from './conformance-lib.mjs';
-import { everythingServer, initializeMessage, postJson, sampleServer, startEverythingServer, startMoat, startSampleServer, stop } from './helpers.mjs';
+import { everythingServer, initializeMessage, postJson, repoRoot, sampleServer, startEverythingServer, startMoat, startSampleServer, stop } from './helpers.mjs';
 
 let sample, moat;
 // The official Python SDK's reference time server, installed from PyPI by scripts/setup.
@@ -47,7 +47,7 @@ servers:
       transport: stdio
       command: node
       args: ["${sampleServer}", "--transport", "stdio"]
-      isolation: {network: false}
+      isolation: {network: false, readable: ["${repoRoot}"]}
   missing:
     upstream: {transport: stdio, command: /nonexistent/mcp-server}
 `);

@@ -151,7 +151,7 @@ servers:
   auto bad = loadText(R"(
 servers:
   time:
-    upstream: {transport: stdio, command: uvx, mode: pooled, isolation: {netwrk: false}}
+    upstream: {transport: stdio, command: uvx, mode: pooled, isolation: {netwrk: false}, dispatch: sometimes}
   web:
     legacy_sse_path: /web/sse
     upstream: {url: "http://127.0.0.1:1/mcp", mode: shared}
@@ -159,6 +159,7 @@ servers:
   std::string errors = allErrors(bad);
   CHECK_THAT(errors, Catch::Contains("servers.time.upstream.mode: expected per-session or shared"));
   CHECK_THAT(errors, Catch::Contains("servers.time.upstream.isolation.netwrk"));
+  CHECK_THAT(errors, Catch::Contains("servers.time.upstream.dispatch: expected serial or parallel"));
   CHECK_THAT(errors, Catch::Contains("servers.web.upstream.mode: only a stdio upstream takes this key"));
   CHECK_THAT(errors, Catch::Contains("servers.web.legacy_sse_path: only a per-session stdio server is offered over legacy SSE"));
 }

@@ -64,9 +64,12 @@ struct UpstreamConfig {
   std::string workdir;
   std::string runtime = "runtime-process";
   int idleTimeoutMs = 30 * 60 * 1000;  // a stdio session with no traffic this long is ended
-  bool shared = false;
+  bool shared = false;                 // mode: shared (one process for every session) or per-session
+  // Shared mode: one client request in the process at a time (every server message during it
+  // belongs to it), or several at once (faster; attribution of server requests is a guess).
+  bool sharedParallel = false;
   std::string isolationJson;  // runtime isolation settings as JSON; empty: none
-  RestartPolicy restart;                 // mode: shared (one process for every session) or per-session
+  RestartPolicy restart;
   UpstreamTransport transport = UpstreamTransport::StreamableHttp;
   int timeoutMs = 30000;
   int connectTimeoutMs = 5000;

@@ -230,7 +230,7 @@ void readPlugins(Reader& r, const YAML::Node& node, PluginsConfig& out) {
 
 void readUpstream(Reader& r, const YAML::Node& node, const std::string& path, UpstreamConfig& out) {
   if (!r.expectMap(node, path)) return;
-  r.allowOnly(node, path, {"url", "transport", "timeout", "connect_timeout", "command", "args", "env", "workdir", "runtime", "idle_timeout", "mode", "isolation", "restart"});
+  r.allowOnly(node, path, {"url", "transport", "timeout", "connect_timeout", "command", "args", "env", "workdir", "runtime", "idle_timeout", "mode", "isolation", "restart", "dispatch"});
   std::string transport = "streamable-http";
   r.string(node, path, "transport", transport);
   if (transport == "streamable-http") out.transport = UpstreamTransport::StreamableHttp;
@@ -248,6 +248,12 @@ void readUpstream(Reader& r, const YAML::Node& node, const std::string& path, Up
     if (r.string(node, path, "mode", mode) && mode != "per-session" && mode != "shared")
       r.fail(node["mode"], path + ".mode", "expected per-session or shared");
     out.shared = mode == "shared";
+    std::string dispatch = "serial";
+    if (r.string(node, path, "dispatch", dispatch) && dispatch != "serial" && dispatch != "parallel")
+      r.fail(node["dispatch"], path + ".dispatch", "expected serial or parallel");
+    if (node["dispatch"].IsDefined() && !out.shared)
+      r.fail(node["dispatch"], path + ".dispatch", "only a shared stdio server (mode: shared) dispatches requests");
+    out.sharedParallel = dispatch == "parallel";
     YAML::Node restart = node["restart"];
     if (restart.IsDefined() && !restart.IsNull()) {
       if (!restart.IsMap()) r.fail(restart, path + ".restart", "expected a mapping (backoff, max_backoff, failures)");
@@ -262,7 +268,7 @@ void readUpstream(Reader& r, const YAML::Node& node, const std::string& path, Up
     if (isolation.IsDefined() && !isolation.IsNull()) {
       if (!isolation.IsMap()) r.fail(isolation, path + ".isolation", "expected a mapping (network, writable, hide)");
       else {
-        r.allowOnly(isolation, path + ".isolation", {"network", "writable", "hide"});
+        r.allowOnly(isolation, path + ".isolation", {"network", "writable", "readable", "hide"});
         out.isolationJson = r.toJson(isolation, path + ".isolation");
       }
     }
@@ -277,7 +283,7 @@ void readUpstream(Reader& r, const YAML::Node& node, const std::string& path, Up
         }
     }
   } else {
-    for (const char* stdioOnly : {"command", "args", "env", "workdir", "runtime", "idle_timeout", "mode", "isolation", "restart"})
+    for (const char* stdioOnly : {"command", "args", "env", "workdir", "runtime", "idle_timeout", "mode", "isolation", "restart", "dispatch"})
       if (node[stdioOnly].IsDefined()) r.fail(node[stdioOnly], path + "." + stdioOnly, "only a stdio upstream takes this key");
     if (!r.string(node, path, "url", out.url)) r.fail(node, path + ".url", "missing required value");
     else if (out.url.rfind("http://", 0) != 0 && out.url.rfind("https://", 0) != 0)

@@ -96,6 +96,7 @@ void SharedStdioUpstream::shutdown() {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_ && !channel_) return;
     stopping_ = true;
+    turnFree_.notify_all();
     channel.swap(channel_);
     workload.swap(workload_);
     sessions.swap(sessions_);
@@ -666,6 +667,17 @@ void SharedStdioUpstream::handleRequest(Exchange& exchange, const std::shared_pt
   json::Value* params = message.mutableMembers().count("params") ? &message.mutableMembers()["params"] : nullptr;
   const std::string uri = params && params->isObject() ? params->stringOr("uri", "") : "";
 
+  // dispatch: serial — the turn is handed on when this request is answered or given up. Declared
+  // before the lock so that it is released after it.
+  struct Turn {
+    SharedStdioUpstream* owner = nullptr;
+    ~Turn() {
+      if (!owner) return;
+      std::lock_guard<std::mutex> guard(owner->mutex_);
+      owner->requestInProcess_ = false;
+      owner->turnFree_.notify_one();
+    }
+  } turn;
   std::unique_lock<std::mutex> lock(mutex_);
   // Requests whose effect is shared are answered here when the process already has it.
   if (stateless) {
@@ -700,6 +712,18 @@ void SharedStdioUpstream::handleRequest(Exchange& exchange, const std::shared_pt
     }
   }
 
+  // dispatch: serial — wait for the process to be free.
+  if (!server_.upstream.sharedParallel) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(server_.upstream.timeoutMs);
+    if (!turnFree_.wait_until(lock, deadline, [&] { return !requestInProcess_ || stopping_; })) {
+      lock.unlock();
+      exchange.sendError(504, rpc::kUpstreamTimeout,
+                         "the shared server was busy with other sessions' requests for " + std::to_string(server_.upstream.timeoutMs) + " ms");
+      return;
+    }
+    requestInProcess_ = true;
+    turn.owner = this;
+  }
   std::string why;
   if (!ensureUp(lock, why)) {
     lock.unlock();

@@ -3,11 +3,12 @@
 //   - request ids are rewritten ("moat-N") and mapped back, so two sessions may both send id 1;
 //   - the first initialize is done once; later sessions get its result replayed;
 //   - progress tokens are rewritten and progress goes to the session that asked;
-//   - server-to-client requests (sampling, elicitation, roots) go to the session whose request
-//     is open (the most recent), with their ids rewritten so the answers find their way back;
-//   - notifications the stdio framing does not tie to a request (log messages) go to every
-//     session with a request open at that moment, else to every session's GET stream — sessions
-//     that must not see each other's log lines belong in per-session mode;
+//   - stdio does not say which request a server message belongs to, so by default (dispatch:
+//     serial) one client request is in the process at a time and everything the server sends
+//     meanwhile — sampling, elicitation, roots requests, log lines — belongs to it; other
+//     sessions' requests wait their turn (up to upstream.timeout). With dispatch: parallel,
+//     server requests go to the most recent open request and log lines to every session with one
+//     open: faster, but a guess when sessions overlap; server request ids are rewritten either way;
 //   - resources/subscribe is reference-counted, resources/updated reaches only subscribers,
 //     list_changed notifications reach every session;
 //   - logging/setLevel: the process runs at the most verbose level any session asked for and
@@ -124,6 +125,9 @@ class SharedStdioUpstream : public Upstream {
   std::map<std::string, std::shared_ptr<ClientSession>> sessions_;
   std::vector<std::pair<std::shared_ptr<PendingRequest>, std::shared_ptr<ClientSession>>> openRequests_;  // most recent last
   int backendLogRank_ = -1;
+
+  bool requestInProcess_ = false;  // dispatch: serial — a client request holds the process
+  std::condition_variable turnFree_;
 
   bool stopping_ = false;
   std::condition_variable janitorWake_;

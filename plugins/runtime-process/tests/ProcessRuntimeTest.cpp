@@ -99,6 +99,10 @@ TEST_CASE("isolation: read-only host, private /tmp, no network unless allowed, w
 
   std::string hidden = runScript(runtime, R"({"hide":[")" + work + R"("]})", "ls " + work + " | wc -l | tr -d ' '");
   CHECK(hidden == "0\n");
+  // The private /tmp covers the directory; readable brings it back, read-only.
+  std::string readable = runScript(runtime, R"({"readable":[")" + work + R"("]})",
+                                   "cat " + hostFile + "; touch " + work + "/x 2>/dev/null && echo writable || echo read-only");
+  CHECK(readable == "visible\nread-only\n");
 
   CHECK_THROWS_WITH(runtime.start(R"({"command":"true","isolation":{"netwrok":false}})"), Catch::Contains("isolation.netwrok: unknown key"));
   CHECK_THROWS_WITH(runtime.start(R"({"command":"true","isolation":{"writable":["relative"]}})"), Catch::Contains("absolute"));
