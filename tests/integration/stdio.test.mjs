@@ -229,7 +229,10 @@ servers:
     assert.ok(dropped(), 'the session was closed for not reading');
     const grownMiB = (rssKiB() - before) / 1024;
     console.log(`gateway RSS grew ${grownMiB.toFixed(1)} MiB while a client ignored a 60 MB stream`);
-    assert.ok(grownMiB < 45, `the gateway grew by ${grownMiB.toFixed(1)} MiB for a 60 MB flood (bounded at 1024 queued messages)`);
+    // AddressSanitizer holds freed memory in a quarantine (256 MiB by default), so RSS says
+    // nothing about bounds in that build; the drop and the 404 below are asserted in both.
+    if (process.env.MOAT_SANITIZED === '1') console.log('RSS bound not asserted in the sanitizer build (allocator quarantine)');
+    else assert.ok(grownMiB < 45, `the gateway grew by ${grownMiB.toFixed(1)} MiB for a 60 MB flood (bounded at 1024 queued messages)`);
     const next = await postJson(`${moat.base}/mcp`, { jsonrpc: '2.0', id: 78, method: 'ping' },
       { 'Mcp-Session-Id': sessionId, 'MCP-Protocol-Version': '2025-11-25' });
     assert.equal(next.status, 404, 'the dropped session must be initialized again');
