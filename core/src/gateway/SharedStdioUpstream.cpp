@@ -579,8 +579,11 @@ void SharedStdioUpstream::handlePost(Exchange& exchange) {
     }
     params->mutableMembers()["requestId"] = json::parse(upstreamId);
   }
-  bool sent = state_ == State::Up && channel_ && channel_->send(json::write(message));
+  // Written without the lock: a large answer may wait on a full pipe while the reader, which
+  // needs the lock, is what lets the server drain it.
+  std::shared_ptr<StdioChannel> channel = state_ == State::Up ? channel_ : nullptr;
   lock.unlock();
+  bool sent = channel && channel->send(json::write(message));
   if (!sent) {
     exchange.sendError(502, rpc::kUpstreamUnreachable, "the server process is not running");
     return;
