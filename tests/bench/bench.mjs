@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Agent, freePort, moatBin, repoRoot, startMoat, startSampleServer, stop } from '../integration/helpers.mjs';
+import { Agent, freePort, moatBin, repoRoot, sampleServer, start, startMoat, startSampleServer, stop } from '../integration/helpers.mjs';
 import { clientCredentialsToken, makeKeys, startIdp } from '../integration/idp/idp-helpers.mjs';
 
 const { values: options } = parseArgs({
@@ -120,6 +120,52 @@ try {
   await stop(idp.child);
 }
 
+// stdio bridging: the sample server's stdio mode behind Moat (per-session, and shared with
+// parallel dispatch) and behind the peer bridges, supergateway and mcp-proxy, in one run.
+async function measureStdioBridges() {
+  const stdioCommand = ['node', sampleServer, '--transport', 'stdio'];
+  const gateway = await startMoat(`
+listen: {address: 127.0.0.1, port: {{PORT}}}
+log: {level: warn}
+servers:
+  per-session:
+    path: /stdio/mcp
+    upstream: {transport: stdio, command: node, args: ${JSON.stringify(stdioCommand.slice(1))}}
+  shared:
+    path: /shared/mcp
+    upstream: {transport: stdio, mode: shared, dispatch: parallel, command: node, args: ${JSON.stringify(stdioCommand.slice(1))}}
+`);
+  const bin = (name) => path.join(here, 'node_modules/.bin', name);
+  const sgPort = await freePort(), mpPort = await freePort();
+  const supergateway = await start(bin('supergateway'), ['--stdio', stdioCommand.join(' '), '--outputTransport', 'streamableHttp',
+    '--stateful', '--port', String(sgPort)], { ready: /Running stateful server/, timeoutMs: 20000 });
+  const mcpProxy = await start(bin('mcp-proxy'), ['--port', String(mpPort), '--server', 'stream', '--', ...stdioCommand],
+    { ready: /starting server on port/, timeoutMs: 20000 });
+  await new Promise((r) => setTimeout(r, 1500));  // both print before they listen
+  const bridges = [
+    { name: 'moat per-session', url: `${gateway.base}/stdio/mcp` },
+    { name: 'moat shared', url: `${gateway.base}/shared/mcp` },
+    { name: 'supergateway', url: `http://127.0.0.1:${sgPort}/mcp` },
+    { name: 'mcp-proxy', url: `http://127.0.0.1:${mpPort}/mcp` },
+  ];
+  const rows = [];
+  try {
+    for (const bridge of bridges) {
+      bridge.sessionId = await openSession(bridge.url);
+      wrk(bridge.url, bridge.sessionId, 8, 1);
+    }
+    for (const connections of levels.filter((c) => c <= 64)) {
+      for (const bridge of bridges) rows.push({ scenario: 'stdio-bridge', target: bridge.name, connections, ...wrk(bridge.url, bridge.sessionId, connections, seconds) });
+    }
+  } finally {
+    await stop(gateway.child);
+    await stop(supergateway);
+    await stop(mcpProxy);
+  }
+  return rows;
+}
+const stdioResults = await measureStdioBridges();
+
 // Idle SSE streams: open N GET streams (one session each) and read Moat's RSS before and after.
 async function measureIdleStreams(count) {
 
@@ -197,10 +243,21 @@ const table = [
   '',
   `Moat RSS after the run: ${moatRss} KiB`,
   `Cold: start to listening ${readyMs.toFixed(1)} ms (spawn included); first session (initialize + initialized, new upstream connection) ${firstRequestMs.toFixed(1)} ms`,
+  '',
+  `stdio bridging: tools/call echo on the sample server's stdio mode, one session, ${seconds}s per run, wrk`,
+  '',
+  '| clients | bridge | req/s | p50 µs | p99 µs | errors | Moat per-session ÷ best peer |',
+  '|---|---|---|---|---|---|---|',
+  ...stdioResults.map((r) => {
+    const peers = stdioResults.filter((p) => p.connections === r.connections && !p.target.startsWith('moat'));
+    const best = Math.max(...peers.map((p) => p.rps));
+    const own = stdioResults.find((p) => p.connections === r.connections && p.target === 'moat per-session');
+    return `| ${r.connections} | ${r.target} | ${r.rps.toFixed(0)} | ${r.p50_us} | ${r.p99_us} | ${r.errors} | ${r.target === 'moat per-session' ? (own.rps / best).toFixed(2) : ''} |`;
+  }),
   ...(streams ? ['', `Idle SSE streams: ${streams.streams_open} of ${streams.streams_requested} open; Moat RSS ${streams.rss_before_kib} → ${streams.rss_after_kib} KiB, ` +
     `${streams.kib_per_stream.toFixed(1)} KiB per stream (target ≤ 32 KiB; one thread per stream on POCO 1.11)`] : []),
 ].join('\n');
 console.log(table);
 mkdirSync(path.dirname(options.out), { recursive: true });
-writeFileSync(options.out, JSON.stringify({ date: new Date().toISOString(), seconds, results, summary, idle_streams: streams, cold: { ready_ms: readyMs, first_session_ms: firstRequestMs }, moat_rss_kib: moatRss, moat: moatBin }, null, 2));
+writeFileSync(options.out, JSON.stringify({ date: new Date().toISOString(), seconds, results, stdio: stdioResults, summary, idle_streams: streams, cold: { ready_ms: readyMs, first_session_ms: firstRequestMs }, moat_rss_kib: moatRss, moat: moatBin }, null, 2));
 console.log(`\nJSON: ${options.out}`);
