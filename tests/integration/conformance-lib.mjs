@@ -52,3 +52,16 @@ export function compare(baseline, candidate, labels) {
     `| scenario | ${labels[0]} | ${labels[1]} |\n|---|---|---|\n${rows.join('\n')}\n`;
   return { passing, lostScenarios, lostChecks, table };
 }
+
+// Compares `candidate` runs with `baseline` and asserts that nothing passing in the baseline is
+// lost, except checks accepted by `tolerated` (a predicate on the check name).
+export function assertNothingLost(assert, baselineDir, runs, { minimumPassing, tolerated = () => false }) {
+  for (const { dir, label } of runs) {
+    const { passing, lostScenarios, lostChecks, table } = compare(results(baselineDir), results(dir), label);
+    console.log(table);
+    console.log(`checks passing only in the baseline: ${lostChecks.join(', ') || 'none'}`);
+    assert.ok(passing.length >= minimumPassing, `only ${passing.length} scenarios pass in the baseline`);
+    assert.deepEqual(lostScenarios, []);
+    assert.ok(lostChecks.every(tolerated), `unexpected lost checks: ${lostChecks.filter((c) => !tolerated(c)).join(', ')}`);
+  }
+}

@@ -117,6 +117,13 @@ std::string requireName(const Args& args, const char* command) {
   return args.positional.front();
 }
 
+// The workload's state, or nullopt after saying on stderr that there is none by that name.
+std::optional<Workload> namedWorkload(const std::string& name) {
+  auto workload = loadWorkload(name);
+  if (!workload) std::fprintf(stderr, "moat: no workload named %s (see moat list)\n", name.c_str());
+  return workload;
+}
+
 bool stopProcess(const Workload& workload, int graceMs) {
   if (!workloadAlive(workload)) return true;
   ::kill(workload.pid, SIGTERM);
@@ -215,11 +222,8 @@ int runList(const Args&) {
 
 int runStop(const Args& args) {
   std::string name = requireName(args, "stop");
-  auto workload = loadWorkload(name);
-  if (!workload) {
-    std::fprintf(stderr, "moat: no workload named %s (see moat list)\n", name.c_str());
-    return 1;
-  }
+  auto workload = namedWorkload(name);
+  if (!workload) return 1;
   if (!stopProcess(*workload, 10000)) {
     std::fprintf(stderr, "moat: %s (pid %d) did not stop\n", name.c_str(), workload->pid);
     return 1;
@@ -232,11 +236,8 @@ int runStop(const Args& args) {
 
 int runRm(const Args& args) {
   std::string name = requireName(args, "rm");
-  auto workload = loadWorkload(name);
-  if (!workload) {
-    std::fprintf(stderr, "moat: no workload named %s (see moat list)\n", name.c_str());
-    return 1;
-  }
+  auto workload = namedWorkload(name);
+  if (!workload) return 1;
   if (!stopProcess(*workload, 10000)) {
     std::fprintf(stderr, "moat: %s (pid %d) did not stop; not removed\n", name.c_str(), workload->pid);
     return 1;
@@ -249,11 +250,8 @@ int runRm(const Args& args) {
 
 int runLogs(const Args& args) {
   std::string name = requireName(args, "logs");
-  auto workload = loadWorkload(name);
-  if (!workload) {
-    std::fprintf(stderr, "moat: no workload named %s (see moat list)\n", name.c_str());
-    return 1;
-  }
+  auto workload = namedWorkload(name);
+  if (!workload) return 1;
   if (workload->logFile.empty()) {
     std::fprintf(stderr, "moat: %s runs in the foreground; its log is on its terminal\n", name.c_str());
     return 1;
