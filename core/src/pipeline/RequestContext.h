@@ -5,6 +5,7 @@
 #include <Poco/Net/NameValueCollection.h>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -32,6 +33,9 @@ struct moat_request {
   // Headers that go upstream (case-insensitive names). Never holds the client's Authorization.
   Poco::Net::NameValueCollection upstreamHeaders;
   std::optional<std::string> clientAuthorization;
+
+  // Tokens a stage obtained for later stages (moat_host_api.request_credential_*), by name.
+  std::map<std::string, std::string> credentials;
 
   std::optional<std::string> identitySubject;
   std::string identityClaims = "{}";

@@ -138,6 +138,13 @@ moat_host_api buildTable() {
   api.response_header_remove = [](moat_request* r, moat_str n) { r->responseHeaders.erase(str(n)); };
   api.request_resource_url = [](moat_request* r) { return view(r->resourceUrl); };
   api.request_resource_metadata_url = [](moat_request* r) { return view(r->resourceMetadataUrl); };
+  api.request_credential_set = [](moat_request* r, moat_str n, moat_str v) { r->credentials[str(n)] = str(v); };
+  api.request_credential_get = [](moat_request* r, moat_str n, moat_str* v) {
+    auto it = r->credentials.find(str(n));
+    if (it == r->credentials.end()) return 0;
+    *v = view(it->second);
+    return 1;
+  };
   return api;
 }
 

@@ -1,23 +1,8 @@
 #include "Introspector.h"
 
-#include "Base64Url.h"
+#include "ClientAuthentication.h"
 
 namespace moat::oidc {
-
-std::string formUrlEncode(std::string_view text) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
 
 Verdict Introspector::introspect(const std::string& token, const ClaimsPolicy& policy, const std::string& resourceUrl) const {
   std::string body = "token=" + formUrlEncode(token) + "&token_type_hint=access_token";
@@ -25,9 +10,7 @@ Verdict Introspector::introspect(const std::string& token, const ClaimsPolicy& p
   if (settings_.clientSecret.empty()) {
     body += "&client_id=" + formUrlEncode(settings_.clientId);
   } else {
-    // RFC 6749 §2.3.1: each part is form-encoded before joining and base64.
-    headers.emplace_back("Authorization", "Basic " + base64Encode(formUrlEncode(settings_.clientId) + ":" +
-                                                                  formUrlEncode(settings_.clientSecret)));
+    headers.emplace_back("Authorization", basicAuthorization(settings_.clientId, settings_.clientSecret));
   }
   host_.count("introspections");
   Host::HttpResponse response;

@@ -32,6 +32,4 @@ class Introspector {
   IntrospectionSettings settings_;
 };
 
-std::string formUrlEncode(std::string_view text);
-
 }  // namespace moat::oidc

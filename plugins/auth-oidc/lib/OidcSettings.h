@@ -34,8 +34,4 @@ struct OidcSettings {
 // client_secret_env, or client_secret (after the loader's ${ENV} expansion).
 OidcSettings readOidcSettings(const Host& host, const json::Value& config);
 
-// Parsing helpers shared with plugins built on this one.
-std::vector<std::string> stringList(const json::Value& config, std::string_view key);
-int64_t durationMs(const json::Value& config, std::string_view key, int64_t fallbackMs);
-
 }  // namespace moat::oidc

@@ -1,5 +1,5 @@
 /*
- * Moat plugin ABI, version 1.
+ * Moat plugin ABI, version 1 (minor 2).
  *
  * This header is the whole contract between the Moat host and a plugin. It is plain C so that a
  * plugin built with another compiler, another C++ standard library or another language loads.
@@ -37,7 +37,7 @@ extern "C" {
 #endif
 
 #define MOAT_ABI_VERSION_MAJOR 1
-#define MOAT_ABI_VERSION_MINOR 1
+#define MOAT_ABI_VERSION_MINOR 2
 #define MOAT_ABI_VERSION ((uint32_t)((MOAT_ABI_VERSION_MAJOR << 16) | MOAT_ABI_VERSION_MINOR))
 
 #if defined(__GNUC__)
@@ -198,6 +198,15 @@ typedef struct moat_host_api {
   /* Where that resource's RFC 9728 metadata is served (the path-inserted well-known URI), for
    * the resource_metadata parameter of a WWW-Authenticate challenge. */
   moat_str (*request_resource_metadata_url)(moat_request* req);
+
+  /* ---- since 1.2: credentials one stage hands to a later one ---- */
+
+  /* A named credential for this request ("id_token", "access_token", ...): a remote-auth stage
+   * sets the tokens of the developer's login, an exchanger reads one as its subject token.
+   * Credentials never reach the upstream or a log line by themselves. set copies the value;
+   * get returns 1 and sets *value (valid until the request ends) when present. */
+  void (*request_credential_set)(moat_request* req, moat_str name, moat_str value);
+  int (*request_credential_get)(moat_request* req, moat_str name, moat_str* value);
 } moat_host_api;
 
 /* ---------------------------------------------------------------- plugin hooks */

@@ -121,6 +121,20 @@ class Request {
     return fromAbi(api_->request_resource_metadata_url(req_));
   }
 
+  // Named credentials a stage handed on (ABI 1.2); absent on an older host.
+  std::optional<std::string_view> credential(std::string_view name) const {
+    if (api_->struct_size <= offsetof(moat_host_api, request_credential_get)) return std::nullopt;
+    moat_str value{nullptr, 0};
+    if (!api_->request_credential_get(req_, toAbi(name), &value)) return std::nullopt;
+    return fromAbi(value);
+  }
+  // Returns false on a host older than ABI 1.2, which cannot carry it.
+  bool setCredential(std::string_view name, std::string_view value) {
+    if (api_->struct_size <= offsetof(moat_host_api, request_credential_set)) return false;
+    api_->request_credential_set(req_, toAbi(name), toAbi(value));
+    return true;
+  }
+
   std::optional<std::string_view> clientCredential() const {
     moat_str value{nullptr, 0};
     if (!api_->request_client_credential(req_, &value)) return std::nullopt;

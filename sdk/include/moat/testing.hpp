@@ -33,6 +33,7 @@ struct FakeRequest {
   std::map<std::string, std::string> headers;  // lower-case names
   std::optional<std::string> clientCredential;
   std::optional<std::pair<std::string, std::string>> identity;
+  std::map<std::string, std::string> credentials;
 
   uint16_t replyStatus = 0;
   std::string replyBody;
@@ -145,6 +146,15 @@ class FakeHost {
     api_.response_header_remove = [](moat_request* r, moat_str n) { req(r).responseHeaders.erase(key(n)); };
     api_.request_resource_url = [](moat_request* r) { return str(req(r).resourceUrl); };
     api_.request_resource_metadata_url = [](moat_request* r) { return str(req(r).resourceMetadataUrl); };
+    api_.request_credential_set = [](moat_request* r, moat_str n, moat_str v) {
+      req(r).credentials[std::string(fromAbi(n))] = std::string(fromAbi(v));
+    };
+    api_.request_credential_get = [](moat_request* r, moat_str n, moat_str* v) {
+      auto it = req(r).credentials.find(std::string(fromAbi(n)));
+      if (it == req(r).credentials.end()) return 0;
+      *v = str(it->second);
+      return 1;
+    };
   }
 
   moat_host_api api_{};
