@@ -49,7 +49,7 @@ const std::vector<Command>& commands() {
          {"log-level", "LEVEL", "trace, debug, info, warn or error (default: log.level, else info)"}}},
        runServe},
       {{"proxy", "proxy one MCP server URL, optionally behind OIDC, from flags alone (ToolHive's names)",
-        "moat proxy [NAME] --target-uri URL [--port N] [--oidc-issuer URL ...]", proxyFlags()},
+        "moat proxy [NAME] --target-uri URL [--port N] [--oidc-issuer URL ...] [--token-exchange-url URL ...]", proxyFlags()},
        runProxy},
       {{"run", "serve a stdio MCP server command on a local URL (foreground, or --detach)",
         "moat run [--name NAME] [--proxy-port N] [-e KEY=VALUE] [--detach] [--oidc-issuer URL ...] -- COMMAND ARGS...", runFlags()},

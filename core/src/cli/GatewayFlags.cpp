@@ -1,12 +1,14 @@
 #include "cli/GatewayFlags.h"
 
 #include "cli/OidcFlags.h"
+#include "cli/TokenExchangeFlags.h"
 
 namespace moat::cli {
 
 std::vector<FlagSpec> withGatewayFlags(std::vector<FlagSpec> own) {
   own.push_back({"host", "ADDR", "listen address (default 127.0.0.1)"});
   own.insert(own.end(), oidcFlags().begin(), oidcFlags().end());
+  own.insert(own.end(), tokenExchangeFlags().begin(), tokenExchangeFlags().end());
   own.push_back({"plugin-path", "DIR", "also search DIR for plugins (repeatable; $MOAT_PLUGIN_PATH works too)"});
   own.push_back({"log-format", "text|json", "log line format (default text)"});
   own.push_back({"log-level", "LEVEL", "trace, debug, info, warn or error (default info)"});
@@ -20,7 +22,10 @@ void applyGatewayFlags(const Args& args, config::Config& config, config::ServerC
   if (auto level = args.get("log-level")) config.log.level = *level;
   for (const auto& dir : args.all("plugin-path")) config.plugins.searchPath.push_back(dir);
   server.resourceUrl = resourceUrlFromFlags(args);
-  if (auto stage = oidcStageFromFlags(args)) server.pipeline.push_back(std::move(*stage));
+  auto authenticator = oidcStageFromFlags(args);
+  const bool authenticated = authenticator.has_value();
+  if (authenticator) server.pipeline.push_back(std::move(*authenticator));
+  if (auto exchanger = tokenExchangeStageFromFlags(args, authenticated)) server.pipeline.push_back(std::move(*exchanger));
 }
 
 uint16_t portValue(const std::string& text, const std::string& flag) {

@@ -1,5 +1,6 @@
 // Flags shared by the commands that build a gateway from the command line instead of a YAML
-// file (`moat proxy`, `moat run`): listening address, plugins, logging, and the --oidc-* set.
+// file (`moat proxy`, `moat run`): listening address, plugins, logging, and the --oidc-* and
+// --token-exchange-* sets.
 #pragma once
 
 #include <cstdint>
@@ -14,7 +15,8 @@ namespace moat::cli {
 // `own` followed by the shared flags.
 std::vector<FlagSpec> withGatewayFlags(std::vector<FlagSpec> own);
 
-// Applies the shared flags to `config` and the --oidc-* / --resource-url ones to `server`.
+// Applies the shared flags to `config`, and the --oidc-*, --token-exchange-* and --resource-url
+// ones to `server`.
 void applyGatewayFlags(const Args& args, config::Config& config, config::ServerConfig& server);
 
 // Throws UsageError naming --flag.

@@ -1,4 +1,5 @@
 // Starting the test IdP and getting tokens from it the way real clients do.
+import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,12 +10,13 @@ import { makeKeys } from './make-keys.mjs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 // Starts oidc-provider with the given private JWKS; `port` reuses one (a restart, a rotation).
-export async function startIdp(keys, { port, dir, issuerPath = '', oktaRoutes = false } = {}) {
+export async function startIdp(keys, { port, dir, issuerPath = '', oktaRoutes = false, exchangeTtl } = {}) {
   const idpPort = port ?? (await freePort());
   const keysFile = path.join(dir, `idp-keys-${Date.now()}.json`);
   writeFileSync(keysFile, JSON.stringify(keys));
   const args = [path.join(here, 'test-idp.mjs'), '--port', String(idpPort), '--keys', keysFile, '--issuer-path', issuerPath];
   if (oktaRoutes) args.push('--okta-routes');
+  if (exchangeTtl) args.push('--exchange-ttl', String(exchangeTtl));
   const child = await start('node', args, { ready: /test IdP listening/ });
   return { child, port: idpPort, issuer: `http://127.0.0.1:${idpPort}${issuerPath}`, keys };
 }
@@ -67,4 +69,30 @@ export async function followAuthorization(authorizationUrl, redirectUri) {
     url = new URL(location, url).toString();
   }
   throw new Error('too many redirects during authorization');
+}
+
+// A user's tokens the way a developer's MCP client gets them: authorization code + PKCE S256
+// with the resource indicator, as the public client "cli", signing in as `user`.
+export async function userTokens(idp, user, resource, { scope = 'openid mcp:read mcp:tools', okta = false } = {}) {
+  const redirectUri = 'http://127.0.0.1:1/callback';
+  const verifier = randomBytes(32).toString('base64url');
+  const authorize = new URL(`${idp.issuer}${okta ? '/v1/authorize' : '/auth'}`);
+  authorize.search = new URLSearchParams({
+    client_id: 'cli', response_type: 'code', redirect_uri: redirectUri, scope, resource, login_hint: user,
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
+    state: randomBytes(8).toString('hex'),
+  });
+  const code = (await followAuthorization(authorize, redirectUri)).searchParams.get('code');
+  const response = await fetch(`${idp.issuer}${okta ? '/v1/token' : '/token'}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: 'cli', code_verifier: verifier, resource }),
+  });
+  const body = await response.json();
+  if (!response.ok) throw new Error(`code exchange failed: ${JSON.stringify(body)}`);
+  return body;  // access_token, id_token, refresh_token, ...
+}
+
+export async function idpStats(idp) {
+  return (await fetch(`${idp.issuer}/test/stats`)).json();
 }

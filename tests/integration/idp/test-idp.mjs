@@ -7,10 +7,18 @@
 //
 //   node test-idp.mjs --port N --keys FILE [--issuer-path /tenant]
 // FILE holds the private JWKS ({"keys":[...]}); a test rotates keys by restarting with another.
+//
+// RFC 8693 token exchange is registered as a grant (registerGrantType), the way an organisation
+// would let the gateway swap a user's MCP token for a backend token: the subject token must be
+// one this IdP issued, the user must still be enabled, and the issued token names the requested
+// audience, the same subject and only backend scopes. /test/stats and /test/disable-account let
+// a test count exchanges and revoke a user.
 import http from 'node:http';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import Provider from 'oidc-provider';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import Provider, { errors } from 'oidc-provider';
 
 const { values } = parseArgs({
   options: {
@@ -19,12 +27,22 @@ const { values } = parseArgs({
     'issuer-path': { type: 'string', default: '' },
     // Okta's URL layout: keys at {issuer}/v1/keys, introspection at {issuer}/v1/introspect.
     'okta-routes': { type: 'boolean', default: false },
+    // Lifetime of exchanged tokens, short in tests that watch them expire.
+    'exchange-ttl': { type: 'string', default: '300' },
   },
 });
 const port = Number(values.port);
 const issuer = `http://127.0.0.1:${port}${values['issuer-path']}`;
 const jwks = JSON.parse(readFileSync(values.keys, 'utf8'));
 const scopes = ['openid', 'offline_access', 'profile', 'email', 'mcp:read', 'mcp:tools'];
+
+const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:';
+const backendScopes = ['backend:read', 'backend:write'];
+const exchangeTtl = Number(values['exchange-ttl']);
+const publicJwks = { keys: jwks.keys.map(({ d, p, q, dp, dq, qi, ...pub }) => pub) };
+const stats = { exchanges: 0, refused: 0 };
+const disabledAccounts = new Set();
 
 const accounts = {
   alice: { email: 'alice@example.com', groups: ['engineering'] },
@@ -36,6 +54,13 @@ const configuration = {
   clients: [
     // The gateway: introspects opaque tokens.
     { client_id: 'gateway', client_secret: 'gateway-secret', grant_types: [], response_types: [], redirect_uris: [] },
+    // The gateway as a token-exchange client.
+    { client_id: 'exchanger', client_secret: 'exchanger-secret', grant_types: [TOKEN_EXCHANGE], response_types: [], redirect_uris: [] },
+    // A developer's MCP client: authorization code + PKCE, public.
+    {
+      client_id: 'cli', token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'], redirect_uris: ['http://127.0.0.1:1/callback'],
+    },
     // A machine client: client credentials, tokens for any MCP resource.
     { client_id: 'machine', client_secret: 'machine-secret', grant_types: ['client_credentials'], response_types: [], redirect_uris: [] },
   ],
@@ -74,12 +99,55 @@ const configuration = {
   pkce: { required: () => true },
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
   routes: values['okta-routes'] ? { jwks: '/v1/keys', introspection: '/v1/introspect', token: '/v1/token', authorization: '/v1/authorize' } : undefined,
-  ttl: { AccessToken: 300, ClientCredentials: 300, Grant: 3600, Interaction: 600, Session: 3600, RefreshToken: 3600 },
+  ttl: { AccessToken: (ctx, token) => token.resourceServer?.accessTokenTTL ?? 300, ClientCredentials: 300, Grant: 3600, Interaction: 600, Session: 3600, RefreshToken: 3600 },
   renderError: (ctx, out) => { ctx.type = 'json'; ctx.body = out; },
 };
 if (!configuration.routes) delete configuration.routes;
 
 const provider = new Provider(issuer, configuration);
+
+// The subject's claims when the token is one this IdP issued and still honours.
+async function subjectClaims(token, type) {
+  if (type !== `${TOKEN_TYPE}access_token` && type !== `${TOKEN_TYPE}id_token` && type !== `${TOKEN_TYPE}jwt`)
+    throw new errors.InvalidRequest(`unsupported subject_token_type ${type}`);
+  try {
+    return (await jwtVerify(token, createLocalJWKSet(publicJwks), { issuer })).payload;
+  } catch {
+    const opaque = await provider.AccessToken.find(token);
+    if (!opaque) throw new errors.InvalidGrant('subject token is not valid');
+    return { sub: opaque.accountId, scope: opaque.scope };
+  }
+}
+
+provider.registerGrantType(TOKEN_EXCHANGE, async (ctx) => {
+  stats.exchanges++;
+  const { params, client } = ctx.oidc;
+  try {
+    const claims = await subjectClaims(params.subject_token, params.subject_token_type);
+    if (!claims.sub) throw new errors.InvalidGrant('subject token names no user');
+    if (disabledAccounts.has(claims.sub)) throw new errors.InvalidGrant('the user is disabled');
+    const audience = params.audience;
+    if (!audience) throw new errors.InvalidTarget('audience is required');
+    const requested = (params.scope ?? backendScopes.join(' ')).split(' ').filter(Boolean);
+    const refused = requested.filter((scope) => !backendScopes.includes(scope));
+    if (refused.length) throw new errors.InvalidScope(`scopes not available to exchanged tokens: ${refused.join(' ')}`);
+    const token = new provider.AccessToken({
+      accountId: claims.sub, client, gty: 'token_exchange', grantId: randomUUID(), scope: requested.join(' '),
+    });
+    token.resourceServer = new provider.ResourceServer(audience, {
+      scope: backendScopes.join(' '), audience, accessTokenTTL: exchangeTtl, accessTokenFormat: 'jwt',
+      jwt: { sign: { alg: jwks.keys[0].alg ?? 'RS256' } },
+    });
+    const value = await token.save();
+    ctx.body = {
+      access_token: value, issued_token_type: `${TOKEN_TYPE}access_token`, token_type: 'Bearer',
+      expires_in: token.expiration, scope: token.scope,
+    };
+  } catch (err) {
+    stats.refused++;
+    throw err;
+  }
+}, ['subject_token', 'subject_token_type', 'audience', 'scope', 'requested_token_type', 'actor_token', 'actor_token_type']);
 
 async function interact(req, res) {
   const details = await provider.interactionDetails(req, res);
@@ -102,6 +170,16 @@ const prefix = values['issuer-path'];
 const callback = provider.callback();
 const server = http.createServer((req, res) => {
   const url = req.url.startsWith(prefix) ? req.url.slice(prefix.length) || '/' : req.url;
+  if (url === '/test/stats') {
+    res.setHeader('Content-Type', 'application/json');
+    res.end(JSON.stringify(stats));
+    return;
+  }
+  if (url.startsWith('/test/disable-account?')) {
+    disabledAccounts.add(new URL(url, issuer).searchParams.get('sub'));
+    res.end('disabled');
+    return;
+  }
   if (url.startsWith('/interaction/')) {
     interact(req, res).catch((err) => {
       res.statusCode = 500;
