@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent, freePort, moatBin, repoRoot, sampleServer, start, startMoat, startSampleServer, stop } from '../integration/helpers.mjs';
-import { clientCredentialsToken, makeKeys, startIdp } from '../integration/idp/idp-helpers.mjs';
+import { clientCredentialsToken, makeKeys, startIdp, userTokens } from '../integration/idp/idp-helpers.mjs';
 
 const { values: options } = parseArgs({
   options: {
@@ -70,6 +70,13 @@ const nginx = await startNginx(sample.port);
 // The identity scenario's IdP: oidc-provider, as in the integration tests.
 const idpDir = mkdtempSync(path.join(tmpdir(), 'moat-bench-idp-'));
 const idp = await startIdp(await makeKeys(['RS256:bench-1']), { dir: idpDir });
+const exchangerSecret = path.join(idpDir, 'exchanger-secret');
+writeFileSync(exchangerSecret, 'exchanger-secret');
+const exchangeStages = (extra) => `
+      - plugin: auth-oidc
+        config: {issuer: "${idp.issuer}", scopes: [mcp:read]}
+      - plugin: exchange-rfc8693
+        config: {token_url: "${idp.issuer}/token", client_id: exchanger, client_secret_file: "${exchangerSecret}", audience: backend, scopes: [backend:read]${extra}}`;
 // Cold costs: process start to listening, then the first proxied request (fresh upstream pool).
 const startedAt = process.hrtime.bigint();
 const moat = await startMoat(`
@@ -85,6 +92,14 @@ servers:
     pipeline:
       - plugin: auth-oidc
         config: {issuer: "${idp.issuer}", scopes: [mcp:read], method_scopes: {tools/call: [mcp:tools]}}
+  bench-exchange:
+    path: /exchange/mcp
+    upstream: {url: "${sample.url}"}
+    pipeline:${exchangeStages('')}
+  bench-exchange-cold:
+    path: /exchange-cold/mcp
+    upstream: {url: "${sample.url}"}
+    pipeline:${exchangeStages(', cache_size: 0')}
 `);
 const readyMs = Number(process.hrtime.bigint() - startedAt) / 1e6;
 const firstStarted = process.hrtime.bigint();
@@ -97,7 +112,14 @@ const targets = [
   // The same route behind auth-oidc, warm: the token's signature was checked once, then cached.
   { name: 'moat+oidc', url: `${moat.base}/oidc/mcp`,
     authorization: `Bearer ${await clientCredentialsToken(idp, `${moat.base}/oidc/mcp`, 'mcp:read mcp:tools')}` },
+  // Behind auth-oidc and exchange-rfc8693, warm: the user's token was exchanged once, then cached.
+  { name: 'moat+oidc+exchange', url: `${moat.base}/exchange/mcp`,
+    authorization: `Bearer ${(await userTokens(idp, 'alice', `${moat.base}/exchange/mcp`)).access_token}` },
 ];
+// The same with the exchange cache off: every request is one RFC 8693 exchange at oidc-provider.
+const coldExchange = { name: 'exchange cold (cache off)', url: `${moat.base}/exchange-cold/mcp`,
+  authorization: `Bearer ${(await userTokens(idp, 'alice', `${moat.base}/exchange-cold/mcp`)).access_token}` };
+const coldResults = [];
 
 const results = [];
 try {
@@ -112,6 +134,10 @@ try {
         ...wrk(target.url, target.sessionId, connections, seconds, target.authorization) });
     }
   }
+  coldExchange.sessionId = await openSession(coldExchange.url, coldExchange.authorization);
+  for (const connections of [1, 16])
+    coldResults.push({ scenario: 'exchange-cold', target: coldExchange.name, connections,
+      ...wrk(coldExchange.url, coldExchange.sessionId, connections, seconds, coldExchange.authorization) });
 } finally {
   var moatRss = rssKiB(moat.child.pid);
   await stop(moat.child);
@@ -214,8 +240,8 @@ const rows = [];
 const summary = [];
 for (const connections of levels) {
   const at = (name) => results.find((r) => r.target === name && r.connections === connections);
-  const direct = at('direct'), nginxRun = at('nginx'), moatRun = at('moat'), oidcRun = at('moat+oidc');
-  for (const r of [direct, nginxRun, moatRun, oidcRun]) {
+  const direct = at('direct'), nginxRun = at('nginx'), moatRun = at('moat'), oidcRun = at('moat+oidc'), exchangeRun = at('moat+oidc+exchange');
+  for (const r of [direct, nginxRun, moatRun, oidcRun, exchangeRun]) {
     r.rps_vs_direct = r.rps / direct.rps;
     r.added_p50_us = r.p50_us - direct.p50_us;
     rows.push(`| ${connections} | ${r.target} | ${r.rps.toFixed(0)} | ${(r.rps_vs_direct).toFixed(2)} | ${r.p50_us} | ${r.p99_us} | ${r.added_p50_us} | ${r.errors} |`);
@@ -223,7 +249,10 @@ for (const connections of levels) {
   const addedRatio = nginxRun.added_p50_us > 0 ? moatRun.added_p50_us / nginxRun.added_p50_us : null;
   summary.push({ connections, moat_added_p50_vs_nginx_added: addedRatio, moat_rps_vs_nginx: moatRun.rps / nginxRun.rps,
     oidc_rps_vs_moat: oidcRun.rps / moatRun.rps, oidc_added_p50_us_vs_moat: oidcRun.p50_us - moatRun.p50_us,
-    oidc_added_p50_vs_nginx_added: nginxRun.added_p50_us > 0 ? oidcRun.added_p50_us / nginxRun.added_p50_us : null });
+    oidc_added_p50_vs_nginx_added: nginxRun.added_p50_us > 0 ? oidcRun.added_p50_us / nginxRun.added_p50_us : null,
+    exchange_rps_vs_moat: exchangeRun.rps / moatRun.rps, exchange_added_p50_us_vs_moat: exchangeRun.p50_us - moatRun.p50_us,
+    exchange_added_p50_vs_nginx_added: nginxRun.added_p50_us > 0 ? exchangeRun.added_p50_us / nginxRun.added_p50_us : null,
+    exchange_rps_vs_nginx: exchangeRun.rps / nginxRun.rps });
 }
 
 const table = [
@@ -240,6 +269,19 @@ const table = [
   '| clients | Moat+OIDC req/s ÷ Moat req/s | OIDC added p50 µs (vs Moat without auth) | Moat+OIDC added p50 ÷ nginx added p50 |',
   '|---|---|---|---|',
   ...summary.map((s) => `| ${s.connections} | ${s.oidc_rps_vs_moat.toFixed(2)} | ${s.oidc_added_p50_us_vs_moat} | ${s.oidc_added_p50_vs_nginx_added === null ? 'n/a' : s.oidc_added_p50_vs_nginx_added.toFixed(2)} |`),
+  '',
+  '| clients | Moat+OIDC+exchange req/s ÷ Moat | added p50 µs (vs Moat without auth) | added p50 ÷ nginx added p50 (target ≤ 1.5) | req/s ÷ nginx (target ≥ 0.90) |',
+  '|---|---|---|---|---|',
+  ...summary.map((s) => `| ${s.connections} | ${s.exchange_rps_vs_moat.toFixed(2)} | ${s.exchange_added_p50_us_vs_moat} | ${s.exchange_added_p50_vs_nginx_added === null ? 'n/a' : s.exchange_added_p50_vs_nginx_added.toFixed(2)} | ${s.exchange_rps_vs_nginx.toFixed(2)} |`),
+  '',
+  'Token exchange cold (cache_size: 0, one RFC 8693 exchange at oidc-provider per request):',
+  '',
+  '| clients | exchanges/s | p50 µs | p99 µs | errors | ÷ warm req/s |',
+  '|---|---|---|---|---|---|',
+  ...coldResults.map((r) => {
+    const warm = results.find((w) => w.target === 'moat+oidc+exchange' && w.connections === r.connections);
+    return `| ${r.connections} | ${r.rps.toFixed(0)} | ${r.p50_us} | ${r.p99_us} | ${r.errors} | ${(r.rps / warm.rps).toFixed(3)} |`;
+  }),
   '',
   `Moat RSS after the run: ${moatRss} KiB`,
   `Cold: start to listening ${readyMs.toFixed(1)} ms (spawn included); first session (initialize + initialized, new upstream connection) ${firstRequestMs.toFixed(1)} ms`,
@@ -259,5 +301,5 @@ const table = [
 ].join('\n');
 console.log(table);
 mkdirSync(path.dirname(options.out), { recursive: true });
-writeFileSync(options.out, JSON.stringify({ date: new Date().toISOString(), seconds, results, stdio: stdioResults, summary, idle_streams: streams, cold: { ready_ms: readyMs, first_session_ms: firstRequestMs }, moat_rss_kib: moatRss, moat: moatBin }, null, 2));
+writeFileSync(options.out, JSON.stringify({ date: new Date().toISOString(), seconds, results, exchange_cold: coldResults, stdio: stdioResults, summary, idle_streams: streams, cold: { ready_ms: readyMs, first_session_ms: firstRequestMs }, moat_rss_kib: moatRss, moat: moatBin }, null, 2));
 console.log(`\nJSON: ${options.out}`);

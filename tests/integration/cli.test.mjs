@@ -93,8 +93,10 @@ servers:
 
   test('plugins lists first-party plugins with kind and ABI version', () => {
     const result = moat(['plugins']);
-    assert.match(result.out, /stage-headers\s+stage\s+1\.1\s+0\.1\.0/);
-    assert.match(result.out, /auth-oidc\s+authenticator\s+1\.1/);
+    assert.match(result.out, /stage-headers\s+stage\s+1\.2\s+0\.1\.0/);
+    assert.match(result.out, /auth-oidc\s+authenticator\s+1\.2/);
+    assert.match(result.out, /exchange-rfc8693\s+exchanger\s+1\.2/);
+    assert.match(result.out, /exchange-google-sts\s+exchanger\s+1\.2/);
   });
 
   test('TLS: serves HTTPS with the configured certificate', async () => {

@@ -51,8 +51,8 @@ test('moat plugins lists it with its kind and ABI version', () => {
   const env = { ...process.env };
   delete env.MOAT_PLUGIN_PATH;  // only the installed plugins and the sample's build directory
   const out = execFileSync(path.join(prefix, 'bin/moat'), ['plugins', '--plugin-path', pluginBuild], { env }).toString();
-  assert.match(out, /api-key\s+authenticator\s+1\.1\s+1\.0\.0/);
-  assert.match(out, /stage-headers\s+stage\s+1\.1/);
+  assert.match(out, /api-key\s+authenticator\s+1\.2\s+1\.0\.0/);
+  assert.match(out, /stage-headers\s+stage\s+1\.2/);
 });
 
 test('without a key: 401 with WWW-Authenticate and a JSON-RPC error', async () => {
