@@ -6,6 +6,7 @@
 //
 //   scripts/bench [--seconds 4] [--concurrency 1,16,64] [--streams 2000] [--out build/bench/results.json]
 import { execFileSync, spawn } from 'node:child_process';
+import { setMaxListeners } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -127,6 +128,8 @@ try {
     target.sessionId = await openSession(target.url, target.authorization);
     wrk(target.url, target.sessionId, 8, 1, target.authorization);  // warm-up: connections, JIT, pools
   }
+  // Opened now: a keep-alive connection left idle through the runs may be closed by then.
+  coldExchange.sessionId = await openSession(coldExchange.url, coldExchange.authorization);
   for (const connections of levels) {
     // Interleave targets per level so drift on a noisy machine hits all of them alike.
     for (const target of targets) {
@@ -134,7 +137,6 @@ try {
         ...wrk(target.url, target.sessionId, connections, seconds, target.authorization) });
     }
   }
-  coldExchange.sessionId = await openSession(coldExchange.url, coldExchange.authorization);
   for (const connections of [1, 16])
     coldResults.push({ scenario: 'exchange-cold', target: coldExchange.name, connections,
       ...wrk(coldExchange.url, coldExchange.sessionId, connections, seconds, coldExchange.authorization) });
@@ -204,6 +206,7 @@ servers:
   idle: {path: /mcp, upstream: {url: "${upstream.url}"}}
 `);
   const controller = new AbortController();
+  setMaxListeners(count + 64, controller.signal);  // one listener per open stream
   try {
     const url = `${gateway.base}/mcp`;
     const init = async () => {
@@ -235,6 +238,17 @@ servers:
   }
 }
 const streams = idleStreams > 0 ? await measureIdleStreams(idleStreams) : null;
+
+// JWT validation on a cache miss, against OpenSSL's raw verify rate for the same key type.
+function measureJwtCacheMiss() {
+  const own = execFileSync(path.join(path.dirname(moatBin), 'jwt_cache_miss_bench'), ['5000'], { encoding: 'utf8' })
+    .trim().split('\n').map((line) => JSON.parse(line));
+  const speed = execFileSync('openssl', ['speed', '-seconds', '2', 'rsa2048', 'ecdsap256', 'ed25519'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const verifyRate = (pattern) => Number(speed.split('\n').find((l) => pattern.test(l))?.trim().split(/\s+/).pop());
+  const openssl = { RS256: verifyRate(/^rsa\s+2048 bits/), ES256: verifyRate(/\(nistp256\)/), EdDSA: verifyRate(/\(Ed25519\)/) };
+  return own.map((r) => ({ ...r, openssl_verify_per_s: openssl[r.alg], ratio: r.validations_per_s / openssl[r.alg] }));
+}
+const jwtMiss = measureJwtCacheMiss();
 
 const rows = [];
 const summary = [];
@@ -283,6 +297,12 @@ const table = [
     return `| ${r.connections} | ${r.rps.toFixed(0)} | ${r.p50_us} | ${r.p99_us} | ${r.errors} | ${(r.rps / warm.rps).toFixed(3)} |`;
   }),
   '',
+  'JWT validation on a cache miss (token_cache_size: 0; header, key lookup, signature, claims) vs `openssl speed` verify:',
+  '',
+  '| algorithm | Moat validations/s | µs each | openssl speed verify/s | ratio |',
+  '|---|---|---|---|---|',
+  ...jwtMiss.map((r) => `| ${r.alg} | ${r.validations_per_s} | ${r.us_per_validation} | ${r.openssl_verify_per_s.toFixed(0)} | ${r.ratio.toFixed(2)} |`),
+  '',
   `Moat RSS after the run: ${moatRss} KiB`,
   `Cold: start to listening ${readyMs.toFixed(1)} ms (spawn included); first session (initialize + initialized, new upstream connection) ${firstRequestMs.toFixed(1)} ms`,
   '',
@@ -301,5 +321,5 @@ const table = [
 ].join('\n');
 console.log(table);
 mkdirSync(path.dirname(options.out), { recursive: true });
-writeFileSync(options.out, JSON.stringify({ date: new Date().toISOString(), seconds, results, exchange_cold: coldResults, stdio: stdioResults, summary, idle_streams: streams, cold: { ready_ms: readyMs, first_session_ms: firstRequestMs }, moat_rss_kib: moatRss, moat: moatBin }, null, 2));
+writeFileSync(options.out, JSON.stringify({ date: new Date().toISOString(), seconds, results, exchange_cold: coldResults, jwt_cache_miss: jwtMiss, stdio: stdioResults, summary, idle_streams: streams, cold: { ready_ms: readyMs, first_session_ms: firstRequestMs }, moat_rss_kib: moatRss, moat: moatBin }, null, 2));
 console.log(`\nJSON: ${options.out}`);

@@ -6,6 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -136,6 +137,49 @@ describe('exchange-rfc8693 with oidc-provider\'s RFC 8693 grant', () => {
     idp = await startIdp(idp.keys, { dir, port: idp.port, exchangeTtl: 4 });
     const back = await postJson(resource, initializeMessage(), bearer(userToken));
     assert.equal(back.status, 200);
+  });
+});
+
+describe('exchange-rfc8693 when the token endpoint hangs', () => {
+  let idp, upstream, silent, moat;
+  before(async () => {
+    idp = await startIdp(await makeKeys(['RS256:key-1']), { dir });
+    upstream = await startSampleServer('http');
+    // Accepts connections and never answers: an IdP stuck behind a load balancer.
+    silent = net.createServer(() => {});
+    await new Promise((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    moat = await startMoat(`
+listen: { port: {{PORT}} }
+servers:
+  backend:
+    path: /mcp
+    upstream: { url: ${upstream.url} }
+    pipeline:
+      - plugin: auth-oidc
+        config: { issuer: ${idp.issuer}, scopes: [mcp:read] }
+      - plugin: exchange-rfc8693
+        config: { token_url: "http://127.0.0.1:${silent.address().port}/token", client_id: exchanger, client_secret_file: ${secretFile}, audience: backend, timeout: 1s }
+`);
+  });
+  after(async () => {
+    await stop(moat?.child);
+    silent?.close();
+    await stop(upstream?.child);
+    await stop(idp?.child);
+  });
+
+  test('503 after the configured timeout, and the gateway keeps serving', async () => {
+    const { access_token: userToken } = await userTokens(idp, 'alice', `${moat.base}/mcp`);
+    const started = Date.now();
+    const [first, second] = await Promise.all([1, 2].map((id) => postJson(`${moat.base}/mcp`, initializeMessage(id), bearer(userToken))));
+    const elapsed = Date.now() - started;
+    assert.equal(first.status, 503);
+    assert.equal(second.status, 503);
+    const metrics = await (await fetch(`${moat.base}/metrics`)).text();
+    assert.match(metrics, /^moat_exchange_rfc8693_exchanges_total 1$/m, 'the two requests shared one exchange');
+    assert.match(metrics, /^moat_exchange_rfc8693_failures_total 2$/m);
+    assert.ok(elapsed >= 900 && elapsed < 4000, `answered after ${elapsed} ms with a 1 s timeout`);
+    assert.equal((await fetch(`${moat.base}/healthz`)).status, 200);
   });
 });
 
