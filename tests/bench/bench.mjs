@@ -137,7 +137,7 @@ try {
         ...wrk(target.url, target.sessionId, connections, seconds, target.authorization) });
     }
   }
-  for (const connections of [1, 16])
+  for (const connections of levels.filter((c) => c <= 16))
     coldResults.push({ scenario: 'exchange-cold', target: coldExchange.name, connections,
       ...wrk(coldExchange.url, coldExchange.sessionId, connections, seconds, coldExchange.authorization) });
 } finally {
