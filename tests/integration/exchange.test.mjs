@@ -24,7 +24,8 @@ const bearer = (token) => ({ Authorization: `Bearer ${token}` });
 const claimsOf = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url'));
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function exchangeYaml(idp, upstream, extra = '') {
+// One server at /mcp in front of `upstream`, with `stages` (YAML list items) as its pipeline.
+function gatewayYaml(upstream, stages) {
   return `
 listen: { port: {{PORT}} }
 log: { level: debug }
@@ -33,18 +34,14 @@ servers:
     path: /mcp
     upstream: { url: ${upstream} }
     pipeline:
-      - plugin: auth-oidc
-        config: { issuer: ${idp.issuer}, scopes: [mcp:read] }
-      - plugin: exchange-rfc8693
-        config:
-          token_url: ${idp.issuer}/token
-          client_id: exchanger
-          client_secret_file: ${secretFile}
-          audience: backend
-          scopes: [backend:read]
-          expiry_skew: 1s
-${extra}`;
+${stages}`;
 }
+
+const oidcStage = (idp) => `      - plugin: auth-oidc
+        config: { issuer: ${idp.issuer}, scopes: [mcp:read] }`;
+
+const exchangeStage = (tokenUrl, extra = '') => `      - plugin: exchange-rfc8693
+        config: { token_url: "${tokenUrl}", client_id: exchanger, client_secret_file: ${secretFile}, audience: backend, scopes: [backend:read]${extra} }`;
 
 // The headers the backend received on a tools/call made through the gateway.
 async function backendHeaders(url, token) {
@@ -70,7 +67,7 @@ describe('exchange-rfc8693 with oidc-provider\'s RFC 8693 grant', () => {
     // Exchanged tokens live 4 s, so the expiry test need not wait minutes.
     idp = await startIdp(await makeKeys(['RS256:key-1']), { dir, exchangeTtl: 4 });
     upstream = await startSampleServer('http');
-    moat = await startMoat(exchangeYaml(idp, upstream.url));
+    moat = await startMoat(gatewayYaml(upstream.url, `${oidcStage(idp)}\n${exchangeStage(`${idp.issuer}/token`, ', expiry_skew: 1s')}`));
     resource = `${moat.base}/mcp`;
   });
   after(async () => {
@@ -148,18 +145,8 @@ describe('exchange-rfc8693 when the token endpoint hangs', () => {
     // Accepts connections and never answers: an IdP stuck behind a load balancer.
     silent = net.createServer(() => {});
     await new Promise((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    moat = await startMoat(`
-listen: { port: {{PORT}} }
-servers:
-  backend:
-    path: /mcp
-    upstream: { url: ${upstream.url} }
-    pipeline:
-      - plugin: auth-oidc
-        config: { issuer: ${idp.issuer}, scopes: [mcp:read] }
-      - plugin: exchange-rfc8693
-        config: { token_url: "http://127.0.0.1:${silent.address().port}/token", client_id: exchanger, client_secret_file: ${secretFile}, audience: backend, timeout: 1s }
-`);
+    moat = await startMoat(gatewayYaml(upstream.url,
+      `${oidcStage(idp)}\n${exchangeStage(`http://127.0.0.1:${silent.address().port}/token`, ', timeout: 1s')}`));
   });
   after(async () => {
     await stop(moat?.child);
@@ -235,14 +222,7 @@ describe('exchange-google-sts: Okta ID token to Workforce Identity Federation (B
       '--service-account', 'bq-reader@analytics.iam.gserviceaccount.com'], { ready: /stand-in listening/ });
     sts.base = `http://127.0.0.1:${stsPort}`;
     upstream = await startSampleServer('http');
-    moat = await startMoat(`
-listen: { port: {{PORT}} }
-servers:
-  bigquery:
-    path: /mcp
-    upstream: { url: ${upstream.url} }
-    pipeline:
-      - plugin: auth-okta
+    moat = await startMoat(gatewayYaml(upstream.url, `      - plugin: auth-okta
         config: { domain: "http://127.0.0.1:${okta.port}", audience: cli }
       - plugin: exchange-google-sts
         config:
@@ -251,8 +231,7 @@ servers:
           audience: "${provider}"
           subject_token_type: id_token
           user_project: analytics-prod
-          scopes: [https://www.googleapis.com/auth/bigquery, https://www.googleapis.com/auth/cloud-platform]
-`);
+          scopes: [https://www.googleapis.com/auth/bigquery, https://www.googleapis.com/auth/cloud-platform]`));
   });
   after(async () => {
     await stop(moat?.child);
@@ -289,18 +268,10 @@ servers:
     // Valid at the gateway only if its audience matched; here the gateway accepts "cli" only.
     const refusedAtGateway = await postJson(`${moat.base}/mcp`, initializeMessage(), bearer(accessToken));
     assert.equal(refusedAtGateway.status, 401);
-    const cold = await startMoat(`
-listen: { port: {{PORT}} }
-servers:
-  bigquery:
-    path: /mcp
-    upstream: { url: ${upstream.url} }
-    pipeline:
-      - plugin: auth-okta
+    const cold = await startMoat(gatewayYaml(upstream.url, `      - plugin: auth-okta
         config: { domain: "http://127.0.0.1:${okta.port}" }
       - plugin: exchange-google-sts
-        config: { sts_url: ${sts.base}/v1/token, audience: "${provider}", subject_token_type: access_token }
-`);
+        config: { sts_url: ${sts.base}/v1/token, audience: "${provider}", subject_token_type: access_token }`));
     try {
       const response = await postJson(`${cold.base}/mcp`, initializeMessage(), bearer(accessToken));
       assert.equal(response.status, 401);

@@ -41,7 +41,9 @@ servers:
     upstream: {url: "${sample.url}"}
     pipeline:
       - plugin: host-services
-        config: {url: "http://127.0.0.1:{{PORT}}/healthz", env: MOAT_TEST_PLUGIN_ENV, secret_file: "${secretFile}"}
+        config: {url: "http://127.0.0.1:{{PORT}}/healthz", env: MOAT_TEST_PLUGIN_ENV, secret_file: "${secretFile}", set_credential: "handoff=credential-value"}
+      - plugin: host-services
+        config: {read_credential: handoff}
 `, { env: { MOAT_TEST_PLUGIN_ENV: 'from-the-environment' } });
 });
 
@@ -244,13 +246,15 @@ describe('streamable HTTP through the gateway', () => {
     await client.close();
   });
 
-  test('plugins reach host services: outbound HTTP, environment, secret files, counters', async () => {
+  test('plugins reach host services: outbound HTTP, environment, secret files, counters, credentials', async () => {
     const { client } = await connect('/services/mcp');
     const seen = JSON.parse((await client.callTool({ name: 'whoami', arguments: {} })).content[0].text);
     assert.equal(seen['x-fetch-status'], '200');
     assert.equal(seen['x-fetch-body'], '{"status":"ok"}');
     assert.equal(seen['x-env-value'], 'from-the-environment');
     assert.equal(seen['x-secret-length'], '12', 'the file is read and its trailing newline dropped');
+    assert.equal(seen['x-credential-length'], '16', 'a credential set by one stage is read by the next');
+    assert.ok(!JSON.stringify(seen).includes('credential-value'), 'credentials never travel upstream by themselves');
     await client.close();
     const metrics = await (await fetch(`${moat.base}/metrics`)).text();
     assert.match(metrics, /moat_host_services_calls_total [1-9]/);

@@ -6,6 +6,7 @@
 
 #include "GoogleStsExchanger.h"
 #include "GoogleStsSettings.h"
+#include "RecordedCall.h"
 #include "moat/testing.hpp"
 
 using namespace moat;
@@ -18,24 +19,16 @@ namespace {
 const char* kWorkforce = "//iam.googleapis.com/locations/global/workforcePools/okta-pool/providers/okta-oidc";
 const char* kWorkload = "//iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/ci-pool/providers/okta";
 
-struct Call {
-  std::string url, body;
-  std::map<std::string, std::string> headers;
-};
-
 struct Google {
-  std::vector<Call> calls;
+  std::vector<exchange::testing::RecordedCall> calls;
   std::map<std::string, std::pair<int, std::string>> answers;  // by URL
 
   void attach(FakeHost& host) {
     host.http = [this](const moat_http_call& call, Host::HttpResponse& response, std::string& error) {
-      Call c{std::string(fromAbi(call.url)), std::string(fromAbi(call.body)), {}};
-      for (size_t i = 0; i < call.header_count; ++i)
-        c.headers[moat::testing::lowerCase(fromAbi(call.header_names[i]))] = std::string(fromAbi(call.header_values[i]));
-      calls.push_back(c);
-      auto it = answers.find(c.url);
+      calls.push_back(exchange::testing::RecordedCall::of(call));
+      auto it = answers.find(calls.back().url);
       if (it == answers.end()) {
-        error = "no route to " + c.url;
+        error = "no route to " + calls.back().url;
         return false;
       }
       response.status = it->second.first;

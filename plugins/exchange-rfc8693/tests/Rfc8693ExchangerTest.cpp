@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "Base64Url.h"
+#include "RecordedCall.h"
 #include "Rfc8693Exchanger.h"
 #include "Rfc8693Settings.h"
 #include "moat/testing.hpp"
@@ -15,24 +16,16 @@ using moat::testing::FakeRequest;
 
 namespace {
 
-struct Call {
-  std::string url, body;
-  std::map<std::string, std::string> headers;
-};
-
 // A token endpoint that records each call and answers with `reply`.
 struct TokenEndpoint {
-  std::vector<Call> calls;
+  std::vector<exchange::testing::RecordedCall> calls;
   int status = 200;
   std::string body = R"({"access_token":"backend-token","issued_token_type":"urn:ietf:params:oauth:token-type:access_token","token_type":"Bearer","expires_in":300})";
   bool reachable = true;
 
   void attach(FakeHost& host) {
     host.http = [this](const moat_http_call& call, Host::HttpResponse& response, std::string& error) {
-      Call c{std::string(fromAbi(call.url)), std::string(fromAbi(call.body)), {}};
-      for (size_t i = 0; i < call.header_count; ++i)
-        c.headers[moat::testing::lowerCase(fromAbi(call.header_names[i]))] = std::string(fromAbi(call.header_values[i]));
-      calls.push_back(c);
+      calls.push_back(exchange::testing::RecordedCall::of(call));
       if (!reachable) {
         error = "Connection refused";
         return false;
