@@ -5,6 +5,8 @@
 
 namespace moat::cli {
 
-std::string clientSnippets(const std::string& name, const std::string& url);
+// `authorization`, when given, is the Authorization header value clients must send (with a
+// placeholder for the secret part).
+std::string clientSnippets(const std::string& name, const std::string& url, const std::string& authorization = "");
 
 }  // namespace moat::cli

@@ -5,6 +5,7 @@
 #include "cli/GatewayFlags.h"
 #include "cli/ProxyFlags.h"
 #include "cli/RunCommand.h"
+#include "cli/TunnelCommand.h"
 #include "cli/Serve.h"
 #include "config/ConfigLoader.h"
 #include "gateway/GatewayServer.h"
@@ -51,6 +52,10 @@ const std::vector<Command>& commands() {
       {{"proxy", "proxy one MCP server URL, optionally behind OIDC, from flags alone (ToolHive's names)",
         "moat proxy [NAME] --target-uri URL [--port N] [--oidc-issuer URL ...] [--token-exchange-url URL ...]", proxyFlags()},
        runProxy},
+      {{"tunnel", "publish an MCP server (URL or workload) through a tunnel provider, behind an access policy",
+        "moat tunnel TARGET NAME --tunnel-provider ngrok|ssh --provider-args JSON [--basic-auth-file F | --api-key-file F | --oidc-issuer URL ...] [--dry-run]",
+        tunnelFlags()},
+       runTunnel},
       {{"run", "serve a stdio MCP server command on a local URL (foreground, or --detach)",
         "moat run [--name NAME] [--proxy-port N] [-e KEY=VALUE] [--detach] [--oidc-issuer URL ...] -- COMMAND ARGS...", runFlags()},
        runRun},

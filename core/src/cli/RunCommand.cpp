@@ -196,7 +196,7 @@ int runRun(const Args& args) {
   workload.startedAt = nowIso8601();
   if (!::isatty(1)) workload.logFile = logFileFor(name);
   ServeHooks hooks;
-  hooks.listening = [&](uint16_t port) {
+  hooks.listening = [&](uint16_t port, core::PluginRegistry&) {
     workload.url = "http://" + config.listen.address + ":" + std::to_string(port) + "/mcp";
     saveWorkload(workload);
     std::fputs(clientSnippets(name, workload.url).c_str(), stdout);

@@ -70,7 +70,16 @@ int serveUntilSignalled(const config::Config& config, sigset_t signals, const Se
     std::fprintf(stdout, "moat: %s -> %s://%s:%u%s\n", s.name.c_str(), config.listen.tls.enabled() ? "https" : "http",
                  config.listen.address.c_str(), static_cast<unsigned>(server->port()), s.path.c_str());
   std::fflush(stdout);
-  if (hooks.listening) hooks.listening(server->port());
+  if (hooks.listening) {
+    try {
+      hooks.listening(server->port(), registry);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "moat: %s\n", e.what());
+      server->stop(0);
+      if (hooks.stopped) hooks.stopped();
+      return 1;
+    }
+  }
   int received = 0;
   sigwait(&signals, &received);
   log::info("gateway", "shutting down", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});

@@ -16,7 +16,8 @@
 namespace moat::cli {
 
 struct ServeHooks {
-  std::function<void(uint16_t port)> listening;  // after the listener is up
+  // After the listener is up; the registry holds the gateway's plugins (and can load more).
+  std::function<void(uint16_t port, core::PluginRegistry& registry)> listening;
   std::function<void()> stopped;                 // after a graceful stop
 };
 

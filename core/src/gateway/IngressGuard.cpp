@@ -40,7 +40,7 @@ IngressGuard::IngressGuard(const config::ListenerConfig& listener)
 
 bool IngressGuard::hostAllowed(const std::string& hostHeader) const {
   std::string host = hostOnly(hostHeader);
-  if (contains(allowedHosts_, host) || contains(allowedHosts_, hostHeader)) return true;
+  if (contains(allowedHosts_, host) || contains(allowedHosts_, hostHeader) || contains(allowedHosts_, "*")) return true;
   if (loopbackBind_) return isLoopbackName(host);
   return allowedHosts_.empty();
 }
