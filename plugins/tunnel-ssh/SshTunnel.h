@@ -3,15 +3,10 @@
 // supervisor that reconnects with exponential backoff when the connection drops.
 #pragma once
 
-#include <sys/types.h>
-
-#include <condition_variable>
-#include <deque>
-#include <mutex>
+#include <memory>
 #include <string>
-#include <thread>
-#include <vector>
 
+#include "ProcessSupervisor.h"
 #include "SshTunnelSettings.h"
 #include "moat/plugin.hpp"
 
@@ -19,33 +14,17 @@ namespace moat::tunnel {
 
 class SshTunnel : public Tunnel {
  public:
-  SshTunnel(const Host& host, const json::Value& config);
-  ~SshTunnel() override;
+  SshTunnel(const Host& host, const json::Value& config) : host_(host), settings_(readSshTunnelSettings(config)) {}
 
   std::string open(std::string_view localUrl) override;
   std::string status() override;
-  void close() override;
+  void close() override { ssh_.reset(); }
 
  private:
-  enum class State { Down, Connecting, Up, Reconnecting };
-  void supervise(std::vector<std::string> command);
-  // One ssh process, until it exits. Returns whether its forward came up.
-  bool runOnce(const std::vector<std::string>& command);
-  void noteLine(const std::string& line, bool& up);
-  std::string lastErrors() const;  // caller holds mutex_
-
   Host host_;
   SshTunnelSettings settings_;
   std::string publicUrl_;
-  mutable std::mutex mutex_;
-  std::condition_variable changed_;
-  State state_ = State::Down;
-  bool stopping_ = false;
-  bool attemptFinished_ = false;
-  pid_t child_ = -1;
-  int connections_ = 0;
-  std::deque<std::string> errors_;  // ssh's last non-debug lines, for messages
-  std::thread supervisor_;
+  std::unique_ptr<ProcessSupervisor> ssh_;
 };
 
 }  // namespace moat::tunnel

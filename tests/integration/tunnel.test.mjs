@@ -115,7 +115,7 @@ describe('moat tunnel --tunnel-provider ssh against a real sshd', () => {
   test('an SSH server whose host key is not known is refused, with ssh\'s reason', async () => {
     const failed = start(moatBin, ['tunnel', upstream.url, 'demo', '--tunnel-provider', 'ssh', '--basic-auth-file', htpasswd,
       '--provider-args', args(await freePort(), { known_hosts_file: path.join(dir, 'empty_known_hosts') })], { ready: /never/, timeoutMs: 30000 });
-    await assert.rejects(failed, /exited with 1[\s\S]*did not establish the reverse forward: .*Host key verification failed/);
+    await assert.rejects(failed, /exited with 1[\s\S]*did not come up: .*Host key verification failed/);
   });
 
   test('no authentication stage: refused unless --allow-unauthenticated; --dry-run starts nothing', async () => {
