@@ -5,13 +5,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { freePort, initializeMessage, moatBin, postJson, start, startSampleServer, stop } from './helpers.mjs';
+import { freePort, initializeMessage, moatBin, postJson, sampleServer, start, startSampleServer, stop } from './helpers.mjs';
 
+const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = mkdtempSync(path.join(tmpdir(), 'moat-tunnel-'));
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const user = userInfo().username;
@@ -118,6 +121,24 @@ describe('moat tunnel --tunnel-provider ssh against a real sshd', () => {
     await assert.rejects(failed, /exited with 1[\s\S]*did not come up: .*Host key verification failed/);
   });
 
+  test('TARGET may name a workload moat run started', async () => {
+    const env = { ...process.env, MOAT_STATE_DIR: path.join(dir, 'state') };
+    const run = execFileSync(moatBin, ['run', '--name', 'local-tools', '--detach', '--', 'node', sampleServer, '--transport', 'stdio'],
+      { env, encoding: 'utf8' });
+    const workloadUrl = /is served at (\S+)/.exec(run)[1];
+    try {
+      const plan = execFileSync(moatBin, ['tunnel', 'local-tools', 'shared-tools', '--tunnel-provider', 'ssh', '--provider-args', args(1234),
+        '--basic-auth-file', htpasswd, '--dry-run'], { env, encoding: 'utf8' });
+      assert.ok(plan.includes(`/mcp -> ${workloadUrl}`), plan);
+      assert.match(plan, /pipeline: auth-basic/);
+      const unknown = start(moatBin, ['tunnel', 'no-such-workload', 'x', '--tunnel-provider', 'ssh', '--provider-args', args(1234),
+        '--basic-auth-file', htpasswd, '--dry-run'], { env, ready: /never/ });
+      await assert.rejects(unknown, /neither an http\(s\):\/\/ URL nor a workload/);
+    } finally {
+      execFileSync(moatBin, ['rm', 'local-tools'], { env });
+    }
+  });
+
   test('no authentication stage: refused unless --allow-unauthenticated; --dry-run starts nothing', async () => {
     const refused = start(moatBin, ['tunnel', upstream.url, 'open', '--tunnel-provider', 'ssh', '--provider-args', args(1234)],
       { ready: /never/ });
@@ -135,4 +156,72 @@ describe('moat tunnel --tunnel-provider ssh against a real sshd', () => {
       '--allow-unauthenticated', '--dry-run'], { ready: /never/ });
     await assert.rejects(badArgs, /host: required/);
   });
+});
+
+describe('moat tunnel --tunnel-provider ngrok, against a STAND-IN ngrok agent', () => {
+  // ngrok's cloud is unreachable here: tunnel/ngrok-standin.mjs takes the agent's command line and
+  // prints its log lines; it is found on PATH as `ngrok`, as the real agent would be.
+  let upstream, binDir, record, tokenFile, policyFile, keysFile, env;
+  before(async () => {
+    upstream = await startSampleServer('http');
+    binDir = mkdtempSync(path.join(tmpdir(), 'moat-ngrok-bin-'));
+    writeFileSync(path.join(binDir, 'ngrok'), `#!/bin/sh\nexec node ${path.join(here, 'tunnel/ngrok-standin.mjs')} "$@"\n`);
+    chmodSync(path.join(binDir, 'ngrok'), 0o755);
+    record = path.join(dir, 'ngrok-invocations.jsonl');
+    tokenFile = path.join(dir, 'ngrok-token');
+    writeFileSync(tokenFile, '2abcNGROKTOKENxyz\n');
+    policyFile = path.join(dir, 'policy.yml');
+    writeFileSync(policyFile, 'on_http_request:\n  - actions:\n      - type: restrict-ips\n        config: {enforce: true, allow: [203.0.113.0/24]}\n');
+    keysFile = path.join(dir, 'api-keys');
+    writeFileSync(keysFile, `ci:sha256:${createHash('sha256').update('key-for-the-tunnel').digest('hex')}\n`);
+    env = { PATH: `${binDir}:${process.env.PATH}`, NGROK_STANDIN_RECORD: record };
+  });
+  after(async () => {
+    await stop(upstream?.child);
+  });
+
+  test('URL, pooling and traffic policy are passed through, the token only in the environment; the API key guards the endpoint', async () => {
+    const providerArgs = JSON.stringify({ 'auth-token-file': tokenFile, url: 'mcp-demo.ngrok.app', pooling: true, 'traffic-policy-file': policyFile });
+    const tunnel = await start(moatBin, ['tunnel', upstream.url, 'ng', '--tunnel-provider', 'ngrok', '--provider-args', providerArgs,
+      '--api-key-file', keysFile], { env, ready: /moat: tunnel up/, timeoutMs: 30000 });
+    try {
+      const publicUrl = /moat: tunnel up: (\S+)/.exec(tunnel.output.text)[1];
+      assert.match(publicUrl, /^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+      const [invocation] = readFileSync(record, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const local = /moat: listening on (\S+)/.exec(tunnel.output.text)[1];
+      assert.deepEqual(invocation.args, ['http', local, '--log', 'stdout', '--log-format', 'logfmt',
+        '--url', 'https://mcp-demo.ngrok.app', '--pooling-enabled', '--traffic-policy-file', policyFile]);
+      assert.equal(invocation.authtoken, '2abcNGROKTOKENxyz');
+      assert.ok(!tunnel.output.text.includes('2abcNGROKTOKENxyz'), 'the token is not logged');
+      assert.match(tunnel.output.text, /--header "Authorization: Bearer <your API key>"/);
+
+      assert.equal((await postJson(publicUrl, initializeMessage())).status, 401);
+      const client = new Client({ name: 'tunnel-test', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(publicUrl), { requestInit: { headers: { Authorization: 'Bearer key-for-the-tunnel' } } }));
+      assert.equal((await client.callTool({ name: 'echo', arguments: { message: 'through ngrok' } })).content[0].text, 'through ngrok');
+      await client.close();
+    } finally {
+      await stop(tunnel);
+    }
+  });
+
+  test('the agent refusing to start (no authtoken) is reported with its own error', async () => {
+    const failed = start(moatBin, ['tunnel', upstream.url, 'ng', '--tunnel-provider', 'ngrok', '--provider-args', '{}', '--api-key-file', keysFile],
+      { env: { ...env, NGROK_AUTHTOKEN: '' }, ready: /never/, timeoutMs: 30000 });
+    await assert.rejects(failed, /exited with 1[\s\S]*ngrok agent did not come up: .*ERR_NGROK_4018/);
+  });
+
+  test('ngrok\'s cloud for real (opt-in: set NGROK_AUTHTOKEN and put the ngrok agent on PATH)',
+    { skip: !process.env.NGROK_AUTHTOKEN && 'NGROK_AUTHTOKEN is not set' }, async () => {
+      const tunnel = await start(moatBin, ['tunnel', upstream.url, 'real', '--tunnel-provider', 'ngrok', '--api-key-file', keysFile],
+        { ready: /moat: tunnel up/, timeoutMs: 60000 });
+      try {
+        const publicUrl = /moat: tunnel up: (\S+)/.exec(tunnel.output.text)[1];
+        assert.match(publicUrl, /^https:\/\//);
+        assert.equal((await postJson(publicUrl, initializeMessage())).status, 401);
+        assert.equal((await postJson(publicUrl, initializeMessage(), { Authorization: 'Bearer key-for-the-tunnel' })).status, 200);
+      } finally {
+        await stop(tunnel);
+      }
+    });
 });
