@@ -76,7 +76,9 @@ bool BasicAuthenticator::verify(const std::string& user, const std::string& pass
     if (hit != verified_.end() && hit->second > now) return it != hashes_.end();
   }
   auto data = std::make_unique<crypt_data>();
-  const char* computed = crypt_r(password.c_str(), hash.c_str(), data.get());
+  // crypt_rn, not crypt_r: sanitizers intercept crypt_r and, when libcrypt arrives with a plugin
+  // loaded after start-up, call through a null pointer. crypt_rn returns NULL on failure.
+  const char* computed = crypt_rn(password.c_str(), hash.c_str(), data.get(), sizeof(crypt_data));
   bool match = computed && computed[0] != '*' && std::strlen(computed) == hash.size() &&
                CRYPTO_memcmp(computed, hash.data(), hash.size()) == 0 && it != hashes_.end();
   if (match) {
