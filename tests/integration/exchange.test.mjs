@@ -89,6 +89,7 @@ describe('exchange-rfc8693 with oidc-provider\'s RFC 8693 grant', () => {
     assert.equal(payload.scope, 'backend:read');
     assert.equal(payload.client_id, 'exchanger');
     assert.ok(!moat.child.output.text.includes(userToken) && !moat.child.output.text.includes(forwarded), 'no token in the log');
+    assert.ok(!moat.child.output.text.includes('exchanger-secret'), 'no client secret in the log');
   });
 
   test('repeated calls are served from the cache; expiry triggers a new exchange', async () => {
