@@ -6,6 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -121,6 +122,42 @@ describe('exchange-rfc8693 with oidc-provider\'s RFC 8693 grant', () => {
     assert.equal((await response.json()).error.code, -32001);
     assert.equal((await idpStats(idp)).refused - refusedBefore, 1);
     assert.match(moat.child.output.text, /exchange refused for token [0-9a-f]{12}: token endpoint answered HTTP 400 invalid_grant/);
+  });
+
+  test('a token the backend refuses (401) leaves the cache: the next request is exchanged afresh', async () => {
+    // A backend that answers initialize, and 401 for tokens it has revoked.
+    const revoked = new Set();
+    const backend = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => { body += d; });
+      req.on('end', () => {
+        if (revoked.has(req.headers.authorization)) {
+          res.writeHead(401, { 'Content-Type': 'application/json', 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+          return res.end(JSON.stringify({ jsonrpc: '2.0', id: JSON.parse(body).id, error: { code: -32001, message: 'revoked' } }));
+        }
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ jsonrpc: '2.0', id: JSON.parse(body).id, result: { seen: req.headers.authorization } }));
+      });
+    });
+    await new Promise((resolve) => backend.listen(0, '127.0.0.1', resolve));
+    const gateway = await startMoat(gatewayYaml(`http://127.0.0.1:${backend.address().port}/mcp`,
+      `${oidcStage(idp)}\n${exchangeStage(`${idp.issuer}/token`, ', expiry_skew: 1s')}`));  // this IdP's tokens live 4 s
+    try {
+      const url = `${gateway.base}/mcp`;
+      const { access_token: userToken } = await userTokens(idp, 'alice', url);
+      const before = (await idpStats(idp)).exchanges;
+      const first = await (await postJson(url, initializeMessage(1), bearer(userToken))).json();
+      revoked.add(first.result.seen);
+      assert.equal((await postJson(url, initializeMessage(2), bearer(userToken))).status, 401);
+      const third = await postJson(url, initializeMessage(3), bearer(userToken));
+      assert.equal(third.status, 200);
+      assert.notEqual((await third.json()).result.seen, first.result.seen);
+      assert.equal((await idpStats(idp)).exchanges - before, 2);
+      assert.match(gateway.child.output.text, /the upstream refused exchanged token [0-9a-f]{12}; it is dropped from the cache/);
+    } finally {
+      await stop(gateway.child);
+      backend.close();
+    }
   });
 
   test('IdP down: 503 with Retry-After within the timeout; it recovers when the IdP is back', async () => {

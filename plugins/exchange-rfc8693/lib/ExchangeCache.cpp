@@ -57,6 +57,17 @@ void ExchangeCache::storeLocked(const std::string& key, const ExchangeResult& re
   }
 }
 
+bool ExchangeCache::forgetIssued(const std::string& token) {
+  std::lock_guard lock(mutex_);
+  for (auto it = order_.begin(); it != order_.end(); ++it) {
+    if (it->token != token) continue;
+    byKey_.erase(it->key);
+    order_.erase(it);
+    return true;
+  }
+  return false;
+}
+
 size_t ExchangeCache::size() const {
   std::lock_guard lock(mutex_);
   return byKey_.size();

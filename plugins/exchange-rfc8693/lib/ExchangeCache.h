@@ -34,6 +34,9 @@ class ExchangeCache {
   ExchangeResult get(const std::string& key, const std::function<int64_t()>& nowMs,
                      const std::function<ExchangeResult()>& exchange, Source& source);
 
+  // Forgets the entry holding this issued token (the upstream refused it); false when none does.
+  bool forgetIssued(const std::string& token);
+
   size_t size() const;
 
  private:

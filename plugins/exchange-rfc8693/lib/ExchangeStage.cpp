@@ -104,6 +104,18 @@ Status ExchangeStage::onRequest(Request& request) {
   return Status::Continue;
 }
 
+Status ExchangeStage::onResponse(Request& request) {
+  if (request.responseStatus() != 401) return Status::Continue;
+  auto sent = request.header(settings_.headerName);
+  if (!sent || sent->size() < settings_.headerPrefix.size()) return Status::Continue;
+  const std::string token(sent->substr(settings_.headerPrefix.size()));
+  if (cache_.forgetIssued(token)) {
+    host_.count("upstream_rejections");
+    host_.info("the upstream refused exchanged token " + oidc::tokenFingerprint(token) + "; it is dropped from the cache");
+  }
+  return Status::Continue;
+}
+
 Status ExchangeStage::fail(Request& request, const ExchangeResult& result, const std::string& fingerprint) {
   host_.count("failures");
   switch (result.kind) {

@@ -31,6 +31,10 @@ class ExchangeStage : public Filter {
   ExchangeStage(Host host, StageSettings settings, std::string parameters);
 
   Status onRequest(Request& request) override;
+  // An upstream 401 means the exchanged token is no good there (revoked, or the backend's view
+  // changed): it leaves the cache, so the next request exchanges afresh instead of failing until
+  // the token expires.
+  Status onResponse(Request& request) override;
 
  protected:
   virtual ExchangeResult exchange(const std::string& subjectToken) = 0;

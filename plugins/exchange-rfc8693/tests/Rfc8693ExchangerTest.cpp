@@ -305,3 +305,26 @@ TEST_CASE("rfc8693: configuration errors name the key", "[rfc8693]") {
   CHECK(readRfc8693Settings(host.host(), json::parse(R"({"token_url":"https://i/t","audience":"a","client_id":"c","client_secret_env":"TE_SECRET"})"))
             .clientSecret == "from-env");
 }
+
+TEST_CASE("rfc8693: a token the upstream refuses (401) leaves the cache", "[rfc8693]") {
+  FakeHost host;
+  TokenEndpoint idp;
+  idp.attach(host);
+  Rfc8693Exchanger stage(host.host(), readRfc8693Settings(host.host(), json::parse(kBaseConfig)));
+  FakeRequest first = authenticatedRequest("alice-token");
+  REQUIRE(run(host, stage, first) == Status::Continue);
+  first.responseStatus = 200;
+  Request ok = host.request(first);
+  CHECK(stage.onResponse(ok) == Status::Continue);
+  FakeRequest second = authenticatedRequest("alice-token");
+  run(host, stage, second);
+  CHECK(idp.calls.size() == 1);
+
+  second.responseStatus = 401;
+  Request refused = host.request(second);
+  CHECK(stage.onResponse(refused) == Status::Continue);
+  CHECK(host.counters["upstream_rejections"] == 1);
+  FakeRequest third = authenticatedRequest("alice-token");
+  REQUIRE(run(host, stage, third) == Status::Continue);
+  CHECK(idp.calls.size() == 2);
+}
