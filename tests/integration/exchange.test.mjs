@@ -301,6 +301,33 @@ describe('exchange-google-sts: Okta ID token to Workforce Identity Federation (B
     });
   });
 
+  test('with service_account, the federated token is turned into the service account\'s through generateAccessToken', async () => {
+    const gateway = await startMoat(gatewayYaml(upstream.url, `      - plugin: auth-okta
+        config: { domain: "http://127.0.0.1:${okta.port}", audience: cli }
+      - plugin: exchange-google-sts
+        config:
+          sts_url: ${sts.base}/v1/token
+          iam_credentials_url: ${sts.base}
+          audience: "${provider}"
+          user_project: analytics-prod
+          service_account: bq-reader@analytics.iam.gserviceaccount.com
+          impersonation_lifetime: 20m
+          scopes: [https://www.googleapis.com/auth/bigquery]`));
+    try {
+      const { id_token: idToken } = await userTokens(okta, 'alice', 'api://default', { okta: true, scope: 'openid email' });
+      const before = (await (await fetch(`${sts.base}/test/requests`)).json()).length;
+      const headers = await backendHeaders(`${gateway.base}/mcp`, idToken);
+      assert.match(headers.authorization, /^Bearer ya29\.sa-standin-/);
+      const [exchange, impersonation] = (await (await fetch(`${sts.base}/test/requests`)).json()).slice(before);
+      assert.equal(exchange.url, '/v1/token');
+      assert.equal(impersonation.url, '/v1/projects/-/serviceAccounts/bq-reader@analytics.iam.gserviceaccount.com:generateAccessToken');
+      assert.match(impersonation.headers.authorization, /^Bearer ya29\.standin-/, 'authorized by the federated token');
+      assert.deepEqual(JSON.parse(impersonation.body), { scope: ['https://www.googleapis.com/auth/bigquery'], lifetime: '1200s' });
+    } finally {
+      await stop(gateway.child);
+    }
+  });
+
   test('a token STS does not trust (wrong audience) gives 401 and Google\'s reason in the log', async () => {
     const { access_token: accessToken } = await userTokens(okta, 'alice', 'api://default', { okta: true });
     // Valid at the gateway only if its audience matched; here the gateway accepts "cli" only.
