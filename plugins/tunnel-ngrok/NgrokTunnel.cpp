@@ -2,20 +2,12 @@
 
 #include <unistd.h>
 
-#include <set>
 #include <stdexcept>
+
+#include "ProviderArgs.h"
 
 namespace moat::tunnel {
 namespace {
-
-[[noreturn]] void bad(const std::string& key, const std::string& problem) { throw std::runtime_error(key + ": " + problem); }
-
-std::string text(const json::Value& c, const char* key) {
-  const json::Value* v = c.find(key);
-  if (!v || v->isNull()) return {};
-  if (!v->isString()) bad(key, "expected a string");
-  return v->asString();
-}
 
 std::string trimmed(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
@@ -34,38 +26,32 @@ std::pair<std::string, std::string> splitLocalUrl(std::string_view url) {
 }  // namespace
 
 NgrokSettings readNgrokSettings(const Host& host, const json::Value& c) {
-  if (!c.isObject()) throw std::runtime_error("provider arguments must be a JSON object");
-  static const std::set<std::string> known{"auth-token", "auth-token-file", "url", "pooling", "traffic-policy-file",
-                                           "ngrok-binary", "max-backoff-seconds", "start-timeout-seconds"};
-  for (const auto& [key, value] : c.members())
-    if (!known.count(key)) bad(key, "unknown argument (ngrok takes auth-token, url, pooling, traffic-policy-file)");
+  rejectUnknownArguments(c, {"auth-token", "auth-token-file", "url", "pooling", "traffic-policy-file", "ngrok-binary",
+                             "max-backoff-seconds", "start-timeout-seconds"},
+                         "ngrok takes auth-token, url, pooling, traffic-policy-file");
   NgrokSettings s;
-  s.authToken = text(c, "auth-token");
-  if (auto file = text(c, "auth-token-file"); !file.empty()) {
-    if (!s.authToken.empty()) bad("auth-token", "give auth-token or auth-token-file, not both");
+  s.authToken = textArgument(c, "auth-token");
+  if (auto file = textArgument(c, "auth-token-file"); !file.empty()) {
+    if (!s.authToken.empty()) badArgument("auth-token", "give auth-token or auth-token-file, not both");
     try {
       s.authToken = trimmed(host.readSecretFile(file));
     } catch (const std::exception& e) {
-      bad("auth-token-file", e.what());
+      badArgument("auth-token-file", e.what());
     }
   }
-  s.url = text(c, "url");
+  s.url = textArgument(c, "url");
   if (!s.url.empty() && s.url.find("://") == std::string::npos) s.url = "https://" + s.url;
   if (const json::Value* pooling = c.find("pooling"); pooling && !pooling->isNull()) {
-    if (pooling->type() != json::Value::Type::Bool) bad("pooling", "expected true or false");
+    if (pooling->type() != json::Value::Type::Bool) badArgument("pooling", "expected true or false");
     s.pooling = pooling->asBool();
   }
-  if (s.pooling && s.url.empty()) bad("pooling", "pooling shares a reserved url between agents: give url too");
-  s.trafficPolicyFile = text(c, "traffic-policy-file");
+  if (s.pooling && s.url.empty()) badArgument("pooling", "pooling shares a reserved url between agents: give url too");
+  s.trafficPolicyFile = textArgument(c, "traffic-policy-file");
   if (!s.trafficPolicyFile.empty() && ::access(s.trafficPolicyFile.c_str(), R_OK) != 0)
-    bad("traffic-policy-file", "cannot read " + s.trafficPolicyFile);
-  if (auto binary = text(c, "ngrok-binary"); !binary.empty()) s.binary = binary;
-  for (auto [key, target] : {std::pair{"max-backoff-seconds", &s.maxBackoffMs}, std::pair{"start-timeout-seconds", &s.startTimeoutMs}}) {
-    const json::Value* v = c.find(key);
-    if (!v || v->isNull()) continue;
-    if (v->type() != json::Value::Type::Number || v->asNumber() <= 0) bad(key, "expected a positive number of seconds");
-    *target = static_cast<int64_t>(v->asNumber() * 1000);
-  }
+    badArgument("traffic-policy-file", "cannot read " + s.trafficPolicyFile);
+  if (auto binary = textArgument(c, "ngrok-binary"); !binary.empty()) s.binary = binary;
+  secondsArgument(c, "max-backoff-seconds", s.maxBackoffMs);
+  secondsArgument(c, "start-timeout-seconds", s.startTimeoutMs);
   return s;
 }
 

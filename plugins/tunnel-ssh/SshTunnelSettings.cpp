@@ -1,26 +1,18 @@
 #include "SshTunnelSettings.h"
 
 #include <cstdlib>
-#include <set>
 #include <stdexcept>
 #include <unistd.h>
+
+#include "ProviderArgs.h"
 
 namespace moat::tunnel {
 namespace {
 
-[[noreturn]] void bad(const std::string& key, const std::string& problem) { throw std::runtime_error(key + ": " + problem); }
-
-std::string text(const json::Value& c, const char* key) {
-  const json::Value* v = c.find(key);
-  if (!v || v->isNull()) return {};
-  if (!v->isString()) bad(key, "expected a string");
-  return v->asString();
-}
-
 uint16_t portNumber(const json::Value& c, const char* key, uint16_t fallback) {
   const json::Value* v = c.find(key);
   if (!v || v->isNull()) return fallback;
-  if (v->type() != json::Value::Type::Number || v->asNumber() < 1 || v->asNumber() > 65535) bad(key, "expected a port number");
+  if (v->type() != json::Value::Type::Number || v->asNumber() < 1 || v->asNumber() > 65535) badArgument(key, "expected a port number");
   return static_cast<uint16_t>(v->asNumber());
 }
 
@@ -31,43 +23,35 @@ std::string expandHome(const std::string& path) {
 }
 
 std::string readableFile(const json::Value& c, const char* key, const std::string& fallback) {
-  std::string path = expandHome(text(c, key));
+  std::string path = expandHome(textArgument(c, key));
   if (path.empty()) path = expandHome(fallback);
-  if (::access(path.c_str(), R_OK) != 0) bad(key, "cannot read " + path);
+  if (::access(path.c_str(), R_OK) != 0) badArgument(key, "cannot read " + path);
   return path;
 }
 
 }  // namespace
 
 SshTunnelSettings readSshTunnelSettings(const json::Value& c) {
-  if (!c.isObject()) throw std::runtime_error("provider arguments must be a JSON object");
-  static const std::set<std::string> known{"host", "port", "user", "identity_file", "known_hosts_file", "remote_port",
-                                           "remote_bind_address", "public_url", "max_backoff_seconds", "connect_timeout_seconds",
-                                           "ssh_binary"};
-  for (const auto& [key, value] : c.members())
-    if (!known.count(key)) bad(key, "unknown argument");
+  rejectUnknownArguments(c, {"host", "port", "user", "identity_file", "known_hosts_file", "remote_port", "remote_bind_address",
+                             "public_url", "max_backoff_seconds", "connect_timeout_seconds", "ssh_binary"});
   SshTunnelSettings s;
-  s.host = text(c, "host");
-  if (s.host.empty()) bad("host", "required: the SSH server that will carry the reverse forward");
+  s.host = textArgument(c, "host");
+  if (s.host.empty()) badArgument("host", "required: the SSH server that will carry the reverse forward");
   s.port = portNumber(c, "port", 22);
-  s.user = text(c, "user");
-  if (s.user.empty()) bad("user", "required");
+  s.user = textArgument(c, "user");
+  if (s.user.empty()) badArgument("user", "required");
   s.identityFile = readableFile(c, "identity_file", "~/.ssh/id_ed25519");
   s.knownHostsFile = readableFile(c, "known_hosts_file", "~/.ssh/known_hosts");
   s.remotePort = portNumber(c, "remote_port", 0);
-  if (s.remotePort == 0) bad("remote_port", "required: the port the SSH server listens on for clients");
-  if (auto bind = text(c, "remote_bind_address"); !bind.empty()) s.remoteBindAddress = bind;
-  s.publicUrl = text(c, "public_url");
+  if (s.remotePort == 0) badArgument("remote_port", "required: the port the SSH server listens on for clients");
+  if (auto bind = textArgument(c, "remote_bind_address"); !bind.empty()) s.remoteBindAddress = bind;
+  s.publicUrl = textArgument(c, "public_url");
   if (s.publicUrl.empty()) s.publicUrl = "http://" + s.host + ":" + std::to_string(s.remotePort);
   while (!s.publicUrl.empty() && s.publicUrl.back() == '/') s.publicUrl.pop_back();
-  if (s.publicUrl.rfind("http://", 0) != 0 && s.publicUrl.rfind("https://", 0) != 0) bad("public_url", "expected an http(s):// URL");
-  for (auto [key, target] : {std::pair{"max_backoff_seconds", &s.maxBackoffMs}, std::pair{"connect_timeout_seconds", &s.connectTimeoutMs}}) {
-    const json::Value* v = c.find(key);
-    if (!v || v->isNull()) continue;
-    if (v->type() != json::Value::Type::Number || v->asNumber() <= 0) bad(key, "expected a positive number of seconds");
-    *target = static_cast<int64_t>(v->asNumber() * 1000);
-  }
-  if (auto binary = text(c, "ssh_binary"); !binary.empty()) s.sshBinary = binary;
+  if (s.publicUrl.rfind("http://", 0) != 0 && s.publicUrl.rfind("https://", 0) != 0) badArgument("public_url", "expected an http(s):// URL");
+  secondsArgument(c, "max_backoff_seconds", s.maxBackoffMs);
+  secondsArgument(c, "connect_timeout_seconds", s.connectTimeoutMs);
+  if (auto binary = textArgument(c, "ssh_binary"); !binary.empty()) s.sshBinary = binary;
   return s;
 }
 

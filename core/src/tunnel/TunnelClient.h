@@ -3,17 +3,14 @@
 
 #include <string>
 
-#include "plugin/PluginRegistry.h"
+#include "plugin/PluginInstance.h"
 
 namespace moat::core {
 
 class TunnelClient {
  public:
-  // Throws PluginError when the plugin is not a tunnel or refuses its configuration.
+  // Throws PluginError when the plugin is not a tunnel or refuses its arguments.
   TunnelClient(const LoadedPlugin& plugin, const std::string& configJson);
-  ~TunnelClient();
-  TunnelClient(const TunnelClient&) = delete;
-  TunnelClient& operator=(const TunnelClient&) = delete;
 
   // Publishes localUrl; returns the public URL. Throws std::runtime_error with the plugin's message.
   std::string open(const std::string& localUrl);
@@ -22,9 +19,8 @@ class TunnelClient {
   void close();
 
  private:
-  const LoadedPlugin& plugin_;
+  PluginInstance instance_;
   const moat_tunnel_hooks* hooks_;
-  void* instance_ = nullptr;
 };
 
 }  // namespace moat::core
