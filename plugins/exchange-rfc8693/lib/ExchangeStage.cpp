@@ -83,7 +83,6 @@ Status ExchangeStage::onRequest(Request& request) {
   }
 
   const std::string key = oidc::sha256(parameters_ + '\n' + subject);
-  const std::string fingerprint = oidc::tokenFingerprint(subject);
   ExchangeCache::Source source = ExchangeCache::Source::Cache;
   ExchangeResult result = cache_.get(
       key, [this] { return host_.nowUnixMs(); },
@@ -93,9 +92,10 @@ Status ExchangeStage::onRequest(Request& request) {
       },
       source);
   host_.count(source == ExchangeCache::Source::Cache ? "cache_hits" : "cache_misses");
-  if (!result.ok()) return fail(request, result, fingerprint);
+  // The fingerprint is a second SHA-256: only failures and debug lines need it, not every hit.
+  if (!result.ok()) return fail(request, result, oidc::tokenFingerprint(subject));
   if (source == ExchangeCache::Source::Exchanged && host_.api()->log_enabled(host_.context(), MOAT_LOG_DEBUG))
-    host_.debug("exchanged token " + fingerprint + " for " + oidc::tokenFingerprint(result.token) +
+    host_.debug("exchanged token " + oidc::tokenFingerprint(subject) + " for " + oidc::tokenFingerprint(result.token) +
                 (result.expiresAtMs ? " (valid " + std::to_string((result.expiresAtMs - host_.nowUnixMs()) / 1000) + " s)" : ""));
 
   // The client's token never travels on: with a custom header, Authorization is dropped too.
