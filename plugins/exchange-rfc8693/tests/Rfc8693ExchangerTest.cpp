@@ -48,6 +48,14 @@ FakeRequest authenticatedRequest(const std::string& token = "client-token") {
   return r;
 }
 
+// A fake host whose outbound calls reach a recording token endpoint.
+struct WithTokenEndpoint {
+  FakeHost host;
+  TokenEndpoint idp;
+  WithTokenEndpoint() { idp.attach(host); }
+  Rfc8693Settings baseSettings() { return readRfc8693Settings(host.host(), json::parse(kBaseConfig)); }
+};
+
 Status run(FakeHost& host, Rfc8693Exchanger& stage, FakeRequest& r) {
   Request request = host.request(r);
   return stage.onRequest(request);
@@ -55,11 +63,8 @@ Status run(FakeHost& host, Rfc8693Exchanger& stage, FakeRequest& r) {
 
 }  // namespace
 
-TEST_CASE("rfc8693: the wire request carries the RFC 8693 parameters and client_secret_basic credentials", "[rfc8693]") {
-  FakeHost host;
-  TokenEndpoint idp;
-  idp.attach(host);
-  Rfc8693Exchanger stage(host.host(), readRfc8693Settings(host.host(), json::parse(kBaseConfig)));
+TEST_CASE_METHOD(WithTokenEndpoint, "rfc8693: the wire request carries the RFC 8693 parameters and client_secret_basic credentials", "[rfc8693]") {
+  Rfc8693Exchanger stage(host.host(), baseSettings());
   FakeRequest r = authenticatedRequest("a.b+c/d");
   REQUIRE(run(host, stage, r) == Status::Continue);
   REQUIRE(idp.calls.size() == 1);
@@ -74,11 +79,8 @@ TEST_CASE("rfc8693: the wire request carries the RFC 8693 parameters and client_
   CHECK(r.headers["authorization"] == "Bearer backend-token");
 }
 
-TEST_CASE("rfc8693: client_secret_post, public clients, resources, requested type and an actor token", "[rfc8693]") {
-  FakeHost host;
+TEST_CASE_METHOD(WithTokenEndpoint, "rfc8693: client_secret_post, public clients, resources, requested type and an actor token", "[rfc8693]") {
   host.files["/run/actor"] = "gateway-actor-jwt\n";
-  TokenEndpoint idp;
-  idp.attach(host);
   Rfc8693Exchanger post(host.host(), readRfc8693Settings(host.host(), json::parse(R"({"token_url":"https://idp.example/token",
     "client_id":"gw","client_secret":"pw","client_auth_method":"client_secret_post","resource":["https://api.example/a","https://api.example/b"],
     "requested_token_type":"jwt","subject_token_type":"id_token","actor_token_file":"/run/actor"})")));
@@ -101,10 +103,7 @@ TEST_CASE("rfc8693: client_secret_post, public clients, resources, requested typ
   CHECK(idp.calls.back().body.find("client_secret") == std::string::npos);
 }
 
-TEST_CASE("rfc8693: a custom header carries the exchanged token and Authorization is dropped", "[rfc8693]") {
-  FakeHost host;
-  TokenEndpoint idp;
-  idp.attach(host);
+TEST_CASE_METHOD(WithTokenEndpoint, "rfc8693: a custom header carries the exchanged token and Authorization is dropped", "[rfc8693]") {
   json::Value config = json::parse(kBaseConfig);
   config.mutableMembers()["header_name"] = json::Value::makeString("X-Upstream-Token");
   Rfc8693Exchanger stage(host.host(), readRfc8693Settings(host.host(), config));
@@ -115,11 +114,8 @@ TEST_CASE("rfc8693: a custom header carries the exchanged token and Authorizatio
   CHECK(r.headers.count("authorization") == 0);
 }
 
-TEST_CASE("rfc8693: one exchange per subject token while it is valid, counted", "[rfc8693]") {
-  FakeHost host;
-  TokenEndpoint idp;
-  idp.attach(host);
-  Rfc8693Exchanger stage(host.host(), readRfc8693Settings(host.host(), json::parse(kBaseConfig)));
+TEST_CASE_METHOD(WithTokenEndpoint, "rfc8693: one exchange per subject token while it is valid, counted", "[rfc8693]") {
+  Rfc8693Exchanger stage(host.host(), baseSettings());
   for (int i = 0; i < 5; ++i) {
     FakeRequest r = authenticatedRequest("alice-token");
     REQUIRE(run(host, stage, r) == Status::Continue);
@@ -139,15 +135,12 @@ TEST_CASE("rfc8693: one exchange per subject token while it is valid, counted", 
   CHECK(idp.calls.size() == 3);
 }
 
-TEST_CASE("rfc8693: a token issued without expires_in is cached until its JWT exp", "[rfc8693]") {
-  FakeHost host;
-  TokenEndpoint idp;
-  idp.attach(host);
+TEST_CASE_METHOD(WithTokenEndpoint, "rfc8693: a token issued without expires_in is cached until its JWT exp", "[rfc8693]") {
   const int64_t exp = FakeHost::nowUnixMs / 1000 + 120;
   std::string jwt = oidc::base64UrlEncode(R"({"alg":"RS256"})") + "." +
                     oidc::base64UrlEncode(R"({"sub":"alice","exp":)" + std::to_string(exp) + "}") + ".sig";
   idp.body = R"({"access_token":")" + jwt + R"(","token_type":"N_A"})";
-  Rfc8693Exchanger stage(host.host(), readRfc8693Settings(host.host(), json::parse(kBaseConfig)));
+  Rfc8693Exchanger stage(host.host(), baseSettings());
   FakeRequest r = authenticatedRequest();
   REQUIRE(run(host, stage, r) == Status::Continue);
   CHECK(r.headers["authorization"] == "Bearer " + jwt);
@@ -160,11 +153,8 @@ TEST_CASE("rfc8693: a token issued without expires_in is cached until its JWT ex
   CHECK(idp.calls.size() == 2);
 }
 
-TEST_CASE("rfc8693: what the client is told when the exchange fails", "[rfc8693]") {
-  FakeHost host;
-  TokenEndpoint idp;
-  idp.attach(host);
-  Rfc8693Exchanger stage(host.host(), readRfc8693Settings(host.host(), json::parse(kBaseConfig)));
+TEST_CASE_METHOD(WithTokenEndpoint, "rfc8693: what the client is told when the exchange fails", "[rfc8693]") {
+  Rfc8693Exchanger stage(host.host(), baseSettings());
 
   SECTION("invalid_grant: 401 with a challenge that makes the client sign in again") {
     idp.status = 400;
@@ -221,11 +211,8 @@ TEST_CASE("rfc8693: what the client is told when the exchange fails", "[rfc8693]
   CHECK(host.counters["failures"] == 1);
 }
 
-TEST_CASE("rfc8693: the subject token must come from an authenticated caller or a named credential", "[rfc8693]") {
-  FakeHost host;
-  TokenEndpoint idp;
-  idp.attach(host);
-  Rfc8693Exchanger stage(host.host(), readRfc8693Settings(host.host(), json::parse(kBaseConfig)));
+TEST_CASE_METHOD(WithTokenEndpoint, "rfc8693: the subject token must come from an authenticated caller or a named credential", "[rfc8693]") {
+  Rfc8693Exchanger stage(host.host(), baseSettings());
 
   FakeRequest anonymous;
   REQUIRE(run(host, stage, anonymous) == Status::Replied);
@@ -254,11 +241,8 @@ TEST_CASE("rfc8693: the subject token must come from an authenticated caller or 
   CHECK_THROWS_WITH(run(host, fromLogin, missing), Catch::Contains("no \"id_token\" credential"));
 }
 
-TEST_CASE("rfc8693: no token or secret ever reaches a log line", "[rfc8693]") {
-  FakeHost host;
-  TokenEndpoint idp;
-  idp.attach(host);
-  Rfc8693Exchanger stage(host.host(), readRfc8693Settings(host.host(), json::parse(kBaseConfig)));
+TEST_CASE_METHOD(WithTokenEndpoint, "rfc8693: no token or secret ever reaches a log line", "[rfc8693]") {
+  Rfc8693Exchanger stage(host.host(), baseSettings());
   FakeRequest ok = authenticatedRequest("secret-subject-token");
   run(host, stage, ok);
   idp.status = 400;
@@ -306,11 +290,8 @@ TEST_CASE("rfc8693: configuration errors name the key", "[rfc8693]") {
             .clientSecret == "from-env");
 }
 
-TEST_CASE("rfc8693: a token the upstream refuses (401) leaves the cache", "[rfc8693]") {
-  FakeHost host;
-  TokenEndpoint idp;
-  idp.attach(host);
-  Rfc8693Exchanger stage(host.host(), readRfc8693Settings(host.host(), json::parse(kBaseConfig)));
+TEST_CASE_METHOD(WithTokenEndpoint, "rfc8693: a token the upstream refuses (401) leaves the cache", "[rfc8693]") {
+  Rfc8693Exchanger stage(host.host(), baseSettings());
   FakeRequest first = authenticatedRequest("alice-token");
   REQUIRE(run(host, stage, first) == Status::Continue);
   first.responseStatus = 200;
