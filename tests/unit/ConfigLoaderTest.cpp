@@ -163,3 +163,49 @@ servers:
   CHECK_THAT(errors, Catch::Contains("servers.web.upstream.mode: only a stdio upstream takes this key"));
   CHECK_THAT(errors, Catch::Contains("servers.web.legacy_sse_path: only a per-session stdio server is offered over legacy SSE"));
 }
+
+TEST_CASE("a container upstream takes an image, volumes, container isolation and runtime settings") {
+  auto ok = loadText(R"(
+servers:
+  everything:
+    upstream:
+      transport: stdio
+      runtime: runtime-podman
+      runtime_config: {socket: "unix:///run/podman/podman.sock"}
+      image: npx://@modelcontextprotocol/server-everything
+      args: [stdio]
+      volumes: ["data:/data", "/srv/out:/out:rw"]
+      isolation: {memory: 256m, pids: 64, network: false}
+)", "containers.yaml");
+  INFO(allErrors(ok));
+  REQUIRE(ok.ok());
+  const auto& up = ok.config.servers.at(0).upstream;
+  CHECK(up.image == "npx://@modelcontextprotocol/server-everything");
+  CHECK(up.command.empty());
+  CHECK(up.runtimeConfigJson == R"({"socket":"unix:///run/podman/podman.sock"})");
+  REQUIRE(up.volumes.size() == 2);
+  CHECK(up.volumes[0].source.size() > 5);  // resolved against the file's directory
+  CHECK(up.volumes[0].source.substr(up.volumes[0].source.size() - 5) == "/data");
+  CHECK(up.volumes[0].target == "/data");
+  CHECK_FALSE(up.volumes[0].writable);
+  CHECK(up.volumes[1].writable);
+  CHECK(up.isolationJson == R"({"memory":"256m","pids":64,"network":false})");
+
+  auto bad = loadText(R"(
+servers:
+  a:
+    upstream: {transport: stdio, image: "busybox:1"}
+  b:
+    upstream: {transport: stdio, runtime: runtime-docker, image: "busybox:1", volumes: ["/x"], isolation: {writable: [/srv]}}
+  c:
+    upstream: {transport: stdio, command: node, volumes: ["/x:/y"]}
+  d:
+    upstream: {transport: stdio, runtime: runtime-docker}
+)", "containers.yaml");
+  std::string errors = allErrors(bad);
+  CHECK_THAT(errors, Catch::Contains("servers.a.upstream.image: an image needs a container runtime"));
+  CHECK_THAT(errors, Catch::Contains("servers.b.upstream.volumes[0]: expected HOST_PATH:/CONTAINER_PATH[:ro|rw]"));
+  CHECK_THAT(errors, Catch::Contains("servers.b.upstream.isolation.writable"));
+  CHECK_THAT(errors, Catch::Contains("servers.c.upstream.volumes: volumes are for a container image"));
+  CHECK_THAT(errors, Catch::Contains("servers.d.upstream.command: missing required value for transport stdio"));
+}

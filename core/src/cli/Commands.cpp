@@ -56,8 +56,9 @@ const std::vector<Command>& commands() {
         "moat tunnel TARGET NAME --tunnel-provider ngrok|ssh --provider-args JSON [--basic-auth-file F | --api-key-file F | --oidc-issuer URL ...] [--dry-run]",
         tunnelFlags()},
        runTunnel},
-      {{"run", "serve a stdio MCP server command on a local URL (foreground, or --detach)",
-        "moat run [--name NAME] [--proxy-port N] [-e KEY=VALUE] [--detach] [--oidc-issuer URL ...] -- COMMAND ARGS...", runFlags()},
+      {{"run", "serve a stdio MCP server (a command, or a container image) on a local URL (foreground, or --detach)",
+        "moat run [--name NAME] [--proxy-port N] [-e KEY=VALUE] [--detach] [--oidc-issuer URL ...] -- COMMAND ARGS...\n"
+        "       moat run --runtime docker|podman [-v HOST:CTR[:rw]] [flags] IMAGE|npx://PACKAGE [ARGS...]", runFlags()},
        runRun},
       {{"list", "list the workloads moat run started, with their state and URL", "moat list", {}}, runList},
       {{"stop", "stop a workload (SIGTERM, then SIGKILL after 10 s); it stays listed", "moat stop NAME", {}}, runStop},

@@ -8,6 +8,7 @@
 #include <climits>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -137,20 +138,64 @@ bool stopProcess(const Workload& workload, int graceMs) {
 const std::vector<FlagSpec>& runFlags() {
   static const std::vector<FlagSpec> flags = withGatewayFlags({
       {"name", "NAME", "workload name (default: from the command)"},
+      {"runtime", "process|docker|podman", "what runs the server: a local command (default), or a container IMAGE (npx://PACKAGE defaults to docker)"},
       {"transport", "stdio", "how the command speaks MCP (stdio; HTTP servers: run them yourself and use moat proxy)"},
       {"proxy-port", "N", "port to serve the workload on (default 0: a free port)"},
       {"env", "KEY=VALUE", "environment variable for the command (repeatable)", 'e'},
       {"env-file", "FILE", "KEY=VALUE lines for the command's environment (secrets stay out of ps)"},
       {"detach", "", "run in the background; manage it with moat list/logs/stop/rm", 'd'},
-      {"isolate", "", "run the command in a bubblewrap sandbox: read-only host, private /tmp, no network"},
-      {"isolate-allow-network", "", "with --isolate, keep the network"},
+      {"volume", "HOST:CONTAINER[:ro|rw]", "containers: bind a host path, read-only unless :rw (repeatable)", 'v'},
+      {"isolate", "", "run the command in a bubblewrap sandbox: read-only host, private /tmp, no network (containers are always isolated)"},
+      {"isolate-allow-network", "", "with --isolate, or for a container, keep the network (egress)"},
       {"shared", "", "one server process for every client session (default: one per session)"},
   });
   return flags;
 }
 
+namespace {
+
+bool isNpx(const std::string& target) { return target.rfind("npx://", 0) == 0; }
+
+// process, docker or podman: --runtime, else docker for npx://, else a local command.
+std::string runtimeKind(const Args& args) {
+  std::string kind = args.get("runtime").value_or(!args.positional.empty() && isNpx(args.positional.front()) ? "docker" : "process");
+  if (kind != "process" && kind != "docker" && kind != "podman") throw UsageError("--runtime: expected process, docker or podman, got '" + kind + "'");
+  if (kind == "process" && !args.positional.empty() && isNpx(args.positional.front()))
+    throw UsageError("npx:// runs in a container: use --runtime docker or --runtime podman");
+  return kind;
+}
+
+// The image's own name, without registry, scope, tag or version: ghcr.io/org/fetch:1 -> fetch.
+std::string imageNameSource(std::string image) {
+  if (isNpx(image)) image.erase(0, 6);
+  size_t slash = image.rfind('/');
+  if (slash != std::string::npos) image.erase(0, slash + 1);
+  size_t cut = image.find_first_of(":@", 1);
+  return cut == std::string::npos ? image : image.substr(0, cut);
+}
+
+// "HOST:CONTAINER[:ro|rw]" for the container runtimes; read-only unless rw.
+config::VolumeMount volumeValue(const std::string& spec) {
+  size_t first = spec.find(':');
+  size_t second = first == std::string::npos ? std::string::npos : spec.find(':', first + 1);
+  config::VolumeMount mount;
+  mount.source = spec.substr(0, first);
+  mount.target = first == std::string::npos ? "" : spec.substr(first + 1, second == std::string::npos ? std::string::npos : second - first - 1);
+  std::string mode = second == std::string::npos ? "ro" : spec.substr(second + 1);
+  if (mount.source.empty() || mount.target.empty() || mount.target[0] != '/' || (mode != "ro" && mode != "rw"))
+    throw UsageError("--volume expects HOST_PATH:/CONTAINER_PATH[:ro|rw], got '" + spec + "'");
+  std::error_code ignored;
+  mount.source = std::filesystem::absolute(mount.source, ignored).string();
+  mount.writable = mode == "rw";
+  return mount;
+}
+
+}  // namespace
+
 config::Config configFromRunFlags(const Args& args, const std::string& name) {
-  if (args.positional.empty()) throw UsageError("give the server's command after --: moat run [flags] -- COMMAND ARGS...");
+  if (args.positional.empty()) throw UsageError("give the server's command after --: moat run [flags] -- COMMAND ARGS... (or an image with --runtime docker|podman)");
+  const std::string runtime = runtimeKind(args);
+  const bool container = runtime != "process";
   std::string transport = args.get("transport").value_or("stdio");
   if (transport != "stdio") throw UsageError("--transport: only stdio commands are run for now; serve an HTTP server yourself and use moat proxy");
   config::Config config;
@@ -159,17 +204,22 @@ config::Config configFromRunFlags(const Args& args, const std::string& name) {
   server.name = name;
   server.path = "/mcp";
   server.upstream.transport = config::UpstreamTransport::Stdio;
-  server.upstream.command = args.positional.front();
+  (container ? server.upstream.image : server.upstream.command) = args.positional.front();
   server.upstream.args.assign(args.positional.begin() + 1, args.positional.end());
+  server.upstream.runtime = "runtime-" + runtime;
   for (const auto& file : args.all("env-file")) readEnvFile(file, server.upstream.env);
   for (const auto& pair : args.all("env")) {
     auto eq = pair.find('=');
     if (eq == std::string::npos || eq == 0) throw UsageError("--env expects KEY=VALUE, got '" + pair + "'");
     server.upstream.env.emplace_back(pair.substr(0, eq), pair.substr(eq + 1));
   }
-  if (args.has("isolate-allow-network") && !args.has("isolate")) throw UsageError("--isolate-allow-network goes with --isolate");
-  if (args.has("isolate")) server.upstream.isolationJson = args.has("isolate-allow-network") ? "{\"network\":true}" : "{}";
-  server.upstream.shared = args.has("shared");
+  if (!container && !args.all("volume").empty()) throw UsageError("--volume is for a container image: add --runtime docker or --runtime podman");
+  for (const auto& volume : args.all("volume")) server.upstream.volumes.push_back(volumeValue(volume));
+  if (args.has("isolate-allow-network") && !args.has("isolate") && !container) throw UsageError("--isolate-allow-network goes with --isolate");
+  if (args.has("isolate") || container) server.upstream.isolationJson = args.has("isolate-allow-network") ? "{\"network\":true}" : "{}";
+  // One container serves every session (as thv run does); starting one per session costs a
+  // container start each time. A process defaults to one per session.
+  server.upstream.shared = args.has("shared") || container;
   applyGatewayFlags(args, config, server);
   config.servers.push_back(std::move(server));
   return config;
@@ -179,7 +229,8 @@ int runRun(const Args& args) {
   if (args.positional.empty()) throw UsageError("give the server's command after --: moat run [flags] -- COMMAND ARGS...");
   std::string name;
   try {
-    name = workloadName(args.get("name").value_or(""), args.positional.front());
+    const std::string& target = args.positional.front();
+    name = workloadName(args.get("name").value_or(""), runtimeKind(args) == "process" ? target : imageNameSource(target));
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }

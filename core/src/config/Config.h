@@ -55,10 +55,19 @@ struct RestartPolicy {
   int failuresBeforeFailed = 5;  // consecutive failures before health says "failed"
 };
 
+struct VolumeMount {
+  std::string source;  // host path
+  std::string target;  // path in the container
+  bool writable = false;
+};
+
 struct UpstreamConfig {
   std::string url;  // streamable-http and sse
   // stdio: a command run by a runtime plugin, one process per client session
   std::string command;
+  std::string image;  // container runtimes: the image (or npx://PACKAGE); command overrides its entrypoint
+  std::vector<VolumeMount> volumes;
+  std::string runtimeConfigJson = "{}";  // the runtime plugin's own settings (runtime_config)
   std::vector<std::string> args;
   std::vector<std::pair<std::string, std::string>> env;
   std::string workdir;

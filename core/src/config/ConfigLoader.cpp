@@ -228,9 +228,34 @@ void readPlugins(Reader& r, const YAML::Node& node, PluginsConfig& out) {
   for (auto& f : out.files) f = r.resolvePath(f);
 }
 
+// "HOST:CONTAINER[:ro|rw]", read-only unless marked rw; the host path relative to the file.
+void readVolumes(Reader& r, const YAML::Node& upstream, const std::string& upstreamPath, std::vector<VolumeMount>& out) {
+  std::vector<std::string> specs;
+  r.stringList(upstream, upstreamPath, "volumes", specs);
+  const YAML::Node node = upstream["volumes"];
+  const std::string path = upstreamPath + ".volumes";
+  for (size_t i = 0; i < specs.size(); ++i) {
+    std::string where = path + "[" + std::to_string(i) + "]";
+    const std::string& spec = specs[i];
+    size_t first = spec.find(':');
+    size_t second = first == std::string::npos ? std::string::npos : spec.find(':', first + 1);
+    VolumeMount mount;
+    mount.source = spec.substr(0, first);
+    mount.target = first == std::string::npos ? "" : spec.substr(first + 1, second == std::string::npos ? std::string::npos : second - first - 1);
+    std::string mode = second == std::string::npos ? "ro" : spec.substr(second + 1);
+    if (mount.source.empty() || mount.target.empty() || mount.target[0] != '/' || (mode != "ro" && mode != "rw")) {
+      r.fail(node[i], where, "expected HOST_PATH:/CONTAINER_PATH[:ro|rw], got '" + spec + "'");
+      continue;
+    }
+    mount.source = r.resolvePath(mount.source);
+    mount.writable = mode == "rw";
+    out.push_back(std::move(mount));
+  }
+}
+
 void readUpstream(Reader& r, const YAML::Node& node, const std::string& path, UpstreamConfig& out) {
   if (!r.expectMap(node, path)) return;
-  r.allowOnly(node, path, {"url", "transport", "timeout", "connect_timeout", "command", "args", "env", "workdir", "runtime", "idle_timeout", "mode", "isolation", "restart", "dispatch"});
+  r.allowOnly(node, path, {"url", "transport", "timeout", "connect_timeout", "command", "args", "env", "workdir", "runtime", "idle_timeout", "mode", "isolation", "restart", "dispatch", "image", "volumes", "runtime_config"});
   std::string transport = "streamable-http";
   r.string(node, path, "transport", transport);
   if (transport == "streamable-http") out.transport = UpstreamTransport::StreamableHttp;
@@ -238,11 +263,22 @@ void readUpstream(Reader& r, const YAML::Node& node, const std::string& path, Up
   else if (transport == "stdio") out.transport = UpstreamTransport::Stdio;
   else r.fail(node["transport"], path + ".transport", "expected streamable-http, sse or stdio");
   if (out.transport == UpstreamTransport::Stdio) {
-    if (!r.string(node, path, "command", out.command)) r.fail(node, path + ".command", "missing required value for transport stdio");
+    bool hasCommand = r.string(node, path, "command", out.command);
+    bool hasImage = r.string(node, path, "image", out.image);
+    if (!hasCommand && !hasImage) r.fail(node, path + ".command", "missing required value for transport stdio (a command, or an image for a container runtime)");
     if (node["url"].IsDefined()) r.fail(node["url"], path + ".url", "a stdio upstream has a command, not a url");
     r.stringList(node, path, "args", out.args);
-    if (r.string(node, path, "workdir", out.workdir)) out.workdir = r.resolvePath(out.workdir);
+    if (r.string(node, path, "workdir", out.workdir) && !hasImage) out.workdir = r.resolvePath(out.workdir);
     r.string(node, path, "runtime", out.runtime);
+    if (hasImage && out.runtime == "runtime-process")
+      r.fail(node["image"], path + ".image", "an image needs a container runtime: add runtime: runtime-docker (or runtime-podman)");
+    if (!hasImage && node["volumes"].IsDefined()) r.fail(node["volumes"], path + ".volumes", "volumes are for a container image (upstream.image)");
+    readVolumes(r, node, path, out.volumes);
+    YAML::Node runtimeConfig = node["runtime_config"];
+    if (runtimeConfig.IsDefined() && !runtimeConfig.IsNull()) {
+      if (!runtimeConfig.IsMap()) r.fail(runtimeConfig, path + ".runtime_config", "expected a mapping of the runtime plugin's settings");
+      else out.runtimeConfigJson = r.toJson(runtimeConfig, path + ".runtime_config");
+    }
     r.duration(node, path, "idle_timeout", out.idleTimeoutMs);
     std::string mode = "per-session";
     if (r.string(node, path, "mode", mode) && mode != "per-session" && mode != "shared")
@@ -268,7 +304,8 @@ void readUpstream(Reader& r, const YAML::Node& node, const std::string& path, Up
     if (isolation.IsDefined() && !isolation.IsNull()) {
       if (!isolation.IsMap()) r.fail(isolation, path + ".isolation", "expected a mapping (network, writable, hide)");
       else {
-        r.allowOnly(isolation, path + ".isolation", {"network", "writable", "readable", "hide"});
+        if (hasImage) r.allowOnly(isolation, path + ".isolation", {"network", "memory", "cpus", "pids", "user", "read_only", "tmpfs_size"});
+        else r.allowOnly(isolation, path + ".isolation", {"network", "writable", "readable", "hide"});
         out.isolationJson = r.toJson(isolation, path + ".isolation");
       }
     }
@@ -283,7 +320,7 @@ void readUpstream(Reader& r, const YAML::Node& node, const std::string& path, Up
         }
     }
   } else {
-    for (const char* stdioOnly : {"command", "args", "env", "workdir", "runtime", "idle_timeout", "mode", "isolation", "restart", "dispatch"})
+    for (const char* stdioOnly : {"command", "args", "env", "workdir", "runtime", "idle_timeout", "mode", "isolation", "restart", "dispatch", "image", "volumes", "runtime_config"})
       if (node[stdioOnly].IsDefined()) r.fail(node[stdioOnly], path + "." + stdioOnly, "only a stdio upstream takes this key");
     if (!r.string(node, path, "url", out.url)) r.fail(node, path + ".url", "missing required value");
     else if (out.url.rfind("http://", 0) != 0 && out.url.rfind("https://", 0) != 0)

@@ -27,8 +27,8 @@ std::unique_ptr<Upstream> makeUpstream(const config::ServerConfig& server, core:
     case config::UpstreamTransport::Sse: return std::make_unique<LegacySseUpstream>(server.upstream);
     case config::UpstreamTransport::Stdio:
       if (server.upstream.shared)
-        return std::make_unique<SharedStdioUpstream>(server, std::make_unique<core::RuntimeClient>(registry.byName(server.upstream.runtime)));
-      return std::make_unique<StdioUpstream>(server, std::make_unique<core::RuntimeClient>(registry.byName(server.upstream.runtime)));
+        return std::make_unique<SharedStdioUpstream>(server, std::make_unique<core::RuntimeClient>(registry.byName(server.upstream.runtime), server.upstream.runtimeConfigJson));
+      return std::make_unique<StdioUpstream>(server, std::make_unique<core::RuntimeClient>(registry.byName(server.upstream.runtime), server.upstream.runtimeConfigJson));
     case config::UpstreamTransport::StreamableHttp: break;
   }
   return std::make_unique<StreamableHttpUpstream>(server.upstream);

@@ -6,13 +6,23 @@ namespace moat::core {
 
 std::string stdioWorkloadSpec(const config::ServerConfig& server) {
   const auto& up = server.upstream;
-  std::string spec = "{\"name\":" + json::quote(server.name) + ",\"command\":" + json::quote(up.command) + ",\"args\":[";
+  std::string spec = "{\"name\":" + json::quote(server.name);
+  if (!up.command.empty()) spec += ",\"command\":" + json::quote(up.command);
+  if (!up.image.empty()) spec += ",\"image\":" + json::quote(up.image);
+  spec += ",\"args\":[";
   for (size_t i = 0; i < up.args.size(); ++i) spec += (i ? "," : "") + json::quote(up.args[i]);
   spec += "],\"env\":{";
   for (size_t i = 0; i < up.env.size(); ++i) spec += (i ? "," : "") + json::quote(up.env[i].first) + ":" + json::quote(up.env[i].second);
   spec += "},\"transport\":\"stdio\"";
   if (!up.workdir.empty()) spec += ",\"workdir\":" + json::quote(up.workdir);
   if (!up.isolationJson.empty()) spec += ",\"isolation\":" + up.isolationJson;
+  if (!up.volumes.empty()) {
+    spec += ",\"volumes\":[";
+    for (size_t i = 0; i < up.volumes.size(); ++i)
+      spec += std::string(i ? "," : "") + "{\"source\":" + json::quote(up.volumes[i].source) + ",\"target\":" + json::quote(up.volumes[i].target) +
+              ",\"writable\":" + (up.volumes[i].writable ? "true" : "false") + "}";
+    spec += "]";
+  }
   return spec + "}";
 }
 
