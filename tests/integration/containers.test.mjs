@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -268,11 +268,122 @@ servers:
   });
 }
 
-describe('egress', () => {
+describe('runtime-docker: private networks', () => {
+  const stateDir = mkdtempSync(path.join(tmpdir(), 'moat-network-state-'));
+  const env = () => ({ ...process.env, DOCKER_HOST: `unix://${sockets.DOCKER_SOCKET}`, MOAT_STATE_DIR: stateDir, MOAT_PLUGIN_PATH: pluginPath });
+  const moat = (args, timeout = 180000) => spawnSync(moatBin, args, { env: env(), encoding: 'utf8', timeout });
+  const iptablesInput = () => execFileSync('iptables', ['-w', '5', '-S', 'INPUT'], { encoding: 'utf8' });
+
+  after(() => { for (const name of ['web', 'egress', 'allowlist']) moat(['rm', name]); });
+
+  test('a server speaking streamable HTTP runs on an internal network of its own, fenced off the host, and is replaced when it dies', async () => {
+    const run = moat(['run', '--runtime', 'docker', '--name', 'web', '--transport', 'streamable-http', '--target-port', '3001', '-e', 'PORT=3001',
+      '--detach', everything, 'streamableHttp']);
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    const url = /is served at (\S+)/.exec(run.stdout)[1];
+    assert.equal(await echo(url, 'over http'), 'Echo: over http');
+
+    const [container] = await moatContainers(sockets.DOCKER_SOCKET, 'web');
+    const inspected = (await engineCall(sockets.DOCKER_SOCKET, 'GET', `/containers/${container.Id}/json`)).json();
+    const networkName = inspected.HostConfig.NetworkMode;
+    assert.match(networkName, /^moat-web-/);
+    const network = (await engineCall(sockets.DOCKER_SOCKET, 'GET', `/networks/${networkName}`)).json();
+    assert.equal(network.Internal, true);
+    const bridge = network.Options['com.docker.network.bridge.name'];
+    const gatewayAddress = network.IPAM.Config[0].Gateway;
+    assert.match(iptablesInput(), new RegExp(`-A INPUT -i ${bridge} .*-j DROP`));
+
+    const listener = await hostListener();
+    try {
+      // The host answers on the bridge address, but the fence drops it; nothing routes further.
+      const inside = await probeInside(sockets.DOCKER_SOCKET, container.Id, `${gatewayAddress}:${listener.port}`);
+      assert.notEqual(inside.connect, 'connected');
+      const outside = await probeInside(sockets.DOCKER_SOCKET, container.Id, `192.0.2.2:${listener.port}`);
+      assert.notEqual(outside.connect, 'connected');
+      assert.equal(inside.capEff, '0000000000000000');
+      assert.deepEqual(listener.accepted, []);
+    } finally {
+      listener.server.close();
+    }
+
+    await engineCall(sockets.DOCKER_SOCKET, 'POST', `/containers/${container.Id}/kill`);
+    const health = await waitFor('a replacement container in /healthz', async () => {
+      const body = await (await fetch(url.replace(/\/mcp$/, '/healthz'))).json();
+      const web = body.servers.web;
+      return web.state === 'up' && web.restarts === 1 && web.container !== container.Names[0].slice(1) ? web : null;
+    });
+    assert.match(health.last_failure, /exited/);
+    assert.equal(await echo(url, 'after the restart'), 'Echo: after the restart');
+
+    assert.equal(moat(['stop', 'web']).status, 0);
+    assert.deepEqual(await moatContainers(sockets.DOCKER_SOCKET, 'web'), []);
+    assert.equal((await engineCall(sockets.DOCKER_SOCKET, 'GET', `/networks/${networkName}`)).status, 404);
+    assert.doesNotMatch(iptablesInput(), new RegExp(bridge));
+  });
+
+  test('--allow-egress lets the container reach the named host and port, and nothing else', async () => {
+    const host = hostname();
+    const allowed = await hostListener();
+    const other = await hostListener();
+    try {
+      const run = moat(['run', '--runtime', 'docker', '--name', 'allowlist', '--allow-egress', `${host}:${allowed.port}`, '--detach', everything, 'stdio']);
+      assert.equal(run.status, 0, run.stdout + run.stderr);
+      const url = /is served at (\S+)/.exec(run.stdout)[1];
+      assert.equal(await echo(url, 'allowlisted'), 'Echo: allowlisted');
+      const [container] = await moatContainers(sockets.DOCKER_SOCKET, 'allowlist');
+      const granted = await probeInside(sockets.DOCKER_SOCKET, container.Id, `${host}:${allowed.port}`);
+      assert.equal(granted.connect, 'connected');
+      await waitFor('the relayed connection at the allowed host', () => allowed.accepted.length === 1);
+      const refused = await probeInside(sockets.DOCKER_SOCKET, container.Id, `${host}:${other.port}`);
+      assert.notEqual(refused.connect, 'connected');
+      const outside = await probeInside(sockets.DOCKER_SOCKET, container.Id, `192.0.2.2:${other.port}`);
+      assert.notEqual(outside.connect, 'connected');
+      assert.deepEqual(other.accepted, []);
+      assert.equal(granted.capEff, '0000000000000000');
+    } finally {
+      allowed.server.close();
+      other.server.close();
+      moat(['rm', 'allowlist']);
+    }
+  });
+
+  test('podman refuses an HTTP server without network in one clear line, and serves it on its bridge with --isolate-allow-network', async () => {
+    const podmanEnv = { ...env(), CONTAINER_HOST: `unix://${sockets.PODMAN_SOCKET}` };
+    const yaml = `
+listen: { address: 127.0.0.1, port: {{PORT}} }
+plugins: { search_path: [${pluginPath.split(':').map((p) => JSON.stringify(p)).join(', ')}] }
+servers:
+  web:
+    path: /mcp
+    upstream: { transport: streamable-http, runtime: runtime-podman, image: "${everything}", args: [streamableHttp], env: { PORT: "3001" }, target_port: 3001, timeout: 5s }
+`;
+    const gateway = await startMoat(yaml, { env: podmanEnv });
+    try {
+      const response = await fetch(`${gateway.base}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
+      });
+      assert.equal(response.status, 503);
+      const body = await response.json();
+      assert.equal(body.id, 7);
+      assert.match(body.error.message, /Podman's internal networks give the host none; use runtime-docker, or isolation.network: true/);
+    } finally {
+      await stop(gateway.child);
+    }
+    const run = spawnSync(moatBin, ['run', '--runtime', 'podman', '--name', 'web-podman', '--isolate-allow-network', '--transport', 'streamable-http',
+      '--target-port', '3001', '-e', 'PORT=3001', '--detach', everything, 'streamableHttp'], { env: podmanEnv, encoding: 'utf8', timeout: 180000 });
+    try {
+      assert.equal(run.status, 0, run.stdout + run.stderr);
+      assert.equal(await echo(/is served at (\S+)/.exec(run.stdout)[1], 'podman http'), 'Echo: podman http');
+    } finally {
+      spawnSync(moatBin, ['rm', 'web-podman'], { env: podmanEnv, encoding: 'utf8', timeout: 60000 });
+    }
+    assert.deepEqual(await moatContainers(sockets.PODMAN_SOCKET, 'web-podman'), []);
+  });
+
   test('--isolate-allow-network gives a container the network (docker bridge): the same probe now connects', async () => {
-    const stateDir = mkdtempSync(path.join(tmpdir(), 'moat-egress-state-'));
-    const env = { ...process.env, DOCKER_HOST: `unix://${sockets.DOCKER_SOCKET}`, MOAT_STATE_DIR: stateDir, MOAT_PLUGIN_PATH: pluginPath };
-    const run = spawnSync(moatBin, ['run', '--runtime', 'docker', '--name', 'egress', '--isolate-allow-network', '--detach', everything, 'stdio'], { env, encoding: 'utf8', timeout: 180000 });
+    const run = moat(['run', '--runtime', 'docker', '--name', 'egress', '--isolate-allow-network', '--detach', everything, 'stdio']);
     assert.equal(run.status, 0, run.stdout + run.stderr);
     const listener = await hostListener();
     try {
@@ -286,7 +397,7 @@ describe('egress', () => {
       assert.equal(inside.capEff, '0000000000000000');
     } finally {
       listener.server.close();
-      spawnSync(moatBin, ['rm', 'egress'], { env, encoding: 'utf8', timeout: 60000 });
+      moat(['rm', 'egress']);
     }
   });
 });

@@ -130,7 +130,7 @@ TEST_CASE("a stdio upstream takes a command, not a url, and resolves its workdir
   std::string errors = allErrors(bad);
   CHECK_THAT(errors, Catch::Contains("servers.a.upstream.command: missing required value for transport stdio"));
   CHECK_THAT(errors, Catch::Contains("servers.a.upstream.url: a stdio upstream has a command, not a url"));
-  CHECK_THAT(errors, Catch::Contains("servers.b.upstream.command: only a stdio upstream takes this key"));
+  CHECK_THAT(errors, Catch::Contains("servers.b.upstream.command: only a stdio upstream or a server in a container (image) takes this key"));
 }
 
 TEST_CASE("stdio mode and isolation are read and checked") {
@@ -208,4 +208,37 @@ servers:
   CHECK_THAT(errors, Catch::Contains("servers.b.upstream.isolation.writable"));
   CHECK_THAT(errors, Catch::Contains("servers.c.upstream.volumes: volumes are for a container image"));
   CHECK_THAT(errors, Catch::Contains("servers.d.upstream.command: missing required value for transport stdio"));
+}
+
+TEST_CASE("an HTTP server in a container takes an image and a target port instead of a url") {
+  auto ok = loadText(R"(
+servers:
+  web:
+    upstream: {transport: streamable-http, runtime: runtime-docker, image: "npx://@modelcontextprotocol/server-everything",
+               args: [streamableHttp], env: {PORT: "3001"}, target_port: 3001, isolation: {egress: ["api.github.com:443"]}}
+  legacy:
+    upstream: {transport: sse, runtime: runtime-docker, image: "acme/sse:1", target_port: 8000}
+)", "http-containers.yaml");
+  INFO(allErrors(ok));
+  REQUIRE(ok.ok());
+  CHECK(ok.config.servers.at(0).upstream.targetPort == 3001);
+  CHECK(ok.config.servers.at(0).upstream.targetPath == "/mcp");
+  CHECK(ok.config.servers.at(0).upstream.url.empty());
+  CHECK(ok.config.servers.at(1).upstream.targetPath == "/sse");
+
+  auto bad = loadText(R"(
+servers:
+  a:
+    upstream: {transport: streamable-http, runtime: runtime-docker, image: "x:1"}
+  b:
+    upstream: {transport: streamable-http, runtime: runtime-docker, image: "x:1", target_port: 70000, url: "http://x/mcp", mode: shared}
+  c:
+    upstream: {transport: stdio, command: node, target_port: 3000}
+)", "http-containers.yaml");
+  std::string errors = allErrors(bad);
+  CHECK_THAT(errors, Catch::Contains("servers.a.upstream.target_port: missing required value"));
+  CHECK_THAT(errors, Catch::Contains("servers.b.upstream.target_port"));
+  CHECK_THAT(errors, Catch::Contains("servers.b.upstream.url: a server in a container has an image and a target_port"));
+  CHECK_THAT(errors, Catch::Contains("servers.b.upstream.mode: only a stdio upstream takes this key"));
+  CHECK_THAT(errors, Catch::Contains("servers.c.upstream.target_port: only an HTTP server in a container takes this key"));
 }

@@ -16,6 +16,7 @@
 #include "cli/GatewayFlags.h"
 #include "cli/Serve.h"
 #include "cli/WorkloadState.h"
+#include "moat/json.hpp"
 
 namespace moat::cli {
 namespace {
@@ -139,7 +140,9 @@ const std::vector<FlagSpec>& runFlags() {
   static const std::vector<FlagSpec> flags = withGatewayFlags({
       {"name", "NAME", "workload name (default: from the command)"},
       {"runtime", "process|docker|podman", "what runs the server: a local command (default), or a container IMAGE (npx://PACKAGE defaults to docker)"},
-      {"transport", "stdio", "how the command speaks MCP (stdio; HTTP servers: run them yourself and use moat proxy)"},
+      {"transport", "stdio|streamable-http|sse", "how the server speaks MCP (HTTP transports: container images only, with --target-port)"},
+      {"target-port", "N", "containers: the port the server listens on inside its container (HTTP transports)"},
+      {"allow-egress", "HOST:PORT", "containers: let the server reach HOST:PORT and nothing else (repeatable; docker)"},
       {"proxy-port", "N", "port to serve the workload on (default 0: a free port)"},
       {"env", "KEY=VALUE", "environment variable for the command (repeatable)", 'e'},
       {"env-file", "FILE", "KEY=VALUE lines for the command's environment (secrets stay out of ps)"},
@@ -197,13 +200,25 @@ config::Config configFromRunFlags(const Args& args, const std::string& name) {
   const std::string runtime = runtimeKind(args);
   const bool container = runtime != "process";
   std::string transport = args.get("transport").value_or("stdio");
-  if (transport != "stdio") throw UsageError("--transport: only stdio commands are run for now; serve an HTTP server yourself and use moat proxy");
+  if (transport != "stdio" && transport != "streamable-http" && transport != "sse")
+    throw UsageError("--transport: expected stdio, streamable-http or sse, got '" + transport + "'");
+  if (transport != "stdio" && !container)
+    throw UsageError("--transport " + transport + ": a local command is run over stdio; serve an HTTP server yourself and use moat proxy, or run its image");
+  if (transport != "stdio" && !args.get("target-port")) throw UsageError("--transport " + transport + " needs --target-port, the port the server listens on in its container");
+  if (transport == "stdio" && args.get("target-port")) throw UsageError("--target-port is for a server that speaks HTTP (--transport streamable-http or sse)");
+  if (!container && !args.all("allow-egress").empty()) throw UsageError("--allow-egress is for a container image: add --runtime docker");
   config::Config config;
   config::ServerConfig server;
   config.listen.port = args.get("proxy-port") ? portValue(*args.get("proxy-port"), "proxy-port") : 0;
   server.name = name;
   server.path = "/mcp";
-  server.upstream.transport = config::UpstreamTransport::Stdio;
+  server.upstream.transport = transport == "stdio" ? config::UpstreamTransport::Stdio
+                              : transport == "sse"  ? config::UpstreamTransport::Sse
+                                                    : config::UpstreamTransport::StreamableHttp;
+  if (auto port = args.get("target-port")) {
+    server.upstream.targetPort = portValue(*port, "target-port");
+    server.upstream.targetPath = transport == "sse" ? "/sse" : "/mcp";
+  }
   (container ? server.upstream.image : server.upstream.command) = args.positional.front();
   server.upstream.args.assign(args.positional.begin() + 1, args.positional.end());
   server.upstream.runtime = "runtime-" + runtime;
@@ -216,10 +231,18 @@ config::Config configFromRunFlags(const Args& args, const std::string& name) {
   if (!container && !args.all("volume").empty()) throw UsageError("--volume is for a container image: add --runtime docker or --runtime podman");
   for (const auto& volume : args.all("volume")) server.upstream.volumes.push_back(volumeValue(volume));
   if (args.has("isolate-allow-network") && !args.has("isolate") && !container) throw UsageError("--isolate-allow-network goes with --isolate");
-  if (args.has("isolate") || container) server.upstream.isolationJson = args.has("isolate-allow-network") ? "{\"network\":true}" : "{}";
+  if (args.has("isolate-allow-network") && !args.all("allow-egress").empty())
+    throw UsageError("--allow-egress lists what a container may reach; --isolate-allow-network already allows everything");
+  if (args.has("isolate") || container) {
+    std::string egress;
+    for (const auto& rule : args.all("allow-egress")) egress += (egress.empty() ? "" : ",") + json::quote(rule);
+    server.upstream.isolationJson = args.has("isolate-allow-network") ? "{\"network\":true}"
+                                    : egress.empty()                   ? "{}"
+                                                                       : "{\"egress\":[" + egress + "]}";
+  }
   // One container serves every session (as thv run does); starting one per session costs a
   // container start each time. A process defaults to one per session.
-  server.upstream.shared = args.has("shared") || container;
+  server.upstream.shared = (args.has("shared") || container) && transport == "stdio";
   applyGatewayFlags(args, config, server);
   config.servers.push_back(std::move(server));
   return config;

@@ -68,6 +68,8 @@ struct UpstreamConfig {
   std::string image;  // container runtimes: the image (or npx://PACKAGE); command overrides its entrypoint
   std::vector<VolumeMount> volumes;
   std::string runtimeConfigJson = "{}";  // the runtime plugin's own settings (runtime_config)
+  int targetPort = 0;                     // an HTTP server in a container: the port it listens on
+  std::string targetPath;                 // ... and its MCP endpoint (default /mcp, /sse for sse)
   std::vector<std::string> args;
   std::vector<std::pair<std::string, std::string>> env;
   std::string workdir;

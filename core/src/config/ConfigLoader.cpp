@@ -253,32 +253,69 @@ void readVolumes(Reader& r, const YAML::Node& upstream, const std::string& upstr
   }
 }
 
+// The keys every stdio upstream shares, and a container's (image, volumes, runtime settings).
+void readRunKeys(Reader& r, const YAML::Node& node, const std::string& path, UpstreamConfig& out, bool hasImage) {
+  r.stringList(node, path, "args", out.args);
+  if (r.string(node, path, "workdir", out.workdir) && !hasImage) out.workdir = r.resolvePath(out.workdir);
+  r.string(node, path, "runtime", out.runtime);
+  if (hasImage && out.runtime == "runtime-process")
+    r.fail(node["image"], path + ".image", "an image needs a container runtime: add runtime: runtime-docker (or runtime-podman)");
+  if (!hasImage && node["volumes"].IsDefined()) r.fail(node["volumes"], path + ".volumes", "volumes are for a container image (upstream.image)");
+  readVolumes(r, node, path, out.volumes);
+  YAML::Node runtimeConfig = node["runtime_config"];
+  if (runtimeConfig.IsDefined() && !runtimeConfig.IsNull()) {
+    if (!runtimeConfig.IsMap()) r.fail(runtimeConfig, path + ".runtime_config", "expected a mapping of the runtime plugin's settings");
+    else out.runtimeConfigJson = r.toJson(runtimeConfig, path + ".runtime_config");
+  }
+  YAML::Node restart = node["restart"];
+  if (restart.IsDefined() && !restart.IsNull()) {
+    if (!restart.IsMap()) r.fail(restart, path + ".restart", "expected a mapping (backoff, max_backoff, failures)");
+    else {
+      r.allowOnly(restart, path + ".restart", {"backoff", "max_backoff", "failures"});
+      r.duration(restart, path + ".restart", "backoff", out.restart.backoffMs);
+      r.duration(restart, path + ".restart", "max_backoff", out.restart.maxBackoffMs);
+      r.integer(restart, path + ".restart", "failures", 1, 1000, out.restart.failuresBeforeFailed);
+    }
+  }
+  YAML::Node isolation = node["isolation"];
+  if (isolation.IsDefined() && !isolation.IsNull()) {
+    if (!isolation.IsMap()) r.fail(isolation, path + ".isolation", "expected a mapping (network, writable, hide)");
+    else {
+      if (hasImage) r.allowOnly(isolation, path + ".isolation", {"network", "memory", "cpus", "pids", "user", "read_only", "tmpfs_size", "egress"});
+      else r.allowOnly(isolation, path + ".isolation", {"network", "writable", "readable", "hide"});
+      out.isolationJson = r.toJson(isolation, path + ".isolation");
+    }
+  }
+  YAML::Node env = node["env"];
+  if (env.IsDefined() && !env.IsNull()) {
+    if (!env.IsMap()) r.fail(env, path + ".env", "expected a mapping of variable names to values");
+    else
+      for (const auto& entry : env) {
+        std::string key = path + ".env." + entry.first.Scalar();
+        if (!entry.second.IsScalar()) r.fail(entry.second, key, "expected a string");
+        else out.env.emplace_back(entry.first.Scalar(), r.expand(entry.second, key, entry.second.Scalar()));
+      }
+  }
+}
+
 void readUpstream(Reader& r, const YAML::Node& node, const std::string& path, UpstreamConfig& out) {
   if (!r.expectMap(node, path)) return;
-  r.allowOnly(node, path, {"url", "transport", "timeout", "connect_timeout", "command", "args", "env", "workdir", "runtime", "idle_timeout", "mode", "isolation", "restart", "dispatch", "image", "volumes", "runtime_config"});
+  r.allowOnly(node, path, {"url", "transport", "timeout", "connect_timeout", "command", "args", "env", "workdir", "runtime", "idle_timeout", "mode",
+                           "isolation", "restart", "dispatch", "image", "volumes", "runtime_config", "target_port", "target_path"});
   std::string transport = "streamable-http";
   r.string(node, path, "transport", transport);
   if (transport == "streamable-http") out.transport = UpstreamTransport::StreamableHttp;
   else if (transport == "sse") out.transport = UpstreamTransport::Sse;
   else if (transport == "stdio") out.transport = UpstreamTransport::Stdio;
   else r.fail(node["transport"], path + ".transport", "expected streamable-http, sse or stdio");
+  const bool hasImage = r.string(node, path, "image", out.image);
   if (out.transport == UpstreamTransport::Stdio) {
     bool hasCommand = r.string(node, path, "command", out.command);
-    bool hasImage = r.string(node, path, "image", out.image);
     if (!hasCommand && !hasImage) r.fail(node, path + ".command", "missing required value for transport stdio (a command, or an image for a container runtime)");
     if (node["url"].IsDefined()) r.fail(node["url"], path + ".url", "a stdio upstream has a command, not a url");
-    r.stringList(node, path, "args", out.args);
-    if (r.string(node, path, "workdir", out.workdir) && !hasImage) out.workdir = r.resolvePath(out.workdir);
-    r.string(node, path, "runtime", out.runtime);
-    if (hasImage && out.runtime == "runtime-process")
-      r.fail(node["image"], path + ".image", "an image needs a container runtime: add runtime: runtime-docker (or runtime-podman)");
-    if (!hasImage && node["volumes"].IsDefined()) r.fail(node["volumes"], path + ".volumes", "volumes are for a container image (upstream.image)");
-    readVolumes(r, node, path, out.volumes);
-    YAML::Node runtimeConfig = node["runtime_config"];
-    if (runtimeConfig.IsDefined() && !runtimeConfig.IsNull()) {
-      if (!runtimeConfig.IsMap()) r.fail(runtimeConfig, path + ".runtime_config", "expected a mapping of the runtime plugin's settings");
-      else out.runtimeConfigJson = r.toJson(runtimeConfig, path + ".runtime_config");
-    }
+    for (const char* httpOnly : {"target_port", "target_path"})
+      if (node[httpOnly].IsDefined()) r.fail(node[httpOnly], path + "." + httpOnly, "only an HTTP server in a container takes this key");
+    readRunKeys(r, node, path, out, hasImage);
     r.duration(node, path, "idle_timeout", out.idleTimeoutMs);
     std::string mode = "per-session";
     if (r.string(node, path, "mode", mode) && mode != "per-session" && mode != "shared")
@@ -290,38 +327,23 @@ void readUpstream(Reader& r, const YAML::Node& node, const std::string& path, Up
     if (node["dispatch"].IsDefined() && !out.shared)
       r.fail(node["dispatch"], path + ".dispatch", "only a shared stdio server (mode: shared) dispatches requests");
     out.sharedParallel = dispatch == "parallel";
-    YAML::Node restart = node["restart"];
-    if (restart.IsDefined() && !restart.IsNull()) {
-      if (!restart.IsMap()) r.fail(restart, path + ".restart", "expected a mapping (backoff, max_backoff, failures)");
-      else {
-        r.allowOnly(restart, path + ".restart", {"backoff", "max_backoff", "failures"});
-        r.duration(restart, path + ".restart", "backoff", out.restart.backoffMs);
-        r.duration(restart, path + ".restart", "max_backoff", out.restart.maxBackoffMs);
-        r.integer(restart, path + ".restart", "failures", 1, 1000, out.restart.failuresBeforeFailed);
-      }
-    }
-    YAML::Node isolation = node["isolation"];
-    if (isolation.IsDefined() && !isolation.IsNull()) {
-      if (!isolation.IsMap()) r.fail(isolation, path + ".isolation", "expected a mapping (network, writable, hide)");
-      else {
-        if (hasImage) r.allowOnly(isolation, path + ".isolation", {"network", "memory", "cpus", "pids", "user", "read_only", "tmpfs_size"});
-        else r.allowOnly(isolation, path + ".isolation", {"network", "writable", "readable", "hide"});
-        out.isolationJson = r.toJson(isolation, path + ".isolation");
-      }
-    }
-    YAML::Node env = node["env"];
-    if (env.IsDefined() && !env.IsNull()) {
-      if (!env.IsMap()) r.fail(env, path + ".env", "expected a mapping of variable names to values");
-      else
-        for (const auto& entry : env) {
-          std::string key = path + ".env." + entry.first.Scalar();
-          if (!entry.second.IsScalar()) r.fail(entry.second, key, "expected a string");
-          else out.env.emplace_back(entry.first.Scalar(), r.expand(entry.second, key, entry.second.Scalar()));
-        }
-    }
-  } else {
-    for (const char* stdioOnly : {"command", "args", "env", "workdir", "runtime", "idle_timeout", "mode", "isolation", "restart", "dispatch", "image", "volumes", "runtime_config"})
+  } else if (hasImage) {
+    // An HTTP server in a container: Moat starts it and reaches it on its own network.
+    r.string(node, path, "command", out.command);
+    if (node["url"].IsDefined()) r.fail(node["url"], path + ".url", "a server in a container has an image and a target_port, not a url");
+    for (const char* stdioOnly : {"idle_timeout", "mode", "dispatch"})
       if (node[stdioOnly].IsDefined()) r.fail(node[stdioOnly], path + "." + stdioOnly, "only a stdio upstream takes this key");
+    readRunKeys(r, node, path, out, true);
+    if (!node["target_port"].IsDefined()) r.fail(node, path + ".target_port", "missing required value: the port the server listens on in its container");
+    else r.integer(node, path, "target_port", 1, 65535, out.targetPort);
+    out.targetPath = out.transport == UpstreamTransport::Sse ? "/sse" : "/mcp";
+    if (r.string(node, path, "target_path", out.targetPath) && (out.targetPath.empty() || out.targetPath[0] != '/'))
+      r.fail(node["target_path"], path + ".target_path", "expected a path starting with /");
+  } else {
+    for (const char* stdioOnly : {"idle_timeout", "mode", "dispatch"})
+      if (node[stdioOnly].IsDefined()) r.fail(node[stdioOnly], path + "." + stdioOnly, "only a stdio upstream takes this key");
+    for (const char* runOnly : {"command", "args", "env", "workdir", "runtime", "isolation", "restart", "volumes", "runtime_config", "target_port", "target_path"})
+      if (node[runOnly].IsDefined()) r.fail(node[runOnly], path + "." + runOnly, "only a stdio upstream or a server in a container (image) takes this key");
     if (!r.string(node, path, "url", out.url)) r.fail(node, path + ".url", "missing required value");
     else if (out.url.rfind("http://", 0) != 0 && out.url.rfind("https://", 0) != 0)
       r.fail(node["url"], path + ".url", "expected an http:// or https:// URL");

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "config/ConfigError.h"
+#include "gateway/ContainerHttpUpstream.h"
 #include "gateway/LegacySseUpstream.h"
 #include "gateway/Router.h"
 #include "gateway/Shutdown.h"
@@ -23,6 +24,8 @@ namespace {
 
 // Throws PluginError when a stdio server's runtime plugin cannot be used.
 std::unique_ptr<Upstream> makeUpstream(const config::ServerConfig& server, core::PluginRegistry& registry) {
+  if (server.upstream.transport != config::UpstreamTransport::Stdio && !server.upstream.image.empty())
+    return std::make_unique<ContainerHttpUpstream>(server, std::make_unique<core::RuntimeClient>(registry.byName(server.upstream.runtime), server.upstream.runtimeConfigJson));
   switch (server.upstream.transport) {
     case config::UpstreamTransport::Sse: return std::make_unique<LegacySseUpstream>(server.upstream);
     case config::UpstreamTransport::Stdio:

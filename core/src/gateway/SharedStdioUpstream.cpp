@@ -187,7 +187,7 @@ std::string SharedStdioUpstream::startBackend(std::unique_lock<std::mutex>& lock
   std::string failure, workload;
   std::shared_ptr<StdioChannel> channel;
   try {
-    workload = runtime_->start(core::stdioWorkloadSpec(server_));
+    workload = runtime_->start(core::workloadSpec(server_));
     auto [in, out] = runtime_->attachStdio(workload);
     channel = std::make_shared<StdioChannel>(in, out, [this, generation](const std::string& line) { route(line, generation); },
                                              [this, generation] { backendExited(generation); });

@@ -146,7 +146,7 @@ std::shared_ptr<StdioUpstream::Session> StdioUpstream::startSession(Exchange& ex
   session->id = newSessionId();
   session->serverName = server_.name;
   try {
-    session->workload = runtime_->start(core::stdioWorkloadSpec(server_));
+    session->workload = runtime_->start(core::workloadSpec(server_));
     auto [in, out] = runtime_->attachStdio(session->workload);
     Session* raw = session.get();
     session->channel = std::make_unique<StdioChannel>(in, out, [raw](const std::string& line) { raw->route(line); },

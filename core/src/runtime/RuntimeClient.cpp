@@ -35,6 +35,12 @@ void RuntimeClient::stop(const std::string& id, uint32_t timeoutMs) {
   check(hooks_->stop(instance_.get(), abiView(id), timeoutMs, &error.sink), error, "stop failed");
 }
 
+std::string RuntimeClient::inspect(const std::string& id) {
+  TextSink state, error;
+  check(hooks_->inspect(instance_.get(), abiView(id), &state.sink, &error.sink), error, "inspect failed");
+  return state.value;
+}
+
 void RuntimeClient::remove(const std::string& id) {
   TextSink error;
   check(hooks_->remove(instance_.get(), abiView(id), &error.sink), error, "remove failed");

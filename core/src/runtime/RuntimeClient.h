@@ -18,6 +18,7 @@ class RuntimeClient {
   std::string start(const std::string& specJson);  // returns the workload id
   std::pair<int, int> attachStdio(const std::string& id);  // {stdin to write, stdout to read}
   void stop(const std::string& id, uint32_t timeoutMs);
+  std::string inspect(const std::string& id);  // {"id","state","address",...}
   void remove(const std::string& id);
   const std::string& pluginName() const { return instance_.plugin().name; }
 

@@ -1,4 +1,5 @@
-// The spec JSON a runtime plugin's start hook receives for a stdio server (see abi.h).
+// The spec JSON a runtime plugin's start hook receives (see abi.h): a stdio server, or an HTTP
+// server in a container.
 #pragma once
 
 #include <string>
@@ -7,6 +8,6 @@
 
 namespace moat::core {
 
-std::string stdioWorkloadSpec(const config::ServerConfig& server);
+std::string workloadSpec(const config::ServerConfig& server);
 
 }  // namespace moat::core

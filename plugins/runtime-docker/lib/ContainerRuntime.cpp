@@ -54,18 +54,88 @@ ContainerRuntime::ContainerRuntime(Engine engine, const Host& host, const json::
 }
 
 ContainerRuntime::~ContainerRuntime() {
-  std::map<std::string, std::unique_ptr<AttachedStdio>> attached;
+  std::map<std::string, Workload> workloads;
   {
     std::lock_guard lock(mutex_);
-    attached.swap(attached_);
+    workloads.swap(workloads_);
   }
-  for (auto& [id, stdio] : attached) {
+  for (auto& [id, workload] : workloads) {
     try {
       engine_.call("DELETE", containerPath(id, "?force=1&v=1"), {}, 15'000);
     } catch (const std::exception& e) {
       host_.warn("could not remove container " + id + ": " + e.what());
     }
+    release(id, workload);
   }
+}
+
+void ContainerRuntime::release(const std::string& name, Workload& workload) {
+  workload.stdio.reset();  // after the container is gone, so its pumps see the connection end
+  workload.egress.reset();
+  workload.fence.reset();
+  if (!workload.network.empty()) {
+    try {
+      auto removed = engine_.call("DELETE", "/networks/" + queryValue(workload.network), {}, 15'000);
+      if (removed.status != 204 && removed.status != 404) host_.warn("could not remove network " + workload.network + " of " + name + ": " + engineError(removed));
+    } catch (const std::exception& e) {
+      host_.warn("could not remove network " + workload.network + " of " + name + ": " + e.what());
+    }
+  }
+}
+
+namespace {
+
+// Linux interface names are at most 15 characters: "moat" and 10 hex digits of the name.
+std::string bridgeNameFor(const std::string& containerName) {
+  uint64_t hash = 1469598103934665603ull;
+  for (unsigned char c : containerName) hash = (hash ^ c) * 1099511628211ull;
+  static const char* hex = "0123456789abcdef";
+  std::string out = "moat";
+  for (int i = 0; i < 10; ++i) out += hex[(hash >> (i * 4)) & 15];
+  return out;
+}
+
+}  // namespace
+
+void ContainerRuntime::preparePrivateNetwork(const std::string& name, const ContainerSpec& spec, CreateOptions& options, Workload& workload) {
+  if (engine_.engine() == Engine::Podman)
+    throw std::runtime_error(
+        "podman: " + std::string(spec.stdio ? "an egress allowlist" : "an HTTP server in a container") +
+        " needs an internal network the host has an address on, and Podman's internal networks give the host none; use runtime-docker, or "
+        "isolation.network: true (--isolate-allow-network) to put it on Podman's bridge");
+  std::vector<EgressRule> rules;
+  for (const auto& entry : spec.isolation.egress) {
+    rules.push_back(parseEgressRule(entry));
+    for (size_t i = 0; i + 1 < rules.size(); ++i)
+      if (rules[i].port == rules.back().port)
+        throw std::runtime_error("isolation.egress: " + rules[i].host + " and " + rules.back().host + " share port " + std::to_string(rules.back().port) +
+                                 "; one host per port for now");
+  }
+  const std::string bridge = bridgeNameFor(name);
+  std::string labels = "{";
+  for (const auto& [key, value] : options.labels) labels += (labels.size() > 1 ? "," : "") + json::quote(key) + ":" + json::quote(value);
+  labels += "}";
+  std::string body = "{\"Name\":" + json::quote(name) + ",\"Internal\":true,\"CheckDuplicate\":true,\"Labels\":" + labels +
+                     ",\"Options\":{\"com.docker.network.bridge.name\":" + json::quote(bridge) + "}}";
+  auto created = engine_.call("POST", "/networks/create", body);
+  if (created.status != 201) throw std::runtime_error("creating the private network for " + spec.name + " failed: " + engineError(created));
+  workload.network = name;
+  auto inspected = engine_.call("GET", "/networks/" + queryValue(name));
+  json::Value network = json::parse(inspected.body);
+  std::string gateway;
+  if (const auto* ipam = network.find("IPAM"))
+    if (const auto* configs = ipam->find("Config"); configs && configs->isArray())
+      for (const auto& config : configs->items())
+        if (gateway.empty()) gateway = config.stringOr("Gateway", "");
+  if (gateway.empty()) throw std::runtime_error("the private network of " + spec.name + " has no host address");
+  std::vector<std::pair<uint16_t, uint16_t>> redirects;
+  if (!rules.empty()) {
+    workload.egress = std::make_unique<EgressForwarder>(host_, spec.name, gateway, rules);
+    redirects = workload.egress->redirects();
+  }
+  workload.fence = std::make_unique<HostFence>(bridge, bridge, gateway, redirects);
+  options.networkMode = name;
+  for (const auto& rule : rules) options.extraHosts.push_back(rule.host + ":" + gateway);
 }
 
 // Containers of a gateway that died without removing them (SIGKILL, a crash) are removed, so a
@@ -84,6 +154,19 @@ void ContainerRuntime::removeOrphans() {
     if (pid <= 0 || (::kill(pid, 0) == 0 || errno == EPERM)) continue;
     std::string id = container.stringOr("Id", "");
     if (engine_.call("DELETE", containerPath(id, "?force=1&v=1"), {}, 15'000).status / 100 == 2) ++removed;
+  }
+  auto networks = engine_.call("GET", "/networks?filters=" + queryValue("{\"label\":[\"moat.managed=true\"]}"));
+  if (networks.status == 200) {
+    json::Value all = json::parse(networks.body);
+    for (const auto& network : all.items()) {
+      const json::Value* labels = network.find("Labels");
+      std::string pidText = labels && labels->isObject() ? labels->stringOr(kGatewayPidLabel, "") : "";
+      pid_t pid = static_cast<pid_t>(std::atol(pidText.c_str()));
+      if (pid <= 0 || ::kill(pid, 0) == 0 || errno == EPERM) continue;
+      if (const auto* options = network.find("Options"); options && options->isObject())
+        if (auto bridge = options->stringOr("com.docker.network.bridge.name", ""); !bridge.empty()) HostFence::removeTagged(bridge);
+      engine_.call("DELETE", "/networks/" + queryValue(network.stringOr("Name", "")), {}, 15'000);
+    }
   }
   if (removed) host_.info("removed " + std::to_string(removed) + " container(s) left by a gateway that is gone");
 }
@@ -138,37 +221,39 @@ std::string ContainerRuntime::start(std::string_view specJson) {
     std::lock_guard lock(mutex_);
     name = "moat-" + spec.name + "-" + std::to_string(::getpid()) + "-" + std::to_string(++counter_);
   }
-  auto created = engine_.call("POST", "/containers/create?name=" + queryValue(name), createContainerBody(spec, options));
-  if (created.status != 201) throw std::runtime_error("creating a container from " + spec.image + " failed: " + engineError(created));
+  Workload workload;
   auto discard = [&] {
     try {
       engine_.call("DELETE", containerPath(name, "?force=1&v=1"), {}, 15'000);
     } catch (const std::exception&) {
     }
+    release(name, workload);
   };
-  std::unique_ptr<AttachedStdio> stdio;
   try {
+    if (!spec.isolation.network && (!spec.stdio || !spec.isolation.egress.empty())) preparePrivateNetwork(name, spec, options, workload);
+    auto created = engine_.call("POST", "/containers/create?name=" + queryValue(name), createContainerBody(spec, options));
+    if (created.status != 201) throw std::runtime_error("creating a container from " + spec.image + " failed: " + engineError(created));
     if (spec.stdio) {
       // Attached before it starts, so nothing the server writes first is lost.
       std::string leftover;
       int connection = engine_.hijack(containerPath(name, "/attach?stream=1&stdin=1&stdout=1&stderr=1"), leftover);
-      stdio = std::make_unique<AttachedStdio>(host_, spec.name, connection, std::move(leftover));
+      workload.stdio = std::make_unique<AttachedStdio>(host_, spec.name, connection, std::move(leftover));
     }
     auto started = engine_.call("POST", containerPath(name, "/start"));
     if (started.status != 204 && started.status != 304)
       throw std::runtime_error("starting the container " + name + " (" + spec.image + ") failed: " + engineError(started));
   } catch (...) {
-    stdio.reset();
     discard();
     throw;
   }
+  std::string network = !workload.network.empty() ? "internal" + std::string(workload.egress ? " with egress to " + std::to_string(spec.isolation.egress.size()) + " host(s)" : "")
+                        : spec.isolation.network ? "bridge" : "none";
   {
     std::lock_guard lock(mutex_);
-    if (stdio) attached_[name] = std::move(stdio);
+    workloads_[name] = std::move(workload);
   }
-  host_.info("started container " + name + " from " + spec.image + " (" + engineName(engine_.engine()) + ", network " +
-             (spec.isolation.network ? "bridge" : "none") + ")");
-  return "{\"id\":" + json::quote(name) + ",\"state\":\"running\",\"image\":" + json::quote(spec.image) + "}";
+  host_.info("started container " + name + " from " + spec.image + " (" + engineName(engine_.engine()) + ", network " + network + ")");
+  return inspect(name);
 }
 
 void ContainerRuntime::stop(std::string_view id, uint32_t timeoutMs) {
@@ -188,6 +273,13 @@ std::string ContainerRuntime::inspect(std::string_view id) {
   if (status == "created" || status == "paused") status = "running";
   else if (status == "dead" || status == "removing" || status == "stopped") status = "exited";
   std::string out = "{\"id\":" + json::quote(std::string(id)) + ",\"state\":" + json::quote(status);
+  if (const auto* settings = container.find("NetworkSettings"))
+    if (const auto* networks = settings->find("Networks"); networks && networks->isObject())
+      for (const auto& [networkName, endpoint] : networks->members())
+        if (auto address = endpoint.stringOr("IPAddress", ""); !address.empty()) {
+          out += ",\"address\":" + json::quote(address);
+          break;
+        }
   if (state) {
     if (const auto* code = state->find("ExitCode")) out += ",\"exit_code\":" + std::to_string(static_cast<int>(code->asNumber()));
     if (const auto* oom = state->find("OOMKilled"); oom && oom->type() == json::Value::Type::Bool) out += std::string(",\"oom_killed\":") + (oom->asBool() ? "true" : "false");
@@ -196,16 +288,16 @@ std::string ContainerRuntime::inspect(std::string_view id) {
 }
 
 void ContainerRuntime::remove(std::string_view id) {
-  std::unique_ptr<AttachedStdio> stdio;
+  Workload workload;
   {
     std::lock_guard lock(mutex_);
-    if (auto it = attached_.find(std::string(id)); it != attached_.end()) {
-      stdio = std::move(it->second);
-      attached_.erase(it);
+    if (auto it = workloads_.find(std::string(id)); it != workloads_.end()) {
+      workload = std::move(it->second);
+      workloads_.erase(it);
     }
   }
   auto removed = engine_.call("DELETE", containerPath(id, "?force=1&v=1"), {}, 30'000);
-  stdio.reset();  // after the container is gone, so its pumps see the connection end
+  release(std::string(id), workload);
   if (removed.status != 204 && removed.status != 404) throw std::runtime_error("removing " + std::string(id) + " failed: " + engineError(removed));
 }
 
@@ -236,9 +328,9 @@ void ContainerRuntime::logs(std::string_view id, bool follow, moat_sink* out) {
 
 std::pair<int, int> ContainerRuntime::attachStdio(std::string_view id) {
   std::lock_guard lock(mutex_);
-  auto it = attached_.find(std::string(id));
-  if (it == attached_.end()) throw std::runtime_error(std::string(id) + " was not started as a stdio server");
-  return it->second->takeHostEnds();
+  auto it = workloads_.find(std::string(id));
+  if (it == workloads_.end() || !it->second.stdio) throw std::runtime_error(std::string(id) + " was not started as a stdio server");
+  return it->second.stdio->takeHostEnds();
 }
 
 }  // namespace moat::container

@@ -10,7 +10,9 @@
 #include <string>
 
 #include "AttachedStdio.h"
+#include "EgressForwarder.h"
 #include "EngineClient.h"
+#include "HostFence.h"
 #include "moat/plugin.hpp"
 
 namespace moat::container {
@@ -31,6 +33,17 @@ class ContainerRuntime : public Runtime {
   std::pair<int, int> attachStdio(std::string_view id) override;
 
  private:
+  // What Moat made for one container besides the container itself.
+  struct Workload {
+    std::unique_ptr<AttachedStdio> stdio;
+    std::string network;  // its private internal network, or empty
+    std::unique_ptr<HostFence> fence;
+    std::unique_ptr<EgressForwarder> egress;
+  };
+  // An internal network of its own, fenced off the host, with the egress forwarder: for HTTP
+  // servers (the gateway must reach them) and egress allowlists. Fills `options` for create.
+  void preparePrivateNetwork(const std::string& name, const struct ContainerSpec& spec, struct CreateOptions& options, Workload& workload);
+  void release(const std::string& name, Workload& workload);
   // The image to run, built (npx://) or pulled when the engine lacks it; returns its user.
   std::string prepareImage(struct ContainerSpec& spec);
   void removeOrphans();
@@ -40,7 +53,7 @@ class ContainerRuntime : public Runtime {
   std::string npxNode_;
   std::mutex mutex_;
   std::mutex imageMutex_;  // one image build or pull at a time
-  std::map<std::string, std::unique_ptr<AttachedStdio>> attached_;
+  std::map<std::string, Workload> workloads_;
   unsigned long counter_ = 0;
 };
 

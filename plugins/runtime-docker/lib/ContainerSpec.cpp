@@ -19,9 +19,9 @@ std::string quotedArray(const std::vector<std::string>& items) {
 
 void readIsolation(const json::Value& value, ContainerIsolation& out) {
   if (!value.isObject()) bad("isolation", "expected an object");
-  static const std::set<std::string> known{"network", "memory", "cpus", "pids", "user", "read_only", "tmpfs_size"};
+  static const std::set<std::string> known{"network", "memory", "cpus", "pids", "user", "read_only", "tmpfs_size", "egress"};
   for (const auto& [key, item] : value.members()) {
-    if (!known.count(key)) bad("isolation." + key, "not a container isolation setting (network, memory, cpus, pids, user, read_only, tmpfs_size)");
+    if (!known.count(key)) bad("isolation." + key, "not a container isolation setting (network, memory, cpus, pids, user, read_only, tmpfs_size, egress)");
     try {
       if (key == "network") out.network = item.asBool();
       else if (key == "read_only") out.readOnlyRoot = item.asBool();
@@ -30,6 +30,8 @@ void readIsolation(const json::Value& value, ContainerIsolation& out) {
       else if (key == "tmpfs_size") out.tmpfsBytes = item.isString() ? parseByteSize(item.asString(), "isolation.tmpfs_size") : static_cast<int64_t>(item.asNumber());
       else if (key == "cpus") out.cpus = item.isString() ? std::stod(item.asString()) : item.asNumber();
       else if (key == "pids") out.pids = static_cast<int64_t>(item.asNumber());
+      else if (key == "egress")
+        for (const auto& entry : item.items()) out.egress.push_back(entry.asString());
     } catch (const std::invalid_argument&) {
       bad("isolation." + key, "expected a number");
     } catch (const std::runtime_error& e) {
@@ -41,6 +43,7 @@ void readIsolation(const json::Value& value, ContainerIsolation& out) {
   if (out.memoryBytes < (6ll << 20)) bad("isolation.memory", "at least 6m (the engines refuse less)");
   if (!(out.cpus > 0) || out.cpus > 1024) bad("isolation.cpus", "expected a number of CPUs above 0");
   if (out.pids < 1) bad("isolation.pids", "expected a positive process limit");
+  if (out.network && !out.egress.empty()) bad("isolation.egress", "an allowlist goes with network: false (network: true already allows everything)");
 }
 
 }  // namespace
@@ -75,7 +78,10 @@ ContainerSpec parseContainerSpec(std::string_view specJson) {
   if (const auto* env = spec.find("env"))
     for (const auto& [key, value] : env->members()) out.env.emplace_back(key, value.asString());
   out.workdir = spec.stringOr("workdir", "");
-  out.stdio = spec.stringOr("transport", "stdio") == "stdio";
+  out.transport = spec.stringOr("transport", "stdio");
+  out.stdio = out.transport == "stdio";
+  if (const auto* port = spec.find("target_port")) out.targetPort = static_cast<int>(port->asNumber());
+  if (!out.stdio && (out.targetPort < 1 || out.targetPort > 65535)) bad("target_port", "an HTTP server in a container needs the port it listens on (1-65535)");
   if (const auto* isolation = spec.find("isolation"); isolation && !isolation->isNull()) readIsolation(*isolation, out.isolation);
   if (const auto* volumes = spec.find("volumes")) {
     for (const auto& item : volumes->items()) {
@@ -115,7 +121,9 @@ std::string createContainerBody(const ContainerSpec& spec, const CreateOptions& 
   body += "}";
 
   body += ",\"HostConfig\":{";
-  body += "\"NetworkMode\":" + json::quote(iso.network ? "bridge" : "none");
+  std::string network = options.networkMode.empty() ? (iso.network ? "bridge" : "none") : options.networkMode;
+  body += "\"NetworkMode\":" + json::quote(network);
+  if (!options.extraHosts.empty()) body += ",\"ExtraHosts\":" + quotedArray(options.extraHosts);
   body += ",\"CapDrop\":[\"ALL\"],\"SecurityOpt\":[\"no-new-privileges\"]";
   body += std::string(",\"ReadonlyRootfs\":") + (iso.readOnlyRoot ? "true" : "false");
   body += ",\"Tmpfs\":{\"/tmp\":" + json::quote("rw,nosuid,nodev,size=" + std::to_string(iso.tmpfsBytes)) + "}";

@@ -27,6 +27,7 @@ struct ContainerIsolation {
   std::string user;      // empty: the image's user, or 65534:65534 when the image runs as root
   bool readOnlyRoot = true;
   int64_t tmpfsBytes = 64ll << 20;
+  std::vector<std::string> egress;  // HOST:PORT the container may reach (through the forwarder)
 };
 
 struct ContainerSpec {
@@ -37,6 +38,8 @@ struct ContainerSpec {
   std::vector<std::pair<std::string, std::string>> env;
   std::string workdir;
   bool stdio = true;
+  std::string transport = "stdio";
+  int targetPort = 0;  // HTTP servers: the port the server listens on inside the container
   ContainerIsolation isolation;
   std::vector<Volume> volumes;
 };
@@ -52,6 +55,8 @@ struct CreateOptions {
   std::string imageUser;  // the image's configured user (empty: root)
   uint64_t openFiles = 4096;
   uint64_t processes = 4096;
+  std::string networkMode;               // empty: none, or bridge when isolation.network
+  std::vector<std::string> extraHosts;  // "name:address" lines for the container's /etc/hosts
 };
 
 // The JSON body of POST /containers/create.

@@ -81,8 +81,19 @@ TEST_CASE("an image that names a non-root user keeps it, a root image runs as no
 }
 
 TEST_CASE("an HTTP container is not attached") {
-  auto body = createBody(R"({"image":"i","transport":"streamable-http"})");
+  auto body = createBody(R"({"image":"i","transport":"streamable-http","target_port":3001})");
   CHECK(body.find("OpenStdin") == nullptr);
+  CHECK_THROWS_WITH(parseContainerSpec(R"({"image":"i","transport":"sse"})"), Catch::Contains("target_port:"));
+}
+
+TEST_CASE("a private network and allowed hosts reach the create body") {
+  CreateOptions options;
+  options.networkMode = "moat-web-1";
+  options.extraHosts = {"api.github.com:172.18.0.1"};
+  auto body = moat::json::parse(createContainerBody(parseContainerSpec(R"({"image":"i","isolation":{"egress":["api.github.com:443"]}})"), options));
+  CHECK(body.find("HostConfig")->stringOr("NetworkMode", "") == "moat-web-1");
+  CHECK(strings(*body.find("HostConfig")->find("ExtraHosts")) == std::vector<std::string>{"api.github.com:172.18.0.1"});
+  CHECK_THROWS_WITH(parseContainerSpec(R"({"image":"i","isolation":{"network":true,"egress":["a.b:1"]}})"), Catch::Contains("isolation.egress:"));
 }
 
 TEST_CASE("bad container specs name the key") {
