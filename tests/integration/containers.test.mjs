@@ -14,6 +14,7 @@ import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { moatBin, repoRoot, startMoat, stop } from './helpers.mjs';
 
 const everything = 'npx://@modelcontextprotocol/server-everything@2026.8.31';
@@ -78,19 +79,18 @@ async function probeInside(socketPath, id, target = '') {
   return JSON.parse(line);
 }
 
-async function connect(url) {
-  const client = new Client({ name: 'containers-test', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
-  return client;
-}
-
+// Each client has its own connection pool, as separate MCP clients would: a gateway restarted
+// on the same port must not be reached through a keep-alive socket of the one before it.
 async function echo(url, message) {
-  const client = await connect(url);
+  const agent = new Agent();
+  const client = new Client({ name: 'containers-test', version: '1.0.0' });
   try {
+    await client.connect(new StreamableHTTPClientTransport(new URL(url), { fetch: (input, init) => undiciFetch(input, { ...init, dispatcher: agent }) }));
     const result = await client.callTool({ name: 'echo', arguments: { message } });
     return result.content[0].text;
   } finally {
     await client.close();
+    await agent.close();
   }
 }
 
@@ -132,7 +132,7 @@ for (const engine of engines) {
 
     after(() => { moat(['rm', workload]); });
 
-    test('moat run npx:// serves server-everything from an isolated container, restarts it when it dies, and stop removes it', async () => {
+    test('moat run npx:// serves server-everything from an isolated container, restarts it when it dies, moat restart replaces it, and stop removes it', async () => {
       const run = moat(['run', '--runtime', engine.name, '--name', workload, '--detach', everything, 'stdio']);
       assert.equal(run.status, 0, run.stdout + run.stderr);
       const url = /is served at (\S+)/.exec(run.stdout)[1];
@@ -180,10 +180,18 @@ for (const engine of engines) {
       assert.match(logs.stdout, /shared server process exited; restarting it/);
       assert.match(logs.stdout, new RegExp(`started container \\S+ from moat-npx/modelcontextprotocol-server-everything`));
 
+      // restart: a new gateway on the same URL, a new container, the old one gone.
+      const restarted = moat(['restart', workload]);
+      assert.equal(restarted.status, 0, restarted.stdout + restarted.stderr);
+      assert.equal(await echo(url, 'after moat restart'), 'Echo: after moat restart');
+      const [afterRestart] = await moatContainers(engine.socket(), workload);
+      assert.notEqual(afterRestart.Id, replacement.Id);
+      assert.equal((await engineCall(engine.socket(), 'GET', `/containers/${replacement.Id}/json`)).status, 404);
+
       const stopped = moat(['stop', workload]);
       assert.equal(stopped.status, 0, stopped.stderr);
       assert.deepEqual(await moatContainers(engine.socket(), workload), [], 'stop leaves no container behind');
-      assert.equal((await engineCall(engine.socket(), 'GET', `/containers/${replacement.Id}/json`)).status, 404);
+      assert.equal((await engineCall(engine.socket(), 'GET', `/containers/${afterRestart.Id}/json`)).status, 404);
     });
 
     test('a YAML pipeline runs an image with read-only volumes, and a gateway killed with SIGKILL leaves nothing running after the next start', async () => {

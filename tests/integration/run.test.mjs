@@ -73,7 +73,7 @@ describe('moat run', () => {
     assert.deepEqual(readdirSync(path.join(env.MOAT_STATE_DIR, 'logs')), []);
   });
 
-  test('a workload that dies is listed as exited; its state file is private to the user', async () => {
+  test('a workload that dies is listed as exited, its state file is private to the user, and restart brings it back on its URL', async () => {
     const run = moat(['run', '--name', 'doomed', '--detach', '--', 'node', sampleServer, '--transport', 'stdio']);
     assert.equal(run.status, 0, run.stderr);
     const { pid } = listed().doomed;
@@ -83,7 +83,21 @@ describe('moat run', () => {
     const mode = statSync(path.join(env.MOAT_STATE_DIR, 'workloads', 'doomed.json')).mode & 0o777;
     assert.equal(mode, 0o600);
     assert.equal(statSync(env.MOAT_STATE_DIR).mode & 0o777, 0o700);
+
+    // restart brings it back as it was run, on the same URL.
+    const before = listed().doomed;
+    const restarted = moat(['restart', 'doomed']);
+    assert.equal(restarted.status, 0, restarted.stderr);
+    const after = listed().doomed;
+    assert.equal(after.state, 'running');
+    assert.notEqual(after.pid, pid);
+    assert.equal(after.url, before.url);
+    const client = await connect(after.url);
+    const echoed = await client.callTool({ name: 'echo', arguments: { message: 'restarted' } });
+    assert.match(echoed.content[0].text, /restarted/);
+    await client.close();
     assert.equal(moat(['rm', 'doomed']).status, 0);
+    assert.ok(processGone(after.pid), 'rm stops the restarted gateway');
   });
 
   test('usage errors name the problem and start nothing', () => {

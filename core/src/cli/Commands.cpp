@@ -62,6 +62,7 @@ const std::vector<Command>& commands() {
        runRun},
       {{"list", "list the workloads moat run started, with their state and URL", "moat list", {}}, runList},
       {{"stop", "stop a workload (SIGTERM, then SIGKILL after 10 s); it stays listed", "moat stop NAME", {}}, runStop},
+      {{"restart", "stop a workload if it runs, and start it again in the background as it was run", "moat restart NAME", {}}, runRestart},
       {{"rm", "stop a workload and remove its state and log", "moat rm NAME", {}}, runRm},
       {{"logs", "print a detached workload's log", "moat logs NAME [--follow]",
         {{"follow", "", "keep printing until the workload exits", 'f'}}}, runLogs},

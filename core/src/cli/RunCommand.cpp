@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <climits>
 #include <cstdio>
@@ -57,9 +58,9 @@ std::string selfPath() {
   return std::string(buffer, static_cast<size_t>(n));
 }
 
-// The same command line without --detach, for the background process.
-std::vector<std::string> foregroundArgv(const Args& args, const std::string& name) {
-  std::vector<std::string> argv{selfPath(), "run", "--name", name};
+// The same command line without --detach, for the background process (without the program).
+std::vector<std::string> foregroundArgs(const Args& args, const std::string& name) {
+  std::vector<std::string> argv{"run", "--name", name};
   for (const auto& [flag, values] : args.values) {
     if (flag == "detach" || flag == "name") continue;
     bool boolean = false;
@@ -72,9 +73,14 @@ std::vector<std::string> foregroundArgv(const Args& args, const std::string& nam
   return argv;
 }
 
-int detach(const Args& args, const std::string& name) {
+// Where the runtime and the plugins are: kept with the workload so `moat restart` finds them
+// from another shell.
+const char* const kRunEnvironment[] = {"DOCKER_HOST", "CONTAINER_HOST", "MOAT_PLUGIN_PATH", "MOAT_NPX_NODE"};
+
+int detachArgs(const std::vector<std::string>& runArgs, const std::string& name) {
   std::string log = logFileFor(name);
-  std::vector<std::string> argv = foregroundArgv(args, name);
+  std::vector<std::string> argv{selfPath()};
+  argv.insert(argv.end(), runArgs.begin(), runArgs.end());
   pid_t child = ::fork();
   if (child < 0) throw std::runtime_error("fork failed");
   if (child == 0) {
@@ -260,7 +266,7 @@ int runRun(const Args& args) {
   if (auto existing = loadWorkload(name); existing && workloadAlive(*existing) && existing->pid != ::getpid())
     throw UsageError("workload " + name + " is already running (pid " + std::to_string(existing->pid) + "); moat stop " + name);
   config::Config config = configFromRunFlags(args, name);  // usage errors before anything starts
-  if (args.has("detach")) return detach(args, name);
+  if (args.has("detach")) return detachArgs(foregroundArgs(args, name), name);
 
   sigset_t signals = blockShutdownSignals();
   Workload workload;
@@ -268,6 +274,9 @@ int runRun(const Args& args) {
   workload.pid = ::getpid();
   workload.command = args.positional;
   workload.startedAt = nowIso8601();
+  workload.runArgs = foregroundArgs(args, name);
+  for (const char* variable : kRunEnvironment)
+    if (const char* value = std::getenv(variable); value && *value) workload.runEnvironment.emplace_back(variable, value);
   if (!::isatty(1)) workload.logFile = logFileFor(name);
   ServeHooks hooks;
   hooks.listening = [&](uint16_t port, core::PluginRegistry&) {
@@ -320,6 +329,32 @@ int runRm(const Args& args) {
   if (!workload->logFile.empty()) std::remove(workload->logFile.c_str());
   std::printf("moat: %s removed\n", name.c_str());
   return 0;
+}
+
+int runRestart(const Args& args) {
+  std::string name = requireName(args, "restart");
+  auto workload = namedWorkload(name);
+  if (!workload) return 1;
+  if (workload->runArgs.empty()) {
+    std::fprintf(stderr, "moat: %s was started by an older moat that did not record how; run it again with moat run\n", name.c_str());
+    return 1;
+  }
+  if (!stopProcess(*workload, 10000)) {
+    std::fprintf(stderr, "moat: %s (pid %d) did not stop; not restarted\n", name.c_str(), workload->pid);
+    return 1;
+  }
+  for (const auto& [variable, value] : workload->runEnvironment)
+    if (const char* current = std::getenv(variable.c_str()); !current || !*current) ::setenv(variable.c_str(), value.c_str(), 1);
+  // The same URL as before, so clients configured with it keep working.
+  std::vector<std::string> runArgs = workload->runArgs;
+  auto pinned = std::find_if(runArgs.begin(), runArgs.end(), [](const std::string& a) { return a.rfind("--proxy-port", 0) == 0; });
+  size_t colon = workload->url.rfind(':');
+  if (pinned == runArgs.end() && colon != std::string::npos) {
+    std::string port = workload->url.substr(colon + 1, workload->url.find('/', colon) - colon - 1);
+    runArgs.insert(runArgs.begin() + 1, "--proxy-port=" + port);
+  }
+  std::printf("moat: restarting %s\n", name.c_str());
+  return detachArgs(runArgs, name);
 }
 
 int runLogs(const Args& args) {

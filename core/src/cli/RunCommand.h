@@ -1,5 +1,6 @@
-// `moat run -- COMMAND ARGS...`: a stdio MCP server served on one local URL, in the foreground
-// or detached; and `moat list/stop/rm/logs` for the detached ones (ToolHive's `thv run`).
+// `moat run -- COMMAND ARGS...` (or an image with a container runtime): an MCP server served on
+// one local URL, in the foreground or detached; and `moat list/stop/restart/rm/logs` for the
+// detached ones (ToolHive's `thv run`).
 #pragma once
 
 #include "cli/Args.h"
@@ -14,6 +15,7 @@ config::Config configFromRunFlags(const Args& args, const std::string& name);
 int runRun(const Args& args);
 int runList(const Args& args);
 int runStop(const Args& args);
+int runRestart(const Args& args);
 int runRm(const Args& args);
 int runLogs(const Args& args);
 

@@ -42,6 +42,12 @@ std::string toJson(const Workload& w) {
   m["started_at"] = json::Value::makeString(w.startedAt);
   m["log_file"] = json::Value::makeString(w.logFile);
   m["state"] = json::Value::makeString(w.state);
+  json::Value runArgs = json::Value::makeArray();
+  for (const auto& word : w.runArgs) runArgs.mutableItems().push_back(json::Value::makeString(word));
+  m["run_args"] = runArgs;
+  json::Value runEnvironment = json::Value::makeObject();
+  for (const auto& [key, value] : w.runEnvironment) runEnvironment.mutableMembers()[key] = json::Value::makeString(value);
+  m["run_environment"] = runEnvironment;
   return json::write(v);
 }
 
@@ -58,6 +64,12 @@ Workload fromJson(const std::string& text) {
   w.startedAt = v.stringOr("started_at", "");
   w.logFile = v.stringOr("log_file", "");
   w.state = v.stringOr("state", "running");
+  if (const json::Value* runArgs = v.find("run_args"); runArgs && runArgs->isArray())
+    for (const auto& word : runArgs->items())
+      if (word.isString()) w.runArgs.push_back(word.asString());
+  if (const json::Value* runEnvironment = v.find("run_environment"); runEnvironment && runEnvironment->isObject())
+    for (const auto& [key, value] : runEnvironment->members())
+      if (value.isString()) w.runEnvironment.emplace_back(key, value.asString());
   return w;
 }
 

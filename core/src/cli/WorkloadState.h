@@ -19,6 +19,10 @@ struct Workload {
   std::string startedAt;  // ISO 8601 UTC
   std::string logFile;    // empty for a foreground run
   std::string state = "running";  // as last written: running or stopped
+  // What `moat restart` runs again: the arguments after `moat`, and the variables naming where
+  // the runtime and plugins are (DOCKER_HOST, CONTAINER_HOST, MOAT_PLUGIN_PATH) as they were.
+  std::vector<std::string> runArgs;
+  std::vector<std::pair<std::string, std::string>> runEnvironment;
 };
 
 // $MOAT_STATE_DIR, else $XDG_STATE_HOME/moat, else ~/.local/state/moat.
