@@ -244,7 +244,7 @@ describe('moat proxy with ToolHive\'s --token-exchange-* flags', () => {
   test('exchange flags without an authenticator are refused up front', async () => {
     const proxy = start(moatBin, ['proxy', 'x', '--target-uri', upstream.url, '--port', '0', '--token-exchange-url', `${idp.issuer}/token`,
       '--token-exchange-audience', 'backend'], { ready: /never/ });
-    await assert.rejects(proxy, /exited with 2[\s\S]*give --oidc-issuer too/);
+    await assert.rejects(proxy, /exited with 2[\s\S]*\(give --oidc-issuer\) or your own login.s \(give --remote-auth\)/);
   });
 });
 

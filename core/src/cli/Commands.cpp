@@ -4,6 +4,7 @@
 
 #include "cli/GatewayFlags.h"
 #include "cli/ProxyFlags.h"
+#include "cli/RemoteAuthFlags.h"
 #include "cli/RunCommand.h"
 #include "cli/TunnelCommand.h"
 #include "cli/Serve.h"
@@ -50,8 +51,9 @@ const std::vector<Command>& commands() {
          {"log-level", "LEVEL", "trace, debug, info, warn or error (default: log.level, else info)"}}},
        runServe},
       {{"proxy", "proxy one MCP server URL, optionally behind OIDC, from flags alone (ToolHive's names)",
-        "moat proxy [NAME] --target-uri URL [--port N] [--oidc-issuer URL ...] [--token-exchange-url URL ...]", proxyFlags()},
+        "moat proxy [NAME] --target-uri URL [--port N] [--oidc-issuer URL ...] [--remote-auth [--remote-auth-*]] [--token-exchange-url URL ...]", proxyFlags()},
        runProxy},
+      {{"logout", "forget the saved login of moat proxy NAME --remote-auth", "moat logout NAME", {}}, runLogout},
       {{"tunnel", "publish an MCP server (URL or workload) through a tunnel provider, behind an access policy",
         "moat tunnel TARGET NAME --tunnel-provider ngrok|ssh --provider-args JSON [--basic-auth-file F | --api-key-file F | --oidc-issuer URL ...] [--dry-run]",
         tunnelFlags()},

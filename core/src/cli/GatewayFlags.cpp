@@ -15,7 +15,7 @@ std::vector<FlagSpec> withGatewayFlags(std::vector<FlagSpec> own) {
   return own;
 }
 
-void applyGatewayFlags(const Args& args, config::Config& config, config::ServerConfig& server) {
+void applyGatewayFlags(const Args& args, config::Config& config, config::ServerConfig& server, std::optional<config::StageConfig> remoteAuth) {
   config.file = "(command line)";
   if (auto host = args.get("host")) config.listen.address = *host;
   if (auto format = args.get("log-format")) config.log.format = *format;
@@ -25,7 +25,9 @@ void applyGatewayFlags(const Args& args, config::Config& config, config::ServerC
   auto authenticator = oidcStageFromFlags(args);
   const bool authenticated = authenticator.has_value();
   if (authenticator) server.pipeline.push_back(std::move(*authenticator));
-  if (auto exchanger = tokenExchangeStageFromFlags(args, authenticated)) server.pipeline.push_back(std::move(*exchanger));
+  const bool loggedIn = remoteAuth.has_value();
+  if (remoteAuth) server.pipeline.push_back(std::move(*remoteAuth));
+  if (auto exchanger = tokenExchangeStageFromFlags(args, authenticated, loggedIn)) server.pipeline.push_back(std::move(*exchanger));
 }
 
 uint16_t portValue(const std::string& text, const std::string& flag) {

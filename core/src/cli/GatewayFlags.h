@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,10 @@ std::vector<FlagSpec> withGatewayFlags(std::vector<FlagSpec> own);
 
 // Applies the shared flags to `config`, and the --oidc-*, --token-exchange-* and --resource-url
 // ones to `server`.
-void applyGatewayFlags(const Args& args, config::Config& config, config::ServerConfig& server);
+// `remoteAuth` (moat proxy --remote-auth) goes after the authenticator and before the
+// exchanger, which then trades the login's token instead of the caller's.
+void applyGatewayFlags(const Args& args, config::Config& config, config::ServerConfig& server,
+                       std::optional<config::StageConfig> remoteAuth = std::nullopt);
 
 // Throws UsageError naming --flag.
 uint16_t portValue(const std::string& text, const std::string& flag);

@@ -1,16 +1,21 @@
 #include "cli/ProxyFlags.h"
 
 #include "cli/GatewayFlags.h"
+#include "cli/RemoteAuthFlags.h"
 
 namespace moat::cli {
 
 const std::vector<FlagSpec>& proxyFlags() {
-  static const std::vector<FlagSpec> flags = withGatewayFlags({
-      {"target-uri", "URL", "the MCP server to proxy (required)"},
-      {"transport", "streamable-http|sse", "how the target speaks MCP (default streamable-http)"},
-      {"port", "N", "listen port (default 8080; 0 picks a free one)"},
-      {"path", "PATH", "the MCP endpoint on this proxy (default /mcp)"},
-  });
+  static const std::vector<FlagSpec> flags = [] {
+    std::vector<FlagSpec> own{
+        {"target-uri", "URL", "the MCP server to proxy (required)"},
+        {"transport", "streamable-http|sse", "how the target speaks MCP (default streamable-http)"},
+        {"port", "N", "listen port (default 8080; 0 picks a free one)"},
+        {"path", "PATH", "the MCP endpoint on this proxy (default /mcp)"},
+    };
+    own.insert(own.end(), remoteAuthFlags().begin(), remoteAuthFlags().end());
+    return withGatewayFlags(std::move(own));
+  }();
   return flags;
 }
 
@@ -30,7 +35,7 @@ config::Config configFromProxyFlags(const Args& args) {
   std::string transport = args.get("transport").value_or("streamable-http");
   if (transport == "sse") server.upstream.transport = config::UpstreamTransport::Sse;
   else if (transport != "streamable-http") throw UsageError("--transport must be streamable-http or sse");
-  applyGatewayFlags(args, config, server);
+  applyGatewayFlags(args, config, server, remoteAuthStageFromFlags(args, server.name, *target));
   config.servers.push_back(std::move(server));
   return config;
 }

@@ -22,14 +22,14 @@ const std::vector<FlagSpec>& tokenExchangeFlags() {
   return flags;
 }
 
-std::optional<config::StageConfig> tokenExchangeStageFromFlags(const Args& args, bool callerAuthenticated) {
+std::optional<config::StageConfig> tokenExchangeStageFromFlags(const Args& args, bool callerAuthenticated, bool remoteLogin) {
   bool any = false;
   for (const auto& flag : tokenExchangeFlags())
     if (args.has(flag.name)) any = true;
   if (!any) return std::nullopt;
   if (!args.has("token-exchange-url")) throw UsageError("the --token-exchange-* flags need --token-exchange-url");
-  if (!callerAuthenticated)
-    throw UsageError("--token-exchange-url exchanges the caller's validated token: give --oidc-issuer too");
+  if (!callerAuthenticated && !remoteLogin)
+    throw UsageError("--token-exchange-url exchanges the caller's validated token (give --oidc-issuer) or your own login's (give --remote-auth)");
   json::Value stage = json::Value::makeObject();
   auto& m = stage.mutableMembers();
   auto copy = [&](const char* flag, const char* key) {
@@ -53,6 +53,12 @@ std::optional<config::StageConfig> tokenExchangeStageFromFlags(const Args& args,
         m["client_secret_env"] = json::Value::makeString(name);
         break;
       }
+  }
+  if (remoteLogin) {
+    // The login's ID token for an id_token exchange (Okta -> Google STS), else its access token.
+    std::string type = args.get("token-exchange-subject-token-type").value_or("access_token");
+    bool idToken = type == "id_token" || type == "urn:ietf:params:oauth:token-type:id_token";
+    m["subject_token"] = json::Value::makeString(idToken ? "credential:remote_auth_id_token" : "credential:remote_auth_access_token");
   }
   config::StageConfig out;
   out.plugin = "exchange-rfc8693";

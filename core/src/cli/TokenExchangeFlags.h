@@ -14,6 +14,7 @@ const std::vector<FlagSpec>& tokenExchangeFlags();
 
 // The exchange-rfc8693 stage, or nullopt when no --token-exchange-* flag was given. Throws
 // UsageError when --token-exchange-url is missing or nothing authenticates the caller first.
-std::optional<config::StageConfig> tokenExchangeStageFromFlags(const Args& args, bool callerAuthenticated);
+// remoteLogin: `moat proxy --remote-auth` supplies the subject token (its login) instead of the caller.
+std::optional<config::StageConfig> tokenExchangeStageFromFlags(const Args& args, bool callerAuthenticated, bool remoteLogin = false);
 
 }  // namespace moat::cli

@@ -42,6 +42,14 @@ ServerMetadata discover(const Host& host, const std::string& issuer, uint32_t ti
       if (const json::Value* scopes = doc.find("scopes_supported"); scopes && scopes->isArray())
         for (const auto& s : scopes->items())
           if (s.isString()) metadata.scopesSupported.push_back(s.asString());
+      metadata.authorizationEndpoint = stringMember(doc, "authorization_endpoint");
+      metadata.tokenEndpoint = stringMember(doc, "token_endpoint");
+      metadata.registrationEndpoint = stringMember(doc, "registration_endpoint");
+      if (const json::Value* methods = doc.find("code_challenge_methods_supported"); methods && methods->isArray())
+        for (const auto& m : methods->items())
+          if (m.isString()) metadata.codeChallengeMethodsSupported.push_back(m.asString());
+      if (const json::Value* iss = doc.find("authorization_response_iss_parameter_supported"); iss && iss->type() == json::Value::Type::Bool)
+        metadata.issParameterSupported = iss->asBool();
       return metadata;
     } catch (const std::exception& e) {
       failures += (failures.empty() ? "" : "; ") + url + ": " + e.what();

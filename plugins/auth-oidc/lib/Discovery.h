@@ -14,6 +14,12 @@ struct ServerMetadata {
   std::string jwksUri;
   std::string introspectionEndpoint;
   std::vector<std::string> scopesSupported;
+  // For clients of the server (remote auth): where to send the user and trade the code.
+  std::string authorizationEndpoint;
+  std::string tokenEndpoint;
+  std::string registrationEndpoint;
+  std::vector<std::string> codeChallengeMethodsSupported;
+  bool issParameterSupported = false;  // RFC 9207: the callback carries iss
 };
 
 // The URIs tried, in order: RFC 8414 path-inserted, OIDC path-inserted, OIDC path-appended

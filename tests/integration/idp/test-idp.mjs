@@ -29,6 +29,8 @@ const { values } = parseArgs({
     'okta-routes': { type: 'boolean', default: false },
     // Lifetime of exchanged tokens, short in tests that watch them expire.
     'exchange-ttl': { type: 'string', default: '300' },
+    // Lifetime of access tokens for MCP resources, short in tests that watch them refresh.
+    'access-ttl': { type: 'string', default: '300' },
   },
 });
 const port = Number(values.port);
@@ -84,7 +86,7 @@ const configuration = {
       getResourceServerInfo: (ctx, resource) => ({
         scope: 'mcp:read mcp:tools',
         audience: resource,
-        accessTokenTTL: 300,
+        accessTokenTTL: Number(values['access-ttl']),
         accessTokenFormat: resource.includes('/opaque/') ? 'opaque' : 'jwt',
         ...(resource.includes('/opaque/') ? {} : { jwt: { sign: { alg: jwks.keys[0].alg ?? 'RS256' } } }),
       }),

@@ -1,0 +1,56 @@
+#include "RemoteAuthSettings.h"
+
+#include "Discovery.h"
+#include "SettingsReader.h"
+
+namespace moat::remoteauth {
+
+std::string defaultTokenDirectory(const Host& host) {
+  if (auto dir = host.env("MOAT_STATE_DIR"); dir && !dir->empty()) return *dir + "/remote-auth";
+  if (auto xdg = host.env("XDG_STATE_HOME"); xdg && !xdg->empty()) return *xdg + "/moat/remote-auth";
+  if (auto home = host.env("HOME"); home && !home->empty()) return *home + "/.local/state/moat/remote-auth";
+  return {};
+}
+
+RemoteAuthSettings readRemoteAuthSettings(const Host& host, const json::Value& config) {
+  using namespace moat::oidc;
+  rejectUnknownKeys(config, {"name", "resource", "issuer", "authorize_url", "token_url", "client_id", "client_secret", "client_secret_file",
+                             "client_secret_env", "scopes", "callback_port", "open_browser", "inject_authorization", "token_directory",
+                             "timeout", "login_timeout", "refresh_skew", "max_scope_step_ups"});
+  RemoteAuthSettings s;
+  s.name = textSetting(config, "name");
+  if (s.name.empty()) badSetting("name", "required: names the saved login (moat logout NAME)");
+  for (char c : s.name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') badSetting("name", "use only a-z, 0-9, '-' and '_'");
+  s.resource = textSetting(config, "resource");
+  if (s.resource.empty()) badSetting("resource", "required: the MCP server's URL");
+  requireSecureUrl(s.resource, "resource");
+  s.issuer = textSetting(config, "issuer");
+  if (!s.issuer.empty()) requireSecureUrl(s.issuer, "issuer");
+  s.authorizeUrl = textSetting(config, "authorize_url");
+  s.tokenUrl = textSetting(config, "token_url");
+  if (s.authorizeUrl.empty() != s.tokenUrl.empty()) badSetting(s.authorizeUrl.empty() ? "authorize_url" : "token_url", "give authorize_url and token_url together");
+  if (!s.authorizeUrl.empty()) {
+    requireSecureUrl(s.authorizeUrl, "authorize_url");
+    requireSecureUrl(s.tokenUrl, "token_url");
+  }
+  s.clientId = textSetting(config, "client_id");
+  s.clientSecret = secretSetting(host, config, "client_secret");
+  if (!s.clientSecret.empty() && s.clientId.empty()) badSetting("client_secret", "goes with client_id");
+  if (!s.authorizeUrl.empty() && s.clientId.empty()) badSetting("client_id", "required with authorize_url and token_url (no registration endpoint to use)");
+  s.scopes = stringList(config, "scopes");
+  s.callbackPort = static_cast<int>(countSetting(config, "callback_port", 8666));
+  if (s.callbackPort < 1 || s.callbackPort > 65535) badSetting("callback_port", "expected a port from 1 to 65535");
+  s.openBrowser = boolSetting(config, "open_browser", true);
+  s.injectAuthorization = boolSetting(config, "inject_authorization", true);
+  s.tokenDirectory = textSetting(config, "token_directory");
+  if (s.tokenDirectory.empty()) s.tokenDirectory = defaultTokenDirectory(host);
+  if (s.tokenDirectory.empty()) badSetting("token_directory", "required when neither MOAT_STATE_DIR nor HOME is set");
+  s.timeoutMs = durationMs(config, "timeout", 10'000);
+  s.loginTimeoutMs = durationMs(config, "login_timeout", 300'000);
+  s.refreshSkewMs = durationMs(config, "refresh_skew", 60'000);
+  s.maxScopeStepUps = static_cast<int>(countSetting(config, "max_scope_step_ups", 2));
+  return s;
+}
+
+}  // namespace moat::remoteauth

@@ -1,0 +1,37 @@
+// How a client finds the authorization server of an MCP server it has no issuer for (MCP
+// authorization, 2025-11-25): ask the server, read the 401's WWW-Authenticate (RFC 6750, with
+// RFC 9728's resource_metadata), fetch the protected-resource metadata (from that URL, else the
+// path-inserted then the root well-known URI) and take its first authorization server.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "moat/plugin.hpp"
+
+namespace moat::remoteauth {
+
+struct BearerChallenge {
+  std::string resourceMetadata;
+  std::string scope;
+  std::string error;
+};
+
+// Parses `Bearer k="v", k2=v2` (quoted or token values). Fields absent stay empty.
+BearerChallenge parseBearerChallenge(const std::string& header);
+
+// The value of a header in Host::fetch's "Name: value\r\n" lines, case-insensitive name.
+std::string headerValue(const std::string& headerLines, const std::string& name);
+
+std::vector<std::string> protectedResourceMetadataUrls(const std::string& resource);
+
+struct ProtectedResourceInfo {
+  std::string authorizationServer;
+  std::vector<std::string> scopesSupported;
+  std::string challengeScope;
+};
+
+// Throws std::runtime_error saying what was tried.
+ProtectedResourceInfo discoverProtectedResource(const Host& host, const std::string& resource, uint32_t timeoutMs);
+
+}  // namespace moat::remoteauth

@@ -1,0 +1,230 @@
+// `moat proxy --remote-auth`: the developer's own login reaches a remote MCP server. The remote
+// server is real and protected: the sample server behind a Moat gateway with auth-oidc (it
+// answers 401 with RFC 9728 metadata naming the IdP, and checks audience, scope and signature).
+// The IdP is oidc-provider. The test plays the user's browser: it follows the login URL moat
+// prints through the IdP's scripted login and consent, then delivers the redirect to moat's
+// callback port, as the browser would.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { freePort, moatBin, startMoat, startSampleServer, stop } from './helpers.mjs';
+import { followAuthorization, idpStats, makeKeys, startIdp } from './idp/idp-helpers.mjs';
+import { spawn } from 'node:child_process';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'moat-remote-auth-'));
+const stateDir = path.join(dir, 'state');
+const env = { ...process.env, MOAT_STATE_DIR: stateDir };
+
+function remoteGatewayYaml(idp, upstream) {
+  return `
+listen: { port: {{PORT}} }
+servers:
+  remote:
+    path: /mcp
+    upstream: { url: ${upstream} }
+    forward_client_authorization: true
+    pipeline:
+      - plugin: auth-oidc
+        config: { issuer: ${idp.issuer}, scopes: [mcp:tools] }
+`;
+}
+
+// moat proxy, started in the background; resolves once it listens (after the login).
+function startProxy(args) {
+  const child = spawn(moatBin, ['proxy', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.output = { text: '' };
+  const collect = (chunk) => { child.output.text += chunk.toString(); };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  return child;
+}
+
+async function waitForOutput(child, pattern, timeoutMs = 30000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const match = pattern.exec(child.output.text);
+    if (match) return match;
+    if (child.exitCode !== null) throw new Error(`moat exited with ${child.exitCode}:\n${child.output.text}`);
+    if (Date.now() > deadline) throw new Error(`no ${pattern} within ${timeoutMs} ms:\n${child.output.text}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+// The user's browser: login and consent at the IdP, then the redirect to moat's callback.
+async function completeLogin(child, callbackPort, { after = 0 } = {}) {
+  const logins = () => [...child.output.text.matchAll(/log in to \S+ in your browser:\n\s+(\S+)/g)];
+  await waitForOutput(child, { exec: () => (logins().length > after ? true : null) });
+  const url = logins()[after][1];
+  const callback = await followAuthorization(url, `http://localhost:${callbackPort}/callback`);
+  const delivered = await fetch(callback);
+  assert.equal(delivered.status, 200, await delivered.text());
+  return new URL(url);
+}
+
+async function whoami(url) {
+  const agent = new Agent();
+  const client = new Client({ name: 'remote-auth-test', version: '1.0.0' });
+  try {
+    await client.connect(new StreamableHTTPClientTransport(new URL(url), { fetch: (input, init) => undiciFetch(input, { ...init, dispatcher: agent }) }));
+    return JSON.parse((await client.callTool({ name: 'whoami', arguments: {} })).content[0].text);
+  } finally {
+    await client.close();
+    await agent.close();
+  }
+}
+
+const claims = (authorization) => JSON.parse(Buffer.from(authorization.replace(/^Bearer /, '').split('.')[1], 'base64url').toString());
+
+describe('moat proxy --remote-auth against oidc-provider', () => {
+  let idp, upstream, remote;
+  before(async () => {
+    idp = await startIdp(await makeKeys(['RS256:key-1']), { dir, accessTtl: 4 });
+    upstream = await startSampleServer('http');
+    remote = await startMoat(remoteGatewayYaml(idp, upstream.url));
+  });
+  after(async () => {
+    await stop(remote?.child);
+    await stop(upstream?.child);
+    await stop(idp?.child);
+  });
+
+  test('discovery from the 401, dynamic registration, code + PKCE with resource, then the saved login is reused and refreshed', async () => {
+    const port = await freePort();
+    const callbackPort = await freePort();
+    const args = ['dev', '--target-uri', `${remote.base}/mcp`, '--port', String(port), '--remote-auth', '--remote-auth-skip-browser',
+      '--remote-auth-callback-port', String(callbackPort), '--remote-auth-scopes', 'openid,offline_access,mcp:tools'];
+    let proxy = startProxy(args);
+    try {
+      const loginUrl = await completeLogin(proxy, callbackPort);
+      // What moat asked the IdP for: PKCE S256, the resource, its registered client, consent.
+      assert.equal(loginUrl.origin + loginUrl.pathname, `${idp.issuer}/auth`);
+      assert.equal(loginUrl.searchParams.get('code_challenge_method'), 'S256');
+      assert.equal(loginUrl.searchParams.get('resource'), `${remote.base}/mcp`);
+      assert.equal(loginUrl.searchParams.get('redirect_uri'), `http://localhost:${callbackPort}/callback`);
+      assert.equal(loginUrl.searchParams.get('scope'), 'openid offline_access mcp:tools');
+      assert.match(loginUrl.searchParams.get('client_id'), /.+/);
+      await waitForOutput(proxy, /moat: listening on/);
+      assert.match(proxy.output.text, /registered client \S+ at /);
+
+      const seen = await whoami(`http://127.0.0.1:${port}/mcp`);
+      const token = claims(seen.authorization);
+      assert.equal(token.sub, 'alice');
+      assert.equal(token.aud, `${remote.base}/mcp`);
+      assert.match(token.scope, /mcp:tools/);
+
+      // The refresh token is kept sealed and private; the access token is not kept at all.
+      const saved = path.join(stateDir, 'remote-auth', 'dev.login');
+      assert.equal(statSync(saved).mode & 0o777, 0o600);
+      assert.doesNotMatch(readFileSync(saved, 'latin1'), /refresh_token|eyJ/);
+      assert.doesNotMatch(proxy.output.text, new RegExp(seen.authorization.slice(7, 40)));
+
+      // The 4 s access token is refreshed ahead of expiry (by half its lifetime, as the 60 s skew is longer).
+      await new Promise((r) => setTimeout(r, 2500));
+      const again = await whoami(`http://127.0.0.1:${port}/mcp`);
+      assert.notEqual(again.authorization, seen.authorization);
+      assert.equal(claims(again.authorization).sub, 'alice');
+      assert.match(proxy.output.text, /refreshed the access token for dev/);
+      await stop(proxy);
+
+      // A new start uses the saved login: no URL is printed, no browser is needed.
+      proxy = startProxy(args);
+      await waitForOutput(proxy, /moat: listening on/);
+      assert.doesNotMatch(proxy.output.text, /in your browser/);
+      assert.equal(claims((await whoami(`http://127.0.0.1:${port}/mcp`)).authorization).sub, 'alice');
+      await stop(proxy);
+
+      // logout forgets it: the next start asks to log in again.
+      const logout = spawnSync(moatBin, ['logout', 'dev'], { env, encoding: 'utf8' });
+      assert.equal(logout.status, 0);
+      assert.match(logout.stdout, /forgot the login for dev/);
+      assert.equal(existsSync(saved), false);
+      proxy = startProxy(args);
+      await completeLogin(proxy, callbackPort);
+      await waitForOutput(proxy, /moat: listening on/);
+    } finally {
+      await stop(proxy);
+    }
+  });
+
+  test('a refresh token the IdP no longer knows leads to a new login, and requests meanwhile get a clear error', async () => {
+    const port = await freePort();
+    const callbackPort = await freePort();
+    const proxy = startProxy(['gone', '--target-uri', `${remote.base}/mcp`, '--port', String(port), '--remote-auth', '--remote-auth-skip-browser',
+      '--remote-auth-callback-port', String(callbackPort), '--remote-auth-issuer', idp.issuer, '--remote-auth-scopes', 'openid offline_access mcp:tools']);
+    try {
+      await completeLogin(proxy, callbackPort);
+      await waitForOutput(proxy, /moat: listening on/);
+      assert.equal(claims((await whoami(`http://127.0.0.1:${port}/mcp`)).authorization).sub, 'alice');
+
+      // The IdP restarts with empty storage (same port and keys): every refresh token is gone.
+      await stop(idp.child);
+      idp = await startIdp(idp.keys, { dir, port: idp.port, accessTtl: 4 });
+      await new Promise((r) => setTimeout(r, 2500));  // past the point where the token is refreshed
+      const pending = await fetch(`http://127.0.0.1:${port}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
+      });
+      assert.equal(pending.status, 503);
+      assert.equal(pending.headers.get('retry-after'), '5');
+      const body = await pending.json();
+      assert.equal(body.id, 3);
+      assert.match(body.error.message, /log in again/);
+      // The restarted IdP forgot the registered client too: moat registers again for the new login.
+      assert.match(proxy.output.text, /refused the refresh token for gone \(invalid_client\)/);
+
+      await completeLogin(proxy, callbackPort, { after: 1 });
+      await waitForOutput(proxy, /logged in to gone.*\n(.|\n)*logged in to gone/);
+      assert.equal([...proxy.output.text.matchAll(/registered client /g)].length, 2);
+      assert.equal(claims((await whoami(`http://127.0.0.1:${port}/mcp`)).authorization).sub, 'alice');
+    } finally {
+      await stop(proxy);
+    }
+  });
+
+  test('the login token is exchanged (RFC 8693) before it reaches the backend', async () => {
+    const port = await freePort();
+    const callbackPort = await freePort();
+    const secretFile = path.join(dir, 'exchanger-secret');
+    (await import('node:fs')).writeFileSync(secretFile, 'exchanger-secret\n');
+    const before = (await idpStats(idp)).exchanges;
+    const proxy = startProxy(['backend', '--target-uri', upstream.url, '--port', String(port), '--remote-auth', '--remote-auth-skip-browser',
+      '--remote-auth-callback-port', String(callbackPort), '--remote-auth-issuer', idp.issuer,
+      '--remote-auth-scopes', 'openid mcp:tools',
+      '--token-exchange-url', `${idp.issuer}/token`, '--token-exchange-client-id', 'exchanger', '--token-exchange-client-secret-file', secretFile,
+      '--token-exchange-audience', 'backend', '--token-exchange-scopes', 'backend:read']);
+    try {
+      await completeLogin(proxy, callbackPort);
+      await waitForOutput(proxy, /moat: listening on/);
+      const seen = await whoami(`http://127.0.0.1:${port}/mcp`);
+      const token = claims(seen.authorization);
+      assert.equal(token.sub, 'alice');
+      assert.equal(token.aud, 'backend');
+      assert.equal(token.scope, 'backend:read');
+      assert.equal((await idpStats(idp)).exchanges, before + 1);
+    } finally {
+      await stop(proxy);
+    }
+  });
+
+  test('a callback port already in use is one clear error before anything is served', async () => {
+    const busy = net.createServer();
+    await new Promise((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    try {
+      const run = spawnSync(moatBin, ['proxy', 'busy', '--target-uri', `${remote.base}/mcp`, '--port', '0', '--remote-auth', '--remote-auth-skip-browser',
+        '--remote-auth-callback-port', String(busy.address().port), '--remote-auth-issuer', idp.issuer], { env, encoding: 'utf8', timeout: 30000 });
+      assert.notEqual(run.status, 0);
+      assert.match(run.stderr, new RegExp(`the login callback port ${busy.address().port} is in use`));
+      assert.doesNotMatch(run.stderr, /listening on/);
+    } finally {
+      busy.close();
+    }
+  });
+});
