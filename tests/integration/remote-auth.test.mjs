@@ -14,9 +14,13 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { freePort, moatBin, startMoat, startSampleServer, stop } from './helpers.mjs';
+import { freePort, moatBin, start, startMoat, startSampleServer, stop } from './helpers.mjs';
 import { followAuthorization, idpStats, makeKeys, startIdp } from './idp/idp-helpers.mjs';
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
 
 const dir = mkdtempSync(path.join(tmpdir(), 'moat-remote-auth-'));
 const stateDir = path.join(dir, 'state');
@@ -33,12 +37,19 @@ servers:
     pipeline:
       - plugin: auth-oidc
         config: { issuer: ${idp.issuer}, scopes: [mcp:tools] }
+  scoped:
+    path: /scoped/mcp
+    upstream: { url: ${upstream} }
+    forward_client_authorization: true
+    pipeline:
+      - plugin: auth-oidc
+        config: { issuer: ${idp.issuer}, scopes: [mcp:read], method_scopes: { tools/call: [mcp:tools] } }
 `;
 }
 
-// moat proxy, started in the background; resolves once it listens (after the login).
-function startProxy(args) {
-  const child = spawn(moatBin, ['proxy', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+// moat (proxy, or serve with a file), started in the background; it listens after the login.
+function startProxy(args, command = 'proxy') {
+  const child = spawn(moatBin, [command, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.output = { text: '' };
   const collect = (chunk) => { child.output.text += chunk.toString(); };
   child.stdout.on('data', collect);
@@ -214,6 +225,31 @@ describe('moat proxy --remote-auth against oidc-provider', () => {
     }
   });
 
+  test('403 insufficient_scope logs in again with the union of scopes, and the upstream challenge does not reach the client', async () => {
+    const port = await freePort();
+    const callbackPort = await freePort();
+    const proxy = startProxy(['scoped', '--target-uri', `${remote.base}/scoped/mcp`, '--port', String(port), '--remote-auth', '--remote-auth-skip-browser',
+      '--remote-auth-callback-port', String(callbackPort), '--remote-auth-scopes', 'openid,offline_access,mcp:read']);
+    try {
+      await completeLogin(proxy, callbackPort);
+      await waitForOutput(proxy, /moat: listening on/);
+      const refused = await fetch(`http://127.0.0.1:${port}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'whoami', arguments: {} } }),
+      });
+      assert.equal(refused.status, 403);
+      assert.equal(refused.headers.get('www-authenticate'), null);
+      const stepUp = await completeLogin(proxy, callbackPort, { after: 1 });
+      assert.equal(stepUp.searchParams.get('scope'), 'openid offline_access mcp:read mcp:tools');
+      await waitForOutput(proxy, /logged in to scoped.*\n(.|\n)*logged in to scoped/);
+      const seen = await whoami(`http://127.0.0.1:${port}/mcp`);
+      assert.match(claims(seen.authorization).scope, /mcp:tools/);
+    } finally {
+      await stop(proxy);
+    }
+  });
+
   test('a callback port already in use is one clear error before anything is served', async () => {
     const busy = net.createServer();
     await new Promise((resolve) => busy.listen(0, '127.0.0.1', resolve));
@@ -225,6 +261,71 @@ describe('moat proxy --remote-auth against oidc-provider', () => {
       assert.doesNotMatch(run.stderr, /listening on/);
     } finally {
       busy.close();
+    }
+  });
+});
+
+describe('remote auth to Google STS (BigQuery): the Okta ID token of the login is the subject token, Google STS STAND-IN', () => {
+  const provider = '//iam.googleapis.com/locations/global/workforcePools/okta-pool/providers/okta-oidc';
+  let okta, sts, upstream, callbackPort;
+  before(async () => {
+    callbackPort = await freePort();
+    // oidc-provider in Okta's URL layout stands in for the Okta org, with moat-cli registered.
+    okta = await startIdp(await makeKeys(['RS256:okta-1']), { dir, issuerPath: '/oauth2/default', oktaRoutes: true,
+      moatRedirect: `http://localhost:${callbackPort}/callback` });
+    const stsPort = await freePort();
+    sts = await start('node', [path.join(here, 'idp/google-sts-standin.mjs'), '--port', String(stsPort), '--provider', provider,
+      '--issuer', okta.issuer, '--jwks-url', `${okta.issuer}/v1/keys`, '--allowed-audience', 'moat-cli'], { ready: /stand-in listening/ });
+    sts.base = `http://127.0.0.1:${stsPort}`;
+    upstream = await startSampleServer('http');
+  });
+  after(async () => {
+    await stop(upstream?.child);
+    await stop(sts);
+    await stop(okta?.child);
+  });
+
+  test('moat serve with stage-remote-auth and exchange-google-sts: one login, the Google token upstream', async () => {
+    const port = await freePort();
+    const file = path.join(dir, 'bigquery.yaml');
+    writeFileSync(file, `
+listen: { port: ${port} }
+servers:
+  bigquery:
+    path: /mcp
+    upstream: { url: ${upstream.url} }
+    pipeline:
+      - plugin: stage-remote-auth
+        config: { name: bigquery, resource: "${upstream.url}", issuer: "${okta.issuer}", client_id: moat-cli,
+                  scopes: [openid, email], callback_port: ${callbackPort}, open_browser: false, inject_authorization: false }
+      - plugin: exchange-google-sts
+        config:
+          subject_token: credential:remote_auth_id_token
+          sts_url: ${sts.base}/v1/token
+          audience: "${provider}"
+          subject_token_type: id_token
+          scopes: [https://www.googleapis.com/auth/bigquery]
+`);
+    const gateway = startProxy(['--config', file], 'serve');
+    try {
+      const loginUrl = await completeLogin(gateway, callbackPort);
+      const discovery = await (await fetch(`${okta.issuer}/.well-known/openid-configuration`)).json();
+      assert.equal(loginUrl.origin + loginUrl.pathname, discovery.authorization_endpoint);
+      assert.match(loginUrl.pathname, /\/v1\/authorize$/);
+      assert.equal(loginUrl.searchParams.get('client_id'), 'moat-cli');
+      await waitForOutput(gateway, /moat: listening on/);
+      const seen = await whoami(`http://127.0.0.1:${port}/mcp`);
+      assert.match(seen.authorization, /^Bearer ya29\.standin-/);
+      const [request] = await (await fetch(`${sts.base}/test/requests`)).json();
+      const form = Object.fromEntries(new URLSearchParams(request.body));
+      assert.equal(form.audience, provider);
+      assert.equal(form.subject_token_type, 'urn:ietf:params:oauth:token-type:id_token');
+      const idToken = claims(form.subject_token);
+      assert.equal(idToken.aud, 'moat-cli');
+      assert.equal(idToken.sub, 'alice');
+      assert.equal(idToken.iss, okta.issuer);
+    } finally {
+      await stop(gateway);
     }
   });
 });

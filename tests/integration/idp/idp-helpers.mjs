@@ -10,7 +10,7 @@ import { makeKeys } from './make-keys.mjs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 // Starts oidc-provider with the given private JWKS; `port` reuses one (a restart, a rotation).
-export async function startIdp(keys, { port, dir, issuerPath = '', oktaRoutes = false, exchangeTtl, accessTtl } = {}) {
+export async function startIdp(keys, { port, dir, issuerPath = '', oktaRoutes = false, exchangeTtl, accessTtl, moatRedirect } = {}) {
   const idpPort = port ?? (await freePort());
   const keysFile = path.join(dir, `idp-keys-${Date.now()}.json`);
   writeFileSync(keysFile, JSON.stringify(keys));
@@ -18,6 +18,7 @@ export async function startIdp(keys, { port, dir, issuerPath = '', oktaRoutes = 
   if (oktaRoutes) args.push('--okta-routes');
   if (exchangeTtl) args.push('--exchange-ttl', String(exchangeTtl));
   if (accessTtl) args.push('--access-ttl', String(accessTtl));
+  if (moatRedirect) args.push('--moat-redirect', moatRedirect);
   const child = await start('node', args, { ready: /test IdP listening/ });
   return { child, port: idpPort, issuer: `http://127.0.0.1:${idpPort}${issuerPath}`, keys };
 }

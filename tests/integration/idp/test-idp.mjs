@@ -31,6 +31,8 @@ const { values } = parseArgs({
     'exchange-ttl': { type: 'string', default: '300' },
     // Lifetime of access tokens for MCP resources, short in tests that watch them refresh.
     'access-ttl': { type: 'string', default: '300' },
+    // A public client for moat's remote auth, registered with this redirect URI.
+    'moat-redirect': { type: 'string', default: '' },
   },
 });
 const port = Number(values.port);
@@ -63,6 +65,10 @@ const configuration = {
       client_id: 'cli', token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'], redirect_uris: ['http://127.0.0.1:1/callback'],
     },
+    ...(values['moat-redirect'] ? [{
+      client_id: 'moat-cli', token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'], redirect_uris: [values['moat-redirect']],
+    }] : []),
     // A machine client: client credentials, tokens for any MCP resource.
     { client_id: 'machine', client_secret: 'machine-secret', grant_types: ['client_credentials'], response_types: [], redirect_uris: [] },
   ],
