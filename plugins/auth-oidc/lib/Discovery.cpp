@@ -48,6 +48,11 @@ ServerMetadata discover(const Host& host, const std::string& issuer, uint32_t ti
       if (const json::Value* methods = doc.find("code_challenge_methods_supported"); methods && methods->isArray())
         for (const auto& m : methods->items())
           if (m.isString()) metadata.codeChallengeMethodsSupported.push_back(m.asString());
+      if (const json::Value* methods = doc.find("token_endpoint_auth_methods_supported"); methods && methods->isArray())
+        for (const auto& m : methods->items())
+          if (m.isString()) metadata.tokenEndpointAuthMethodsSupported.push_back(m.asString());
+      if (const json::Value* cimd = doc.find("client_id_metadata_document_supported"); cimd && cimd->type() == json::Value::Type::Bool)
+        metadata.clientIdMetadataDocumentSupported = cimd->asBool();
       if (const json::Value* iss = doc.find("authorization_response_iss_parameter_supported"); iss && iss->type() == json::Value::Type::Bool)
         metadata.issParameterSupported = iss->asBool();
       return metadata;

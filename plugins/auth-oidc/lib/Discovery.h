@@ -19,7 +19,9 @@ struct ServerMetadata {
   std::string tokenEndpoint;
   std::string registrationEndpoint;
   std::vector<std::string> codeChallengeMethodsSupported;
+  std::vector<std::string> tokenEndpointAuthMethodsSupported;
   bool issParameterSupported = false;  // RFC 9207: the callback carries iss
+  bool clientIdMetadataDocumentSupported = false;  // a client id may be the URL of its metadata
 };
 
 // The URIs tried, in order: RFC 8414 path-inserted, OIDC path-inserted, OIDC path-appended

@@ -15,7 +15,7 @@ std::string defaultTokenDirectory(const Host& host) {
 RemoteAuthSettings readRemoteAuthSettings(const Host& host, const json::Value& config) {
   using namespace moat::oidc;
   rejectUnknownKeys(config, {"name", "resource", "issuer", "authorize_url", "token_url", "client_id", "client_secret", "client_secret_file",
-                             "client_secret_env", "scopes", "callback_port", "open_browser", "inject_authorization", "token_directory",
+                             "client_secret_env", "client_metadata_url", "scopes", "callback_port", "open_browser", "inject_authorization", "token_directory",
                              "timeout", "login_timeout", "refresh_skew", "max_scope_step_ups"});
   RemoteAuthSettings s;
   s.name = textSetting(config, "name");
@@ -38,6 +38,9 @@ RemoteAuthSettings readRemoteAuthSettings(const Host& host, const json::Value& c
   s.clientSecret = secretSetting(host, config, "client_secret");
   if (!s.clientSecret.empty() && s.clientId.empty()) badSetting("client_secret", "goes with client_id");
   if (!s.authorizeUrl.empty() && s.clientId.empty()) badSetting("client_id", "required with authorize_url and token_url (no registration endpoint to use)");
+  s.clientMetadataUrl = textSetting(config, "client_metadata_url");
+  if (!s.clientMetadataUrl.empty() && s.clientMetadataUrl.rfind("https://", 0) != 0)
+    badSetting("client_metadata_url", "a Client ID Metadata Document is named by an https:// URL");
   s.scopes = stringList(config, "scopes");
   s.callbackPort = static_cast<int>(countSetting(config, "callback_port", 8666));
   if (s.callbackPort < 1 || s.callbackPort > 65535) badSetting("callback_port", "expected a port from 1 to 65535");

@@ -16,6 +16,7 @@ struct RemoteAuthSettings {
   std::string issuer;    // empty: found from the resource's 401 and its RFC 9728 metadata
   std::string authorizeUrl, tokenUrl;  // both, to skip discovery
   std::string clientId, clientSecret;  // empty id: dynamic client registration (RFC 7591)
+  std::string clientMetadataUrl;       // the https URL of our Client ID Metadata Document, if hosted
   std::vector<std::string> scopes;     // empty: what the resource's metadata or challenge asks
   int callbackPort = 8666;
   bool openBrowser = true;

@@ -119,6 +119,11 @@ std::vector<std::string> RemoteLogin::requestedScopes() const {
 
 void RemoteLogin::registerClient(const std::string& redirectUri) {
   if (!clientId_.empty()) return;
+  // A Client ID Metadata Document: the URL is the client id, the server fetches the rest.
+  if (server_.clientIdMetadataDocumentSupported && !settings_.clientMetadataUrl.empty()) {
+    clientId_ = settings_.clientMetadataUrl;
+    return;
+  }
   if (server_.registrationEndpoint.empty())
     throw std::runtime_error(server_.issuer + " offers no dynamic client registration; register a client and give --remote-auth-client-id");
   std::string body = "{\"client_name\":" + json::quote("Moat (" + settings_.name + ")") + ",\"redirect_uris\":[" + json::quote(redirectUri) +
@@ -132,6 +137,7 @@ void RemoteLogin::registerClient(const std::string& redirectUri) {
   json::Value registered = json::parse(response.body);
   clientId_ = registered.stringOr("client_id", "");
   clientSecret_ = registered.stringOr("client_secret", "");
+  clientAuthMethod_ = registered.stringOr("token_endpoint_auth_method", "");
   if (clientId_.empty()) throw std::runtime_error("dynamic client registration returned no client_id");
   host_.info("registered client " + clientId_ + " at " + server_.registrationEndpoint);
 }
@@ -139,8 +145,15 @@ void RemoteLogin::registerClient(const std::string& redirectUri) {
 std::string RemoteLogin::tokenRequest(const std::string& form, int& status) {
   Headers headers{{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
   std::string body = form;
-  if (!clientSecret_.empty()) headers.emplace_back("Authorization", oidc::basicAuthorization(clientId_, clientSecret_));
+  // client_secret_basic unless the registration or the server's metadata says post only.
+  const auto& supported = server_.tokenEndpointAuthMethodsSupported;
+  bool post = clientAuthMethod_ == "client_secret_post" ||
+              (clientAuthMethod_.empty() && !supported.empty() &&
+               std::find(supported.begin(), supported.end(), "client_secret_basic") == supported.end() &&
+               std::find(supported.begin(), supported.end(), "client_secret_post") != supported.end());
+  if (!clientSecret_.empty() && !post) headers.emplace_back("Authorization", oidc::basicAuthorization(clientId_, clientSecret_));
   else body += "&client_id=" + oidc::formUrlEncode(clientId_);
+  if (!clientSecret_.empty() && post) body += "&client_secret=" + oidc::formUrlEncode(clientSecret_);
   Host::HttpResponse response = host_.fetch("POST", server_.tokenEndpoint, headers, body, static_cast<uint32_t>(settings_.timeoutMs));
   status = response.status;
   return response.body;
@@ -177,6 +190,8 @@ void RemoteLogin::interactiveLogin(std::vector<std::string> scopes) {
     std::lock_guard lock(mutex_);
     discover();
     registerClient(callback.redirectUri());
+    // Discovery may just have learnt what the resource asks for (its challenge or metadata).
+    if (scopes.empty()) scopes = requestedScopes();
   }
   const std::string verifier = randomUrlSafe(32);
   const std::string state = randomUrlSafe(16);

@@ -62,6 +62,7 @@ class RemoteLogin {
   bool discovered_ = false;
   std::vector<std::string> discoveredScopes_;
   std::string clientId_, clientSecret_;
+  std::string clientAuthMethod_;  // client_secret_basic or client_secret_post (with a secret)
 
   std::mutex mutex_;
   std::condition_variable changed_;
