@@ -250,6 +250,44 @@ describe('moat proxy --remote-auth against oidc-provider', () => {
     }
   });
 
+  test('Ctrl-C (SIGINT) at the login prompt stops moat at once, and a pending background login does not hold up SIGTERM', async () => {
+    const callbackPort = await freePort();
+    const waiting = startProxy(['interrupted', '--target-uri', `${remote.base}/mcp`, '--port', '0', '--remote-auth', '--remote-auth-skip-browser',
+      '--remote-auth-callback-port', String(callbackPort), '--remote-auth-issuer', idp.issuer]);
+    await waitForOutput(waiting, /in your browser/);
+    const started = Date.now();
+    const exited = new Promise((resolve) => waiting.once('exit', resolve));
+    waiting.kill('SIGINT');
+    assert.notEqual(await exited, 0);
+    assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
+    assert.match(waiting.output.text, /the login was interrupted/);
+
+    // Serving, with a step-up login waiting for the browser: SIGTERM still stops it at once.
+    const port = await freePort();
+    const serving = startProxy(['pending', '--target-uri', `${remote.base}/scoped/mcp`, '--port', String(port), '--remote-auth', '--remote-auth-skip-browser',
+      '--remote-auth-callback-port', String(callbackPort), '--remote-auth-scopes', 'openid,mcp:read']);
+    await completeLogin(serving, callbackPort);
+    await waitForOutput(serving, /moat: listening on/);
+    // Its own connection pool, closed before SIGTERM: an idle keep-alive connection would make the
+    // gateway wait out its shutdown grace, which is not what this measures.
+    const agent = new Agent();
+    const refused = await undiciFetch(`http://127.0.0.1:${port}/mcp`, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } }),
+    });
+    assert.equal(refused.status, 403);
+    await refused.text();
+    await agent.close();
+    await waitForOutput(serving, /in your browser(.|\n)*in your browser/);
+    const stopping = Date.now();
+    const done = new Promise((resolve) => serving.once('exit', resolve));
+    serving.kill('SIGTERM');
+    assert.equal(await done, 0);
+    assert.ok(Date.now() - stopping < 3000, `SIGTERM took ${Date.now() - stopping} ms`);
+  });
+
   test('a callback port already in use is one clear error before anything is served', async () => {
     const busy = net.createServer();
     await new Promise((resolve) => busy.listen(0, '127.0.0.1', resolve));

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -82,13 +83,17 @@ CallbackServer::~CallbackServer() {
 
 std::string CallbackServer::redirectUri() const { return "http://localhost:" + std::to_string(port_) + "/callback"; }
 
-QueryParameters CallbackServer::waitForCallback(const std::string& state, int64_t timeoutMs) {
+QueryParameters CallbackServer::waitForCallback(const std::string& state, int64_t timeoutMs, const std::atomic<bool>& cancel) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
   for (;;) {
+    if (cancel) throw std::runtime_error("the login was abandoned: the gateway is stopping");
+    sigset_t pending;
+    if (::sigpending(&pending) == 0 && (sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1))
+      throw std::runtime_error("the login was interrupted");
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
     if (left <= 0) throw std::runtime_error("no login within " + std::to_string(timeoutMs / 1000) + " s (the browser never came back to " + redirectUri() + ")");
     pollfd waiting{listener_, POLLIN, 0};
-    if (::poll(&waiting, 1, static_cast<int>(std::min<int64_t>(left, 1000))) <= 0) continue;
+    if (::poll(&waiting, 1, static_cast<int>(std::min<int64_t>(left, 250))) <= 0) continue;
     int client = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
     if (client < 0) continue;
     timeval limit{5, 0};

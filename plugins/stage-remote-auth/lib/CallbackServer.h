@@ -2,6 +2,7 @@
 // browser's redirect to /callback and answers it with a page the user can close.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -24,8 +25,10 @@ class CallbackServer {
   std::string redirectUri() const;  // http://localhost:PORT/callback
 
   // The parameters of the first GET /callback that carries `state`; other requests are
-  // answered 404 and ignored. Throws std::runtime_error after `timeoutMs`.
-  QueryParameters waitForCallback(const std::string& state, int64_t timeoutMs);
+  // answered 404 and ignored. Throws std::runtime_error after `timeoutMs`, when `cancel` is
+  // set (the gateway stops), or when SIGINT or SIGTERM is pending: the gateway blocks them
+  // until it serves, and a user who presses Ctrl-C at the login prompt means it.
+  QueryParameters waitForCallback(const std::string& state, int64_t timeoutMs, const std::atomic<bool>& cancel);
 
  private:
   int port_;

@@ -76,10 +76,7 @@ RemoteLogin::RemoteLogin(Host host, RemoteAuthSettings settings)
 }
 
 RemoteLogin::~RemoteLogin() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
+  stopping_ = true;  // a background login waiting for the browser gives up within 250 ms
   if (loginThread_.joinable()) loginThread_.join();
 }
 
@@ -206,7 +203,7 @@ void RemoteLogin::interactiveLogin(std::vector<std::string> scopes) {
   std::fprintf(stderr, "moat: log in to %s in your browser:\n  %s\n", settings_.name.c_str(), url.c_str());
   std::fflush(stderr);
   if (settings_.openBrowser) openBrowser(url);
-  QueryParameters params = callback.waitForCallback(state, settings_.loginTimeoutMs);
+  QueryParameters params = callback.waitForCallback(state, settings_.loginTimeoutMs, stopping_);
   if (params.count("error"))
     throw std::runtime_error("the authorization server refused the login: " + params["error"] +
                              (params.count("error_description") ? " (" + params["error_description"] + ")" : ""));

@@ -6,6 +6,7 @@
 // clear error) instead of wedging the proxy.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -74,7 +75,7 @@ class RemoteLogin {
   bool loginRunning_ = false;
   std::string loginProblem_;
   std::thread loginThread_;
-  bool stopping_ = false;
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace moat::remoteauth
