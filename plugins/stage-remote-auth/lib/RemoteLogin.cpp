@@ -123,6 +123,7 @@ void RemoteLogin::registerClient(const std::string& redirectUri) {
   }
   if (server_.registrationEndpoint.empty())
     throw std::runtime_error(server_.issuer + " offers no dynamic client registration; register a client and give --remote-auth-client-id");
+  oidc::requireSecureUrl(server_.registrationEndpoint, "registration_endpoint");
   std::string body = "{\"client_name\":" + json::quote("Moat (" + settings_.name + ")") + ",\"redirect_uris\":[" + json::quote(redirectUri) +
                      "],\"grant_types\":[\"authorization_code\",\"refresh_token\"],\"response_types\":[\"code\"],"
                      "\"token_endpoint_auth_method\":\"none\",\"application_type\":\"native\"}";

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "Discovery.h"
+
 namespace moat::remoteauth {
 namespace {
 
@@ -88,6 +90,7 @@ ProtectedResourceInfo discoverProtectedResource(const Host& host, const std::str
   std::string failures;
   for (const auto& url : candidates) {
     try {
+      oidc::requireSecureUrl(url, "the resource metadata URL");
       Host::HttpResponse response = host.fetch("GET", url, {{"Accept", "application/json"}}, {}, timeoutMs);
       if (response.status != 200) throw std::runtime_error("HTTP " + std::to_string(response.status));
       json::Value doc = json::parse(response.body);
