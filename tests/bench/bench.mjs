@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Agent, freePort, moatBin, repoRoot, sampleServer, start, startMoat, startSampleServer, stop } from '../integration/helpers.mjs';
+import { Agent, everythingServer, freePort, moatBin, repoRoot, sampleServer, start, startMoat, startSampleServer, stop } from '../integration/helpers.mjs';
 import { clientCredentialsToken, makeKeys, startIdp, userTokens } from '../integration/idp/idp-helpers.mjs';
 
 const { values: options } = parseArgs({
@@ -194,6 +194,50 @@ servers:
 }
 const stdioResults = await measureStdioBridges();
 
+// The same stdio bridge (shared, parallel dispatch) to server-everything run as a local process
+// and in a Docker container from npx:// (isolated: no network, no capabilities, read-only root),
+// both behind one gateway: what the container costs per call, and on the first session.
+async function measureContainerBridge() {
+  let sockets;
+  try {
+    const out = execFileSync(path.join(repoRoot, 'scripts/container-runtimes'), ['start'], { encoding: 'utf8', timeout: 120000 });
+    sockets = Object.fromEntries(out.trim().split('\n').map((line) => line.split('=')));
+  } catch (error) {
+    console.error(`bench: no container runtime (${String(error.message).split('\n')[0]}); skipping the container rows`);
+    return null;
+  }
+  const gateway = await startMoat(`
+listen: {address: 127.0.0.1, port: {{PORT}}}
+log: {level: warn}
+servers:
+  process:
+    path: /process/mcp
+    upstream: {transport: stdio, mode: shared, dispatch: parallel, command: node, args: ["${everythingServer}", stdio]}
+  container:
+    path: /container/mcp
+    upstream: {transport: stdio, mode: shared, dispatch: parallel, runtime: runtime-docker, runtime_config: {socket: "unix://${sockets.DOCKER_SOCKET}"},
+               image: "npx://@modelcontextprotocol/server-everything@2026.8.31", args: [stdio]}
+`);
+  const targets = [{ name: 'moat → process', url: `${gateway.base}/process/mcp` }, { name: 'moat → docker container', url: `${gateway.base}/container/mcp` }];
+  const rows = [];
+  try {
+    for (const target of targets) {
+      const began = performance.now();
+      target.sessionId = await openSession(target.url);
+      target.firstSessionMs = performance.now() - began;  // includes the image build once per machine
+      wrk(target.url, target.sessionId, 8, 1);
+    }
+    for (const connections of levels.filter((c) => c <= 16)) {
+      for (const target of targets) rows.push({ scenario: 'stdio-container', target: target.name, connections, first_session_ms: target.firstSessionMs,
+        ...wrk(target.url, target.sessionId, connections, seconds) });
+    }
+  } finally {
+    await stop(gateway.child);
+  }
+  return rows;
+}
+const containerResults = await measureContainerBridge();
+
 // Idle SSE streams: open N GET streams (one session each) and read Moat's RSS before and after.
 async function measureIdleStreams(count) {
 
@@ -316,10 +360,16 @@ const table = [
     const own = stdioResults.find((p) => p.connections === r.connections && p.target === 'moat per-session');
     return `| ${r.connections} | ${r.target} | ${r.rps.toFixed(0)} | ${r.p50_us} | ${r.p99_us} | ${r.errors} | ${r.target === 'moat per-session' ? (own.rps / best).toFixed(2) : ''} |`;
   }),
+  ...(containerResults ? ['', `stdio bridge to server-everything as a process and in an isolated Docker container (shared, parallel dispatch), tools/call echo, ${seconds}s per run, wrk`, '',
+    '| clients | target | req/s | p50 µs | p99 µs | errors | first session ms | container ÷ process req/s |', '|---|---|---|---|---|---|---|---|',
+    ...containerResults.map((r) => {
+      const proc = containerResults.find((p) => p.connections === r.connections && p.target === 'moat → process');
+      return `| ${r.connections} | ${r.target} | ${r.rps.toFixed(0)} | ${r.p50_us} | ${r.p99_us} | ${r.errors} | ${r.first_session_ms.toFixed(0)} | ${r.target === 'moat → process' ? '' : (r.rps / proc.rps).toFixed(2)} |`;
+    })] : []),
   ...(streams ? ['', `Idle SSE streams: ${streams.streams_open} of ${streams.streams_requested} open; Moat RSS ${streams.rss_before_kib} → ${streams.rss_after_kib} KiB, ` +
     `${streams.kib_per_stream.toFixed(1)} KiB per stream (target ≤ 32 KiB; one thread per stream on POCO 1.11)`] : []),
 ].join('\n');
 console.log(table);
 mkdirSync(path.dirname(options.out), { recursive: true });
-writeFileSync(options.out, JSON.stringify({ date: new Date().toISOString(), seconds, results, exchange_cold: coldResults, jwt_cache_miss: jwtMiss, stdio: stdioResults, summary, idle_streams: streams, cold: { ready_ms: readyMs, first_session_ms: firstRequestMs }, moat_rss_kib: moatRss, moat: moatBin }, null, 2));
+writeFileSync(options.out, JSON.stringify({ date: new Date().toISOString(), seconds, results, exchange_cold: coldResults, jwt_cache_miss: jwtMiss, stdio: stdioResults, stdio_container: containerResults, summary, idle_streams: streams, cold: { ready_ms: readyMs, first_session_ms: firstRequestMs }, moat_rss_kib: moatRss, moat: moatBin }, null, 2));
 console.log(`\nJSON: ${options.out}`);
