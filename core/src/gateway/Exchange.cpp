@@ -34,11 +34,10 @@ void Exchange::sendError(int httpStatus, int rpcCode, const std::string& message
   response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(httpStatus));
   response.setContentType("application/json");
   response.set("X-Request-Id", ctx.requestId);
-  response.setContentLength(static_cast<std::streamsize>(body.size()));
-  response.send() << body;
+  response.sendBuffer(body.data(), body.size());
 }
 
-std::ostream* Exchange::beginResponse(int status, const Poco::Net::NameValueCollection& upstreamHeaders, long long contentLength) {
+bool Exchange::prepareResponse(int status, const Poco::Net::NameValueCollection& upstreamHeaders) {
   ctx.responseStatus = static_cast<uint16_t>(status);
   ctx.responseHeaders.clear();
   for (const auto& [name, value] : upstreamHeaders)
@@ -47,7 +46,7 @@ std::ostream* Exchange::beginResponse(int status, const Poco::Net::NameValueColl
     core::StageOutcome outcome = pipeline.runResponse(ctx);
     if (outcome.kind != core::StageOutcome::Kind::Continue) {
       sendError(500, rpc::kStageFailed, "stage " + outcome.stage + " failed: " + outcome.message);
-      return nullptr;
+      return false;
     }
   }
   if (ctx.identitySubject && status >= 200 && status < 300) {
@@ -61,9 +60,20 @@ std::ostream* Exchange::beginResponse(int status, const Poco::Net::NameValueColl
     else response.add(name, value);
   }
   response.set("X-Request-Id", ctx.requestId);
+  return true;
+}
+
+std::ostream* Exchange::beginResponse(int status, const Poco::Net::NameValueCollection& upstreamHeaders, long long contentLength) {
+  if (!prepareResponse(status, upstreamHeaders)) return nullptr;
   if (contentLength >= 0) response.setContentLength64(contentLength);
   else response.setChunkedTransferEncoding(true);
   return &response.send();
+}
+
+bool Exchange::sendWhole(int status, const Poco::Net::NameValueCollection& upstreamHeaders, const std::string& body) {
+  if (!prepareResponse(status, upstreamHeaders)) return false;
+  response.sendBuffer(body.data(), body.size());
+  return true;
 }
 
 Poco::Net::StreamSocket* Exchange::clientSocket() {

@@ -37,8 +37,18 @@ class Exchange {
   // the body stream, or nullptr when a stage failed (an error has been sent instead).
   // contentLength < 0 means unknown: the body goes out chunked and is flushed as it arrives.
   std::ostream* beginResponse(int status, const Poco::Net::NameValueCollection& upstreamHeaders, long long contentLength);
+  // The same for a body already read in full: head and body leave together (POCO's send()
+  // would format the head twice to measure it). False when a stage failed.
+  bool sendWhole(int status, const Poco::Net::NameValueCollection& upstreamHeaders, const std::string& body);
 
   bool responseStarted() const { return response.sent(); }
+
+ private:
+  // Runs the response stages and copies status and headers into the response; false when a
+  // stage failed (an error has been sent instead).
+  bool prepareResponse(int status, const Poco::Net::NameValueCollection& upstreamHeaders);
+
+ public:
   // Set once the request body has been read in full; a reply sent before that closes the
   // connection, since the unread body would otherwise be parsed as the next request.
   bool bodyConsumed = false;

@@ -11,6 +11,7 @@
 
 #include "config/ConfigError.h"
 #include "gateway/ContainerHttpUpstream.h"
+#include "gateway/GatewayConnection.h"
 #include "gateway/LegacySseUpstream.h"
 #include "gateway/Router.h"
 #include "gateway/Shutdown.h"
@@ -92,17 +93,19 @@ void GatewayServer::start() {
   } catch (const Poco::Exception& e) {
     throw std::runtime_error("cannot listen on " + address.toString() + ": " + e.displayText());
   }
-  // Accepted sockets inherit TCP_NODELAY on Linux: responses leave in two writes (headers, body).
+  // Accepted sockets inherit TCP_NODELAY on Linux: streamed responses leave event by event.
   socket.setNoDelay(true);
-  auto* params = new Poco::Net::HTTPServerParams;
+  Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(listen.threads);
   params->setMaxQueued(listen.maxQueued);
   params->setKeepAlive(true);
   params->setKeepAliveTimeout(Poco::Timespan(10, 0));
   params->setMaxKeepAliveRequests(0);
   params->setServerName("moat");
+  shutdown::wakeFd();  // created now, not first inside a stop
   pool_ = std::make_unique<Poco::ThreadPool>(2, listen.threads, 60, kWorkerStackBytes);
-  server_ = std::make_unique<Poco::Net::HTTPServer>(router_, *pool_, socket, params);
+  connections_ = new GatewayConnectionFactory(params, router_);
+  server_ = std::make_unique<Poco::Net::TCPServer>(connections_, *pool_, socket, params);
   server_->start();
   log::info("gateway", "listening", {{"address", socket.address().toString()}, {"tls", listen.tls.enabled() ? "on" : "off"},
                                      {"threads", std::to_string(listen.threads)}});
@@ -115,11 +118,12 @@ void GatewayServer::stop(int graceMs) {
   if (!server_) return;
   shutdown::request();
   server_->stop();
+  connections_->closeIdle();
   for (const auto& route : static_cast<Router*>(router_.get())->routes()) route->upstream->shutdown();
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(graceMs);
   while (server_->currentConnections() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  server_->stopAll(true);
+  connections_->closeAll();
   pool_->joinAll();
   server_.reset();
 }

@@ -1,8 +1,9 @@
-// The listener: a POCO HTTPServer with its own explicitly sized thread pool serving every route
-// of one configuration.
+// The listener: a POCO TCPServer running Moat's HTTP connection loop on its own explicitly sized
+// thread pool, serving every route of one configuration.
 #pragma once
 
-#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/TCPServer.h>
 #include <Poco/ThreadPool.h>
 
 #include <memory>
@@ -12,6 +13,7 @@
 
 namespace moat::gateway {
 
+class GatewayConnectionFactory;
 class Router;
 
 class GatewayServer {
@@ -31,7 +33,8 @@ class GatewayServer {
   config::Config config_;
   Poco::Net::HTTPRequestHandlerFactory::Ptr router_;
   std::unique_ptr<Poco::ThreadPool> pool_;
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  Poco::SharedPtr<GatewayConnectionFactory> connections_;
+  std::unique_ptr<Poco::Net::TCPServer> server_;
 };
 
 }  // namespace moat::gateway

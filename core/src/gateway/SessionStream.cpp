@@ -1,7 +1,12 @@
 #include "gateway/SessionStream.h"
 
-#include <random>
+#include <sys/random.h>
 
+#include <cerrno>
+#include <stdexcept>
+
+#include "gateway/HangupWatcher.h"
+#include "gateway/IdleStack.h"
 #include "gateway/JsonRpcError.h"
 #include "gateway/Shutdown.h"
 #include "gateway/SseParser.h"
@@ -29,18 +34,25 @@ void serveGetStream(Exchange& exchange, ServerMessageQueue& queue, const std::st
     out->flush();
   }
   Poco::Net::StreamSocket* client = exchange.clientSocket();
+  bool ended = false;  // the client hung up or the gateway is stopping; guarded by queue.mutex
+  uint64_t watch = HangupWatcher::instance().watch(client ? client->impl()->sockfd() : -1, [&queue, &ended] {
+    std::lock_guard<std::mutex> lock(queue.mutex);
+    ended = true;
+    queue.changed.notify_all();
+  });
+  releaseStackBelowCaller();
   while (out && *out) {
+    std::unique_lock<std::mutex> lock(queue.mutex);
+    queue.changed.wait(lock, [&] { return queue.closed || ended || shutdown::requested() || !queue.outbound.empty(); });
+    if (queue.closed || ended || shutdown::requested()) break;
+    // Declared only now: an empty deque still allocates, and this one would sit through every wait.
     std::deque<std::string> batch;
-    {
-      std::unique_lock<std::mutex> lock(queue.mutex);
-      queue.changed.wait_for(lock, std::chrono::milliseconds(200), [&] { return queue.closed || !queue.outbound.empty(); });
-      if (queue.closed || shutdown::requested()) break;
-      batch.swap(queue.outbound);
-    }
+    batch.swap(queue.outbound);
+    lock.unlock();
     for (const auto& message : batch) *out << formatSseEvent("message", message);
     out->flush();
-    if (client && batch.empty() && clientHasGone(*client)) break;
   }
+  HangupWatcher::instance().unwatch(watch);
   std::lock_guard<std::mutex> lock(queue.mutex);
   queue.getStreamOpen = false;
 }
@@ -65,15 +77,21 @@ std::optional<ClientMessage> classifyClientMessage(Exchange& exchange, const cha
 }
 
 std::string newSessionId() {
-  thread_local std::mt19937_64 random{std::random_device{}()};
+  // From the kernel's CSPRNG: a session id is a bearer of the session, so it must not be
+  // predictable from ids seen earlier (a Mersenne Twister's would be).
+  unsigned char bits[16];
+  size_t filled = 0;
+  while (filled < sizeof bits) {
+    ssize_t n = ::getrandom(bits + filled, sizeof bits - filled, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw std::runtime_error("getrandom failed");
+    filled += static_cast<size_t>(n);
+  }
   static const char* hex = "0123456789abcdef";
   std::string id(32, '0');
-  for (size_t i = 0; i < id.size(); i += 16) {
-    uint64_t bits = random();
-    for (size_t j = i; j < i + 16; ++j) {
-      id[j] = hex[bits & 0xF];
-      bits >>= 4;
-    }
+  for (size_t i = 0; i < sizeof bits; ++i) {
+    id[2 * i] = hex[bits[i] >> 4];
+    id[2 * i + 1] = hex[bits[i] & 0xF];
   }
   return id;
 }

@@ -2,26 +2,44 @@
 
 #include <Poco/Exception.h>
 
-#include <algorithm>
+#include <poll.h>
 
+#include <algorithm>
+#include <cerrno>
+
+#include "gateway/IdleStack.h"
 #include "gateway/Shutdown.h"
+#include "net/SocketWait.h"
 
 namespace moat::gateway {
 namespace {
 
-constexpr long kPollSliceMicros = 200'000;
+enum class Wake { UpstreamReadable, ClientGone, Shutdown };
+
+// Sleeps until the upstream has bytes (or closed), the client hung up, or the gateway stops:
+// an idle stream costs no wakeups at all. The client is watched for a hang-up only (POLLRDHUP),
+// so bytes it sends meanwhile do not turn this into a spin.
+Wake waitForUpstream(UpstreamSession& upstream, Poco::Net::StreamSocket* client) {
+  Poco::Net::StreamSocket& socket = upstream.http().socket();
+  // A TLS upstream may hold a decrypted record that poll(2) on the descriptor cannot see.
+  if (socket.secure() && socket.impl()->available() > 0) return Wake::UpstreamReadable;
+  pollfd watched[3] = {{socket.impl()->sockfd(), POLLIN, 0},
+                       {shutdown::wakeFd(), POLLIN, 0},
+                       {client ? client->impl()->sockfd() : -1, POLLRDHUP, 0}};
+  for (;;) {
+    if (::poll(watched, 3, -1) < 0) {
+      if (errno == EINTR) continue;
+      return Wake::UpstreamReadable;  // the read that follows reports the failure
+    }
+    if (watched[1].revents) return Wake::Shutdown;
+    if (watched[2].revents & (POLLRDHUP | POLLHUP | POLLERR)) return Wake::ClientGone;
+    if (watched[0].revents) return Wake::UpstreamReadable;
+  }
+}
 
 }  // namespace
 
-bool clientHasGone(Poco::Net::StreamSocket& client) {
-  try {
-    if (!client.poll(Poco::Timespan(0), Poco::Net::Socket::SELECT_READ | Poco::Net::Socket::SELECT_ERROR)) return false;
-    char probe;
-    return client.receiveBytes(&probe, 1, MSG_PEEK | MSG_DONTWAIT) <= 0;
-  } catch (const Poco::Exception&) {
-    return true;
-  }
-}
+bool clientHasGone(Poco::Net::StreamSocket& client) { return net::peerClosed(client); }
 
 const char* pumpEndName(PumpEnd end) {
   switch (end) {
@@ -39,12 +57,16 @@ PumpEnd pumpBody(std::istream& from, UpstreamSession& upstream, std::ostream& to
   // add resident memory to every thread holding a stream.
   char buffer[4096];
   std::streambuf* source = from.rdbuf();
+  bool stackReleased = false;
   try {
     for (;;) {
       if (streaming && source->in_avail() <= 0 && upstream.bufferedBytes() == 0) {
-        while (!upstream.http().socket().poll(Poco::Timespan(0, kPollSliceMicros), Poco::Net::Socket::SELECT_READ)) {
-          if (shutdown::requested()) return PumpEnd::Shutdown;
-          if (client && clientHasGone(*client)) return PumpEnd::ClientGone;
+        if (!stackReleased) releaseStackBelowCaller();  // once: the stream may now idle for hours
+        stackReleased = true;
+        switch (waitForUpstream(upstream, client)) {
+          case Wake::Shutdown: return PumpEnd::Shutdown;
+          case Wake::ClientGone: return PumpEnd::ClientGone;
+          case Wake::UpstreamReadable: break;
         }
       }
       if (source->sgetc() == std::char_traits<char>::eof()) return from.bad() ? PumpEnd::UpstreamFailed : PumpEnd::UpstreamFinished;

@@ -18,8 +18,8 @@ const char* pumpEndName(PumpEnd end);
 // True when the peer has closed the connection (readable, but a peek yields nothing).
 bool clientHasGone(Poco::Net::StreamSocket& client);
 
-// Waits on the upstream socket in short slices so that shutdown and a vanished client (when
-// its socket is given) end the copy promptly even while the stream is idle.
+// Sleeps in one poll(2) on the upstream socket, the client's hang-up (when its socket is given)
+// and the shutdown descriptor, so an idle stream costs nothing until one of them moves.
 // `streaming` is false for a body of known length, which is read straight through.
 PumpEnd pumpBody(std::istream& from, UpstreamSession& upstream, std::ostream& to, Poco::Net::StreamSocket* client,
                  bool streaming);

@@ -21,6 +21,10 @@ std::string targetPath(const Poco::URI& target, const std::string& clientPath) {
   return path;
 }
 
+// A JSON answer up to this size is read whole and sent with its head in one piece; larger ones
+// are copied through as they arrive, so memory stays bounded.
+constexpr long long kWholeBodyLimit = 1 << 20;
+
 bool isEventStream(const Poco::Net::HTTPResponse& response) {
   return Poco::icompare(response.getContentType().substr(0, 17), "text/event-stream") == 0;
 }
@@ -32,10 +36,7 @@ StreamableHttpUpstream::StreamableHttpUpstream(const config::UpstreamConfig& con
 
 void StreamableHttpUpstream::forward(Exchange& exchange) {
   core::RequestContext& ctx = exchange.ctx;
-  Poco::Net::HTTPRequest out(ctx.httpMethod, targetPath(target_, ctx.path), Poco::Net::HTTPMessage::HTTP_1_1);
-  for (const auto& [name, value] : ctx.upstreamHeaders) out.add(name, value);
-  out.setHost(target_.getHost(), target_.getPort());
-  if (ctx.httpMethod == "POST" || !ctx.body.empty()) out.setContentLength64(static_cast<long long>(ctx.body.size()));
+  const std::string path = targetPath(target_, ctx.path);
 
   Poco::Net::HTTPResponse in;
   std::unique_ptr<UpstreamSession> session;
@@ -47,12 +48,9 @@ void StreamableHttpUpstream::forward(Exchange& exchange) {
     session = attempt == 0 ? pool_.acquire() : pool_.fresh();
     bool sent = false;
     try {
-      std::ostream& requestBody = session->http().sendRequest(out);
-      requestBody << ctx.body;
-      requestBody.flush();
-      if (!requestBody) throw Poco::IOException("writing the request failed");
+      session->sendRequest(ctx.httpMethod, path, ctx.upstreamHeaders, ctx.body);
       sent = true;
-      body = &session->http().receiveResponse(in);
+      body = &session->receiveResponse(in);
     } catch (const Poco::Net::ConnectionRefusedException&) {
       exchange.sendError(502, rpc::kUpstreamUnreachable, "upstream " + target_.getAuthority() + " refused the connection");
       return;
@@ -73,6 +71,10 @@ void StreamableHttpUpstream::forward(Exchange& exchange) {
 
   bool streaming = isEventStream(in) || in.getChunkedTransferEncoding();
   long long length = streaming ? -1 : (in.hasContentLength() ? in.getContentLength64() : -1);
+  if (length >= 0 && length <= kWholeBodyLimit) {
+    forwardWhole(exchange, in, *body, static_cast<size_t>(length), std::move(session));
+    return;
+  }
   std::ostream* client = exchange.beginResponse(in.getStatus(), in, length);
   if (!client) return;
   bool waitOnSocket = streaming || length < 0;
@@ -87,6 +89,26 @@ void StreamableHttpUpstream::forward(Exchange& exchange) {
       // The upstream already closed it.
     }
   }
+}
+
+void StreamableHttpUpstream::forwardWhole(Exchange& exchange, const Poco::Net::HTTPResponse& in, std::istream& body, size_t length,
+                                          std::unique_ptr<UpstreamSession> session) {
+  std::string payload(length, '\0');
+  try {
+    body.read(payload.data(), static_cast<std::streamsize>(length));
+  } catch (const std::exception&) {
+    // Reported below as a short read.
+  }
+  if (static_cast<size_t>(body.gcount()) != length) {
+    try {
+      session->http().abort();
+    } catch (const Poco::Exception&) {
+    }
+    exchange.sendError(502, rpc::kUpstreamUnreachable, "upstream " + target_.getAuthority() + " closed the connection in the middle of its answer");
+    return;
+  }
+  exchange.sendWhole(in.getStatus(), in, payload);
+  if (in.getKeepAlive()) pool_.release(std::move(session));
 }
 
 }  // namespace moat::gateway

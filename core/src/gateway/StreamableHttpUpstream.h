@@ -1,8 +1,13 @@
 // Upstream over MCP's streamable HTTP transport: requests pass through as they are (headers,
-// session ids, protocol-version headers) and JSON or SSE responses stream back unbuffered.
+// session ids, protocol-version headers); SSE and large responses stream back unbuffered, and a
+// JSON answer of known length up to 1 MiB goes back whole, head and body in one piece.
 #pragma once
 
+#include <Poco/Net/HTTPResponse.h>
 #include <Poco/URI.h>
+
+#include <istream>
+#include <memory>
 
 #include "config/Config.h"
 #include "gateway/Upstream.h"
@@ -16,6 +21,9 @@ class StreamableHttpUpstream : public Upstream {
   void forward(Exchange& exchange) override;
 
  private:
+  void forwardWhole(Exchange& exchange, const Poco::Net::HTTPResponse& in, std::istream& body, size_t length,
+                    std::unique_ptr<UpstreamSession> session);
+
   Poco::URI target_;
   config::UpstreamConfig config_;
   UpstreamPool pool_;

@@ -1,25 +1,72 @@
 #include "gateway/UpstreamSession.h"
 
 #include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPChunkedStream.h>
+#include <Poco/Net/HTTPFixedLengthStream.h>
 #include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/Net/HTTPStream.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/String.h>
+
+#include "net/HttpHead.h"
+#include "net/SocketWait.h"
 
 namespace moat::gateway {
-namespace {
 
-// HTTPSession::buffered() is protected; this subclass exists only to read it.
-class BufferPeek : public Poco::Net::HTTPClientSession {
+// What the session needs of HTTPSession's protected interface.
+class UpstreamSession::Wire {
  public:
-  static int bufferedOf(const Poco::Net::HTTPClientSession& s) { return (s.*(&BufferPeek::buffered))(); }
+  virtual ~Wire() = default;
+  virtual Poco::Net::HTTPClientSession& http() = 0;
+  virtual int buffered() const = 0;
+  virtual void writeAll(const std::string& bytes) = 0;
+  // One line without its CRLF (or LF); false at end of stream before any byte.
+  virtual bool readLine(std::string& line, size_t limit) = 0;
 };
 
-// Headers and body leave in separate writes; without TCP_NODELAY the second waits for the
-// peer's delayed ACK of the first.
+namespace {
+
+constexpr size_t kMaxLine = 16 * 1024;
+constexpr size_t kMaxFields = 100;
+
 template <class Base>
-class NoDelaySession : public Base {
+class WireSession : public Base, public UpstreamSession::Wire {
  public:
   using Base::Base;
 
+  Poco::Net::HTTPClientSession& http() override { return *this; }
+  int buffered() const override { return Base::buffered(); }
+
+  void writeAll(const std::string& bytes) override {
+    if (!this->connected()) this->reconnect();
+    const char* next = bytes.data();
+    std::streamsize left = static_cast<std::streamsize>(bytes.size());
+    while (left > 0) {
+      int sent = this->write(next, left);
+      if (sent <= 0) throw Poco::Net::ConnectionResetException("the upstream closed the connection");
+      next += sent;
+      left -= sent;
+    }
+  }
+
+  bool readLine(std::string& line, size_t limit) override {
+    line.clear();
+    for (int c = this->get();; c = this->get()) {
+      if (c == std::char_traits<char>::eof()) {
+        if (line.empty()) return false;
+        throw Poco::Net::MessageException("the upstream closed the connection inside a response head");
+      }
+      if (c == '\n') break;
+      if (line.size() >= limit) throw Poco::Net::MessageException("response head line too long");
+      line.push_back(static_cast<char>(c));
+    }
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    return true;
+  }
+
  protected:
+  // Headers and body leave in one write, but TCP_NODELAY still matters for large bodies that
+  // POCO splits, and for the streams that flush event by event.
   void connect(const Poco::Net::SocketAddress& address) override {
     Base::connect(address);
     this->socket().setNoDelay(true);
@@ -38,11 +85,70 @@ Poco::Net::Context::Ptr upstreamTlsContext() {
   return context;
 }
 
+bool named(const std::string& name, const char* wanted) { return Poco::icompare(name, wanted) == 0; }
+
 }  // namespace
 
-UpstreamSession::UpstreamSession(std::unique_ptr<Poco::Net::HTTPClientSession> session) : session_(std::move(session)) {}
+UpstreamSession::UpstreamSession(std::unique_ptr<Wire> wire) : wire_(std::move(wire)) {
+  auto& http = wire_->http();
+  bool tls = dynamic_cast<Poco::Net::HTTPSClientSession*>(&http) != nullptr;
+  const std::string& host = http.getHost();
+  host_ = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  if (http.getPort() != (tls ? 443 : 80)) host_ += ":" + std::to_string(http.getPort());
+}
 
-int UpstreamSession::bufferedBytes() const { return BufferPeek::bufferedOf(*session_); }
+UpstreamSession::~UpstreamSession() = default;
+
+Poco::Net::HTTPClientSession& UpstreamSession::http() { return wire_->http(); }
+
+int UpstreamSession::bufferedBytes() const { return wire_->buffered(); }
+
+void UpstreamSession::sendRequest(const std::string& method, const std::string& target,
+                                  const Poco::Net::NameValueCollection& headers, const std::string& body) {
+  body_.reset();
+  headRequest_ = method == "HEAD";
+  std::string wire;
+  wire.reserve(512 + body.size());
+  wire.append(method).append(" ").append(target).append(" HTTP/1.1\r\nHost: ").append(host_).append("\r\n");
+  for (const auto& [name, value] : headers) {
+    if (named(name, "Host") || named(name, "Content-Length")) continue;
+    net::appendField(wire, name, value);
+  }
+  if (method == "POST" || method == "PUT" || method == "PATCH" || !body.empty())
+    wire.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
+  wire.append("\r\n").append(body);
+  wire_->writeAll(wire);
+}
+
+std::istream& UpstreamSession::receiveResponse(Poco::Net::HTTPResponse& head) {
+  std::string line;
+  for (;;) {
+    if (!wire_->readLine(line, kMaxLine)) throw Poco::Net::NoMessageException("the upstream closed the connection without answering");
+    head.clear();
+    net::parseStatusLine(line, head);
+    net::FieldList fields;
+    for (;;) {
+      if (!wire_->readLine(line, kMaxLine)) throw Poco::Net::MessageException("the upstream closed the connection inside a response head");
+      if (line.empty()) break;
+      if (fields.size() >= kMaxFields) throw Poco::Net::MessageException("too many response headers");
+      net::parseFieldLine(line, fields);
+    }
+    for (auto& [name, value] : fields) head.add(name, value);
+    int status = head.getStatus();
+    if (status >= 200 || status == 101) break;  // interim answers (100, 103) precede the real one
+  }
+  int status = head.getStatus();
+  auto& http = wire_->http();
+  if (headRequest_ || status < 200 || status == 204 || status == 304)
+    body_ = std::make_unique<Poco::Net::HTTPFixedLengthInputStream>(http, 0);
+  else if (head.getChunkedTransferEncoding())
+    body_ = std::make_unique<Poco::Net::HTTPChunkedInputStream>(http);
+  else if (head.hasContentLength())
+    body_ = std::make_unique<Poco::Net::HTTPFixedLengthInputStream>(http, head.getContentLength64());
+  else
+    body_ = std::make_unique<Poco::Net::HTTPInputStream>(http);
+  return *body_;
+}
 
 UpstreamPool::UpstreamPool(const Poco::URI& target, int connectTimeoutMs, int timeoutMs, size_t maxIdle)
     : target_(target), connectTimeoutMs_(connectTimeoutMs), timeoutMs_(timeoutMs), maxIdle_(maxIdle) {}
@@ -60,7 +166,7 @@ std::unique_ptr<UpstreamSession> UpstreamPool::acquire() {
     // bytes nobody asked for): drop it rather than send a request into it.
     bool stale = true;
     try {
-      stale = !session->http().connected() || session->http().socket().poll(Poco::Timespan(0), Poco::Net::Socket::SELECT_READ);
+      stale = !session->http().connected() || net::waitReadable(session->http().socket(), 0);
     } catch (const Poco::Exception&) {
     }
     if (stale) continue;
@@ -71,14 +177,15 @@ std::unique_ptr<UpstreamSession> UpstreamPool::acquire() {
 }
 
 std::unique_ptr<UpstreamSession> UpstreamPool::fresh() {
-  std::unique_ptr<Poco::Net::HTTPClientSession> http;
+  std::unique_ptr<UpstreamSession::Wire> wire;
   if (target_.getScheme() == "https")
-    http = std::make_unique<NoDelaySession<Poco::Net::HTTPSClientSession>>(target_.getHost(), target_.getPort(), upstreamTlsContext());
+    wire = std::make_unique<WireSession<Poco::Net::HTTPSClientSession>>(target_.getHost(), target_.getPort(), upstreamTlsContext());
   else
-    http = std::make_unique<NoDelaySession<Poco::Net::HTTPClientSession>>(target_.getHost(), target_.getPort());
-  http->setTimeout(millis(connectTimeoutMs_), millis(timeoutMs_), millis(timeoutMs_));
-  http->setKeepAlive(true);
-  return std::make_unique<UpstreamSession>(std::move(http));
+    wire = std::make_unique<WireSession<Poco::Net::HTTPClientSession>>(target_.getHost(), target_.getPort());
+  auto& http = wire->http();
+  http.setTimeout(millis(connectTimeoutMs_), millis(timeoutMs_), millis(timeoutMs_));
+  http.setKeepAlive(true);
+  return std::make_unique<UpstreamSession>(std::move(wire));
 }
 
 void UpstreamPool::release(std::unique_ptr<UpstreamSession> session) {

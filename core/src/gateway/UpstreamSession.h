@@ -2,25 +2,47 @@
 #pragma once
 
 #include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/NameValueCollection.h>
 #include <Poco/URI.h>
 
+#include <istream>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 namespace moat::gateway {
 
-// An HTTP client session that can tell how many response bytes it has already read from the
-// socket but not yet handed out, so a streaming reader knows when waiting on the socket is right.
+// One connection to the upstream. POCO's HTTPClientSession connects (TLS included), buffers
+// and frames bodies; request heads and response heads go over the wire here, formatted and
+// parsed on strings (see net/HttpHead.h).
 class UpstreamSession {
  public:
-  explicit UpstreamSession(std::unique_ptr<Poco::Net::HTTPClientSession> session);
-  Poco::Net::HTTPClientSession& http() { return *session_; }
+  class Wire;
+  explicit UpstreamSession(std::unique_ptr<Wire> wire);
+  ~UpstreamSession();
+
+  Poco::Net::HTTPClientSession& http();
+  // Bytes already read from the socket but not yet handed out, so a streaming reader knows
+  // when waiting on the socket is right.
   int bufferedBytes() const;
+
+  // Sends the request head and body in one write, connecting first when needed. `headers`
+  // must not hold Host or Content-Length: they are written here. Throws Poco::Exception.
+  void sendRequest(const std::string& method, const std::string& target, const Poco::Net::NameValueCollection& headers,
+                   const std::string& body);
+  // Reads the response head (interim 1xx answers skipped) and returns the body stream, valid
+  // until the next request on this session. Throws Poco::Exception.
+  std::istream& receiveResponse(Poco::Net::HTTPResponse& head);
+
   bool reused = false;
 
  private:
-  std::unique_ptr<Poco::Net::HTTPClientSession> session_;
+  std::unique_ptr<Wire> wire_;
+  std::string host_;
+  bool headRequest_ = false;
+  std::unique_ptr<std::istream> body_;
 };
 
 class UpstreamPool {

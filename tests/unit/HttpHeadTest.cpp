@@ -1,0 +1,82 @@
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/NetException.h>
+
+#include <catch2/catch.hpp>
+
+#include "net/HttpHead.h"
+
+using moat::net::appendField;
+using moat::net::FieldList;
+using moat::net::parseFieldLine;
+using moat::net::parseStatusLine;
+
+TEST_CASE("status lines give version, status and reason") {
+  Poco::Net::HTTPResponse response;
+  parseStatusLine("HTTP/1.1 202 Accepted", response);
+  CHECK(response.getVersion() == "HTTP/1.1");
+  CHECK(response.getStatus() == 202);
+  CHECK(response.getReason() == "Accepted");
+  parseStatusLine("HTTP/1.0 404 Not Found Here", response);
+  CHECK(response.getVersion() == "HTTP/1.0");
+  CHECK(response.getStatus() == 404);
+  CHECK(response.getReason() == "Not Found Here");
+  parseStatusLine("HTTP/1.1 204", response);  // the reason is optional
+  CHECK(response.getStatus() == 204);
+  CHECK(response.getReason().empty());
+}
+
+TEST_CASE("malformed status lines are refused") {
+  Poco::Net::HTTPResponse response;
+  for (const char* line : {"", "HTTP/1.1", "HTTP/1.1 20", "HTTP/1.1 2x0 OK", "HTTP/2.0 200 OK", "ICY 200 OK", "HTTP/1.1 099 Low",
+                           "HTTP/1.1 2000 OK", "http/1.1 200 OK"})
+    CHECK_THROWS_AS(parseStatusLine(line, response), Poco::Net::MessageException);
+}
+
+TEST_CASE("field lines are split at the first colon and trimmed") {
+  FieldList fields;
+  parseFieldLine("Content-Type:  application/json ", fields);
+  parseFieldLine("Mcp-Session-Id:abc:def", fields);
+  parseFieldLine("X-Empty:", fields);
+  REQUIRE(fields.size() == 3);
+  CHECK(fields[0] == std::make_pair(std::string("Content-Type"), std::string("application/json")));
+  CHECK(fields[1] == std::make_pair(std::string("Mcp-Session-Id"), std::string("abc:def")));
+  CHECK(fields[2] == std::make_pair(std::string("X-Empty"), std::string()));
+}
+
+TEST_CASE("an obs-fold continuation joins the previous field with one space") {
+  FieldList fields;
+  parseFieldLine("X-Long: first", fields);
+  parseFieldLine(" \t second part", fields);
+  REQUIRE(fields.size() == 1);
+  CHECK(fields[0].second == "first second part");
+  FieldList none;
+  CHECK_THROWS_AS(parseFieldLine(" orphan", none), Poco::Net::MessageException);
+}
+
+TEST_CASE("malformed field lines are refused") {
+  FieldList fields;
+  // No colon; whitespace before the colon (RFC 9112 §5.1, a smuggling vector); a bad name; a
+  // bare CR or NUL inside the value.
+  for (const std::string& line : {std::string("NoColon"), std::string("Content-Length : 5"), std::string("Bad Name: x"),
+                                   std::string(": empty name"), std::string("X-A: one\rtwo"), std::string("X-A: one\0two", 12)})
+    CHECK_THROWS_AS(parseFieldLine(line, fields), Poco::Net::MessageException);
+  CHECK(fields.empty());
+}
+
+TEST_CASE("fields are written as name, colon, space, value, CRLF") {
+  std::string out;
+  appendField(out, "Authorization", "Bearer abc");
+  appendField(out, "X-Empty", "");
+  CHECK(out == "Authorization: Bearer abc\r\nX-Empty: \r\n");
+}
+
+TEST_CASE("a header that would split into two is never written") {
+  // A stage setting a value from untrusted input must not be able to inject a header or a body.
+  std::string out;
+  CHECK_THROWS_AS(appendField(out, "X-User", "alice\r\nX-Admin: true"), Poco::Net::MessageException);
+  CHECK_THROWS_AS(appendField(out, "X-User", "alice\nX-Admin: true"), Poco::Net::MessageException);
+  CHECK_THROWS_AS(appendField(out, "X-User", std::string("a\0b", 3)), Poco::Net::MessageException);
+  CHECK_THROWS_AS(appendField(out, "X User", "a"), Poco::Net::MessageException);
+  CHECK_THROWS_AS(appendField(out, "X-User:", "a"), Poco::Net::MessageException);
+  CHECK(out.empty());
+}
