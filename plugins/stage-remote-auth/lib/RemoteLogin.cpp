@@ -223,7 +223,7 @@ void RemoteLogin::interactiveLogin(std::vector<std::string> scopes) {
   host_.info("logged in to " + settings_.name + " (" + server_.issuer + ")");
 }
 
-bool RemoteLogin::refresh(std::unique_lock<std::mutex>&) {
+bool RemoteLogin::refreshLocked() {
   if (refreshToken_.empty()) return false;
   int status = 0;
   std::string body = tokenRequest("grant_type=refresh_token&refresh_token=" + oidc::formUrlEncode(refreshToken_) +
@@ -264,7 +264,7 @@ void RemoteLogin::signIn() {
         if (clientSecret_.empty()) clientSecret_ = saved->clientSecret;
         refreshToken_ = saved->refreshToken;
         grantedScopes_ = words(saved->scope);
-        if (refresh(lock)) return;
+        if (refreshLocked()) return;
       }
     } catch (const std::exception& e) {
       host_.warn(std::string("the saved login could not be used: ") + e.what());
@@ -305,7 +305,7 @@ RemoteLogin::Tokens RemoteLogin::current() {
   if (!fresh) {
     bool refreshed = false;
     try {
-      refreshed = refresh(lock);
+      refreshed = refreshLocked();
     } catch (const std::exception& e) {
       if (accessToken_.empty() || (expiresAtMs_ && host_.nowUnixMs() >= expiresAtMs_)) throw LoginRequired(e.what());
       host_.warn(std::string("refresh failed, using the current token until it expires: ") + e.what());

@@ -50,7 +50,7 @@ class RemoteLogin {
   void discover();                                // fills server_ once
   void registerClient(const std::string& redirectUri);
   void interactiveLogin(std::vector<std::string> scopes);
-  bool refresh(std::unique_lock<std::mutex>& lock);  // false: the server refused the refresh token
+  bool refreshLocked();  // with mutex_ held; false: the server refused the refresh token
   void acceptTokens(const std::string& body, const std::string& previousRefreshToken);
   void startBackgroundLogin(const std::string& why);
   std::vector<std::string> requestedScopes() const;
