@@ -14,12 +14,17 @@
 namespace moat::gateway {
 namespace {
 
-enum class Wake { UpstreamReadable, ClientGone, Shutdown };
+enum class Wake { UpstreamReadable, ClientGone, Shutdown, Quiet };
 
-// Sleeps until the upstream has bytes (or closed), the client hung up, or the gateway stops:
+// A stream silent this long is taken to be idle: its thread's stack is trimmed then, so answers
+// that arrive promptly (most SSE answers to a POST) never pay for it.
+constexpr int kIdleAfterMs = 1000;
+
+// Sleeps until the upstream has bytes (or closed), the client hung up, the gateway stops, or
+// timeoutMs passed (-1: no limit):
 // an idle stream costs no wakeups at all. The client is watched for a hang-up only (POLLRDHUP),
 // so bytes it sends meanwhile do not turn this into a spin.
-Wake waitForUpstream(UpstreamSession& upstream, Poco::Net::StreamSocket* client) {
+Wake waitForUpstream(UpstreamSession& upstream, Poco::Net::StreamSocket* client, int timeoutMs) {
   Poco::Net::StreamSocket& socket = upstream.http().socket();
   // A TLS upstream may hold a decrypted record that poll(2) on the descriptor cannot see.
   if (socket.secure() && socket.impl()->available() > 0) return Wake::UpstreamReadable;
@@ -27,10 +32,12 @@ Wake waitForUpstream(UpstreamSession& upstream, Poco::Net::StreamSocket* client)
                        {shutdown::wakeFd(), POLLIN, 0},
                        {client ? client->impl()->sockfd() : -1, POLLRDHUP, 0}};
   for (;;) {
-    if (::poll(watched, 3, -1) < 0) {
+    int ready = ::poll(watched, 3, timeoutMs);
+    if (ready < 0) {
       if (errno == EINTR) continue;
       return Wake::UpstreamReadable;  // the read that follows reports the failure
     }
+    if (ready == 0) return Wake::Quiet;
     if (watched[1].revents) return Wake::Shutdown;
     if (watched[2].revents & (POLLRDHUP | POLLHUP | POLLERR)) return Wake::ClientGone;
     if (watched[0].revents) return Wake::UpstreamReadable;
@@ -61,12 +68,17 @@ PumpEnd pumpBody(std::istream& from, UpstreamSession& upstream, std::ostream& to
   try {
     for (;;) {
       if (streaming && source->in_avail() <= 0 && upstream.bufferedBytes() == 0) {
-        if (!stackReleased) releaseStackBelowCaller();  // once: the stream may now idle for hours
-        stackReleased = true;
-        switch (waitForUpstream(upstream, client)) {
+        Wake wake = waitForUpstream(upstream, client, stackReleased ? -1 : kIdleAfterMs);
+        if (wake == Wake::Quiet) {
+          releaseStackBelowCaller();  // once: the stream may now idle for hours
+          stackReleased = true;
+          wake = waitForUpstream(upstream, client, -1);
+        }
+        switch (wake) {
           case Wake::Shutdown: return PumpEnd::Shutdown;
           case Wake::ClientGone: return PumpEnd::ClientGone;
-          case Wake::UpstreamReadable: break;
+          case Wake::UpstreamReadable:
+          case Wake::Quiet: break;
         }
       }
       if (source->sgetc() == std::char_traits<char>::eof()) return from.bad() ? PumpEnd::UpstreamFailed : PumpEnd::UpstreamFinished;
