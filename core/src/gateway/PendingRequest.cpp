@@ -5,8 +5,8 @@
 #include "gateway/JsonRpcError.h"
 #include "gateway/Shutdown.h"
 #include "gateway/SseParser.h"
-#include "gateway/StreamPump.h"
 #include "log/Log.h"
+#include "net/SocketWait.h"
 
 namespace moat::gateway {
 
@@ -75,7 +75,7 @@ void answerPending(Exchange& exchange, PendingRequest& request, const Conversati
       }
       return;
     }
-    if (stream && client && clientHasGone(*client)) {
+    if (stream && client && net::peerClosed(*client)) {
       forget();
       return;
     }

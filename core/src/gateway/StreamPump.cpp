@@ -9,7 +9,6 @@
 
 #include "gateway/IdleStack.h"
 #include "gateway/Shutdown.h"
-#include "net/SocketWait.h"
 
 namespace moat::gateway {
 namespace {
@@ -45,8 +44,6 @@ Wake waitForUpstream(UpstreamSession& upstream, Poco::Net::StreamSocket* client,
 }
 
 }  // namespace
-
-bool clientHasGone(Poco::Net::StreamSocket& client) { return net::peerClosed(client); }
 
 const char* pumpEndName(PumpEnd end) {
   switch (end) {

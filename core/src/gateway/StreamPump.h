@@ -15,9 +15,6 @@ enum class PumpEnd { UpstreamFinished, UpstreamFailed, ClientGone, Shutdown };
 
 const char* pumpEndName(PumpEnd end);
 
-// True when the peer has closed the connection (readable, but a peek yields nothing).
-bool clientHasGone(Poco::Net::StreamSocket& client);
-
 // Sleeps in one poll(2) on the upstream socket, the client's hang-up (when its socket is given)
 // and the shutdown descriptor, so an idle stream costs nothing until one of them moves.
 // `streaming` is false for a body of known length, which is read straight through.
