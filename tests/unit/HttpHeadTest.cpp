@@ -80,3 +80,23 @@ TEST_CASE("a header that would split into two is never written") {
   CHECK_THROWS_AS(appendField(out, "X-User:", "a"), Poco::Net::MessageException);
   CHECK(out.empty());
 }
+
+TEST_CASE("a header list keeps arrival order and finds names in any case") {
+  moat::net::HeaderList headers;
+  headers.add("Accept", "a");
+  headers.add("X-Twice", "1");
+  headers.add("x-twice", "2");
+  CHECK(headers.get("ACCEPT") == "a");
+  CHECK(headers.get("X-Twice") == "1");
+  CHECK(headers.get("X-Missing", "none") == "none");
+  CHECK_THROWS_AS(headers.get("X-Missing"), Poco::NotFoundException);
+  CHECK_FALSE(headers.has("Accep"));  // a prefix is not the name
+  headers.set("X-TWICE", "3");  // the first is replaced, the other dropped
+  REQUIRE(headers.size() == 2);
+  CHECK(headers[1] == std::make_pair(std::string("X-Twice"), std::string("3")));
+  headers.set("X-New", "n");
+  CHECK(headers[2].first == "X-New");
+  headers.erase("accept");
+  CHECK(headers.size() == 2);
+  CHECK(headers[0].first == "X-Twice");
+}

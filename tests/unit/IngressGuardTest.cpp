@@ -14,4 +14,9 @@ TEST_CASE("loopback names are exact") {
   CHECK_FALSE(isLoopbackName("evil.example.com"));
   CHECK_FALSE(isLoopbackName("127.evil.example"));
   CHECK_FALSE(isLoopbackName("localhost.evil.example"));
+  CHECK(isLoopbackName("127.255.255.255"));
+  for (const char* notQuad : {"127.0.0.1.", "127.0.0.256", "127.0.0.01", "127.0.0", "127.0.0.1.5", "127..0.1", "128.0.0.1", "127.0.0.1a"}) {
+    INFO(notQuad);
+    CHECK_FALSE(isLoopbackName(notQuad));
+  }
 }

@@ -116,14 +116,14 @@ TEST_CASE("a request leaves as head and body with Host and Content-Length writte
   ScriptedPeer peer({"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"});
   UpstreamPool pool(uriOf(peer), 2000, 2000);
   auto session = pool.acquire();
-  Poco::Net::NameValueCollection headers;
+  moat::net::HeaderList headers;
   headers.add("Mcp-Session-Id", "s-1");
   headers.add("Host", "client.example");      // the upstream's own Host is written instead
   headers.add("Content-Length", "999");       // and the real length
   session->sendRequest("POST", "/mcp?x=1", headers, "{\"jsonrpc\":\"2.0\"}");
-  Poco::Net::HTTPResponse head;
+  moat::gateway::UpstreamResponse head;
   CHECK(readAll(session->receiveResponse(head)) == "{}");
-  CHECK(head.getStatus() == 200);
+  CHECK(head.status == 200);
   REQUIRE(peer.requests().size() == 1);
   CHECK(peer.requests()[0] == "POST /mcp?x=1 HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(peer.port()) +
                                    "\r\nMcp-Session-Id: s-1\r\nContent-Length: 17\r\n\r\n{\"jsonrpc\":\"2.0\"}");
@@ -136,11 +136,11 @@ TEST_CASE("interim answers are skipped, folded headers joined and chunked bodies
   UpstreamPool pool(uriOf(peer), 2000, 2000);
   auto session = pool.acquire();
   session->sendRequest("GET", "/mcp", {}, "");
-  Poco::Net::HTTPResponse head;
+  moat::gateway::UpstreamResponse head;
   std::istream& body = session->receiveResponse(head);
-  CHECK(head.getStatus() == 200);
-  CHECK(head.get("X-Folded") == "one two");
-  CHECK_FALSE(head.has("Link"));
+  CHECK(head.status == 200);
+  CHECK(head.headers.get("X-Folded") == "one two");
+  CHECK_FALSE(head.headers.has("Link"));
   CHECK(readAll(body) == "hello world");
   CHECK(peer.requests()[0].find("Content-Length") == std::string::npos);  // a GET without a body has none
 }
@@ -149,7 +149,7 @@ TEST_CASE("a kept-alive session carries the next request on the same connection"
   ScriptedPeer peer({"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na", "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb"});
   UpstreamPool pool(uriOf(peer), 2000, 2000);
   auto session = pool.acquire();
-  Poco::Net::HTTPResponse head;
+  moat::gateway::UpstreamResponse head;
   session->sendRequest("POST", "/mcp", {}, "1");
   CHECK(readAll(session->receiveResponse(head)) == "a");
   pool.release(std::move(session));
@@ -161,13 +161,28 @@ TEST_CASE("a kept-alive session carries the next request on the same connection"
 }
 
 // Sends one request to a peer that answers `answer`, and reads the response head.
-void receiveFrom(const std::string& answer) {
+moat::gateway::UpstreamResponse receiveFrom(const std::string& answer) {
   ScriptedPeer peer({answer});
   UpstreamPool pool(uriOf(peer), 2000, 2000);
   auto session = pool.acquire();
   session->sendRequest("POST", "/mcp", {}, "{}");
-  Poco::Net::HTTPResponse head;
+  moat::gateway::UpstreamResponse head;
   session->receiveResponse(head);
+  return head;
+}
+
+TEST_CASE("the response's framing and reuse are read from its head") {
+  auto closing = receiveFrom("HTTP/1.1 200 OK\r\nConnection: keep-alive, Close\r\nContent-Length: 0\r\n\r\n");
+  CHECK_FALSE(closing.keepAlive);
+  CHECK(closing.contentLength == 0);
+  auto old = receiveFrom("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\n{}");
+  CHECK_FALSE(old.keepAlive);  // HTTP/1.0 without keep-alive closes
+  auto layered = receiveFrom("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\nContent-Length: 9\r\n\r\n0\r\n\r\n");
+  CHECK(layered.chunked);
+  CHECK(layered.contentLength == -1);  // chunked wins over a length (RFC 9112 6.3)
+  auto events = receiveFrom("HTTP/1.1 200 OK\r\ncontent-type: Text/Event-Stream; charset=utf-8\r\nContent-Length: 0\r\n\r\n");
+  CHECK(events.isEventStream());
+  CHECK_THROWS_AS(receiveFrom("HTTP/1.1 200 OK\r\nContent-Length: 1e3\r\n\r\n"), Poco::Net::MessageException);
 }
 
 TEST_CASE("an upstream that closes or answers garbage gives an exception, not a response") {
@@ -183,7 +198,7 @@ TEST_CASE("a header value with a line break is refused before anything is sent")
   ScriptedPeer peer({"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"});
   UpstreamPool pool(uriOf(peer), 2000, 2000);
   auto session = pool.acquire();
-  Poco::Net::NameValueCollection headers;
+  moat::net::HeaderList headers;
   headers.add("X-User", "alice\r\nX-Admin: true");
   CHECK_THROWS_AS(session->sendRequest("POST", "/mcp", headers, "{}"), Poco::Net::MessageException);
   CHECK(peer.requests().empty());

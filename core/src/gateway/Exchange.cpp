@@ -1,6 +1,5 @@
 #include "gateway/Exchange.h"
 
-#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/SecureStreamSocketImpl.h>
 #include <Poco/String.h>
 #include <strings.h>
@@ -22,7 +21,7 @@ bool isHopByHopHeader(const std::string& name) {
 
 Exchange::Exchange(core::RequestContext& c, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res,
                    const core::Pipeline& p, const config::ServerConfig& s, SessionBindings& b)
-    : ctx(c), request(req), response(res), pipeline(p), server(s), sessions(b) {}
+    : ctx(c), request(dynamic_cast<ClientRequest&>(req)), response(dynamic_cast<ClientResponse&>(res)), pipeline(p), server(s), sessions(b) {}
 
 void Exchange::sendError(int httpStatus, int rpcCode, const std::string& message) {
   log::warn("proxy", "request failed",
@@ -37,7 +36,7 @@ void Exchange::sendError(int httpStatus, int rpcCode, const std::string& message
   response.sendBuffer(body.data(), body.size());
 }
 
-bool Exchange::prepareResponse(int status, const Poco::Net::NameValueCollection& upstreamHeaders) {
+bool Exchange::prepareResponse(int status, const net::HeaderList& upstreamHeaders) {
   ctx.responseStatus = static_cast<uint16_t>(status);
   ctx.responseHeaders.clear();
   for (const auto& [name, value] : upstreamHeaders)
@@ -54,32 +53,28 @@ bool Exchange::prepareResponse(int status, const Poco::Net::NameValueCollection&
     else if (ctx.responseHeaders.has("Mcp-Session-Id")) sessions.bind(ctx.responseHeaders.get("Mcp-Session-Id"), *ctx.identitySubject);
   }
   response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
-  // POCO writes its own Date header; the upstream's replaces it rather than doubling it.
-  for (const auto& [name, value] : ctx.responseHeaders) {
-    if (Poco::icompare(name, "Date") == 0) response.set(name, value);
-    else response.add(name, value);
-  }
-  response.set("X-Request-Id", ctx.requestId);
+  ctx.responseHeaders.set("X-Request-Id", ctx.requestId);
+  // The connection wrote its own Date header; the upstream's replaces it rather than doubling it.
+  if (ctx.responseHeaders.has("Date")) response.erase("Date");
+  response.addFields(ctx.responseHeaders);
   return true;
 }
 
-std::ostream* Exchange::beginResponse(int status, const Poco::Net::NameValueCollection& upstreamHeaders, long long contentLength) {
+std::ostream* Exchange::beginResponse(int status, const net::HeaderList& upstreamHeaders, long long contentLength) {
   if (!prepareResponse(status, upstreamHeaders)) return nullptr;
   if (contentLength >= 0) response.setContentLength64(contentLength);
   else response.setChunkedTransferEncoding(true);
   return &response.send();
 }
 
-bool Exchange::sendWhole(int status, const Poco::Net::NameValueCollection& upstreamHeaders, const std::string& body) {
+bool Exchange::sendWhole(int status, const net::HeaderList& upstreamHeaders, const std::string& body) {
   if (!prepareResponse(status, upstreamHeaders)) return false;
   response.sendBuffer(body.data(), body.size());
   return true;
 }
 
 Poco::Net::StreamSocket* Exchange::clientSocket() {
-  auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request);
-  if (!impl) return nullptr;
-  Poco::Net::StreamSocket& socket = impl->socket();
+  Poco::Net::StreamSocket& socket = request.socket();
   if (dynamic_cast<Poco::Net::SecureStreamSocketImpl*>(socket.impl())) return nullptr;
   return &socket;
 }

@@ -5,7 +5,6 @@
 
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/NameValueCollection.h>
 #include <Poco/Net/StreamSocket.h>
 
 #include <optional>
@@ -13,7 +12,10 @@
 #include <string>
 
 #include "config/Config.h"
+#include "gateway/ClientRequest.h"
+#include "gateway/ClientResponse.h"
 #include "gateway/SessionBindings.h"
+#include "net/HeaderList.h"
 #include "pipeline/Pipeline.h"
 #include "pipeline/RequestContext.h"
 
@@ -21,12 +23,14 @@ namespace moat::gateway {
 
 class Exchange {
  public:
+  // The request and response are the gateway's own (ClientRequest, ClientResponse); anything
+  // else throws std::bad_cast.
   Exchange(core::RequestContext& ctx, Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
            const core::Pipeline& pipeline, const config::ServerConfig& server, SessionBindings& sessions);
 
   core::RequestContext& ctx;
-  Poco::Net::HTTPServerRequest& request;
-  Poco::Net::HTTPServerResponse& response;
+  ClientRequest& request;
+  ClientResponse& response;
   const core::Pipeline& pipeline;
   const config::ServerConfig& server;
   SessionBindings& sessions;
@@ -36,17 +40,17 @@ class Exchange {
   // Runs the response stages on the upstream's status and headers, then sends them. Returns
   // the body stream, or nullptr when a stage failed (an error has been sent instead).
   // contentLength < 0 means unknown: the body goes out chunked and is flushed as it arrives.
-  std::ostream* beginResponse(int status, const Poco::Net::NameValueCollection& upstreamHeaders, long long contentLength);
+  std::ostream* beginResponse(int status, const net::HeaderList& upstreamHeaders, long long contentLength);
   // The same for a body already read in full: head and body leave together (POCO's send()
   // would format the head twice to measure it). False when a stage failed.
-  bool sendWhole(int status, const Poco::Net::NameValueCollection& upstreamHeaders, const std::string& body);
+  bool sendWhole(int status, const net::HeaderList& upstreamHeaders, const std::string& body);
 
   bool responseStarted() const { return response.sent(); }
 
  private:
   // Runs the response stages and copies status and headers into the response; false when a
   // stage failed (an error has been sent instead).
-  bool prepareResponse(int status, const Poco::Net::NameValueCollection& upstreamHeaders);
+  bool prepareResponse(int status, const net::HeaderList& upstreamHeaders);
 
  public:
   // Set once the request body has been read in full; a reply sent before that closes the

@@ -3,26 +3,19 @@
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPServerRequestImpl.h>
-#include <Poco/Net/HTTPServerResponseImpl.h>
-#include <Poco/Net/HTTPServerSession.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/TCPServerConnection.h>
 
 #include <ctime>
 #include <memory>
 
+#include "gateway/ClientRequest.h"
+#include "gateway/ClientResponse.h"
+#include "gateway/ClientWire.h"
 #include "net/SocketWait.h"
 
 namespace moat::gateway {
 namespace {
-
-// HTTPSession::buffered() is protected; a pipelined request already read needs no wait.
-class ServerSession : public Poco::Net::HTTPServerSession {
- public:
-  using HTTPServerSession::HTTPServerSession;
-  bool holdsUnreadBytes() const { return buffered() > 0; }
-};
 
 // The Date header, formatted once a second per thread rather than on every request.
 const std::string& httpDateNow() {
@@ -49,11 +42,18 @@ class GatewayConnection : public Poco::Net::TCPServerConnection {
   ~GatewayConnection() override { owner_.closed(this); }
 
   void run() override {
-    ServerSession session(socket(), owner_.params_);
+    ClientWire wire(socket());
+    try {
+      // A client that stalls inside a request head or body is dropped after this long.
+      socket().setReceiveTimeout(owner_.params_->getTimeout());
+      endpoints_ = {socket().peerAddress(), socket().address()};
+    } catch (const Poco::Exception&) {
+      return;  // the client is already gone
+    }
     bool first = true;
-    while (awaitRequest(session, first)) {
+    while (awaitRequest(wire, first)) {
       first = false;
-      if (!serveOne(session)) break;
+      if (!serveOne(wire)) break;
     }
   }
 
@@ -67,8 +67,8 @@ class GatewayConnection : public Poco::Net::TCPServerConnection {
   }
 
  private:
-  bool awaitRequest(ServerSession& session, bool first) {
-    if (session.holdsUnreadBytes()) return true;
+  bool awaitRequest(ClientWire& wire, bool first) {
+    if (wire.holdsUnreadBytes()) return true;  // a pipelined request already read
     idle_ = true;
     // Set before the flag is read: closeIdle() either sees this connection idle or is seen here.
     if (owner_.closing_) {
@@ -81,53 +81,62 @@ class GatewayConnection : public Poco::Net::TCPServerConnection {
   }
 
   // Serves one request; false when the connection must close after it.
-  bool serveOne(ServerSession& session) {
+  bool serveOne(ClientWire& wire) {
     const auto& params = *owner_.params_;
+    ClientResponse response(wire);
+    ClientRequest request(wire, response, params, endpoints_);
     try {
-      Poco::Net::HTTPServerResponseImpl response(session);
-      Poco::Net::HTTPServerRequestImpl request(response, session, owner_.params_);
-      response.set("Date", httpDateNow());
-      response.setVersion(request.getVersion());
-      response.setKeepAlive(params.getKeepAlive() && request.getKeepAlive());
-      if (!params.getSoftwareVersion().empty()) response.set("Server", params.getSoftwareVersion());
-      try {
-        std::unique_ptr<Poco::Net::HTTPRequestHandler> handler(owner_.handlers_->createRequestHandler(request));
-        if (!handler) {
-          sendBare(session, Poco::Net::HTTPResponse::HTTP_NOT_IMPLEMENTED);
-          return false;
-        }
-        if (request.getExpectContinue() && response.getStatus() == Poco::Net::HTTPResponse::HTTP_OK) response.sendContinue();
-        handler->handleRequest(request, response);
-      } catch (const Poco::Exception&) {
-        if (!response.sent()) sendBare(session, Poco::Net::HTTPResponse::HTTP_INTERNAL_SERVER_ERROR);
-        return false;
-      }
-      bool keepAlive = params.getKeepAlive() && response.getKeepAlive();
-      session.setKeepAlive(keepAlive);
-      return keepAlive;
-    } catch (const Poco::Net::NoMessageException&) {
-      return false;  // the client closed the connection between requests
-    } catch (const Poco::Net::MessageException&) {
-      sendBare(session, Poco::Net::HTTPResponse::HTTP_BAD_REQUEST);
+      if (!request.readHead()) return false;
+    } catch (const RequestRefused& refused) {
+      sendBare(wire, refused.status, refused.reason);
       return false;
     } catch (const Poco::Exception&) {
-      return false;  // the connection failed while the request was read
+      return false;  // the connection failed or timed out while the head was read
     }
+    response.answerHead(request.getMethod() == Poco::Net::HTTPRequest::HTTP_HEAD);
+    response.set("Date", httpDateNow());
+    response.setVersion(request.getVersion());
+    response.setKeepAlive(params.getKeepAlive() && request.getKeepAlive());
+    if (!params.getSoftwareVersion().empty()) response.set("Server", params.getSoftwareVersion());
+    try {
+      std::unique_ptr<Poco::Net::HTTPRequestHandler> handler(owner_.handlers_->createRequestHandler(request));
+      if (!handler) {
+        sendBare(wire, Poco::Net::HTTPResponse::HTTP_NOT_IMPLEMENTED, "no handler for this request");
+        return false;
+      }
+      if (request.getExpectContinue() && request.getVersion() == Poco::Net::HTTPMessage::HTTP_1_1) response.sendContinue();
+      handler->handleRequest(request, response);
+    } catch (const std::exception&) {
+      // POCO's exceptions derive from std::exception too.
+      if (!response.sent()) sendBare(wire, Poco::Net::HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, "internal gateway error");
+      return false;
+    }
+    if (!response.sent()) {
+      sendBare(wire, Poco::Net::HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, "the request was not answered");
+      return false;
+    }
+    // A body cut short or left unread would garble the next exchange on this connection.
+    bool complete = response.finish() && request.bodyComplete();
+    return complete && params.getKeepAlive() && response.getKeepAlive();
   }
 
-  static void sendBare(ServerSession& session, Poco::Net::HTTPResponse::HTTPStatus status) {
+  static void sendBare(ClientWire& wire, Poco::Net::HTTPResponse::HTTPStatus status, const std::string& reason) {
     try {
-      Poco::Net::HTTPServerResponseImpl response(session);
+      ClientResponse response(wire);
       response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
-      response.setStatusAndReason(status);
+      response.setStatus(status);
+      response.set("Date", httpDateNow());
       response.setKeepAlive(false);
-      response.send();
+      response.setContentType("text/plain; charset=utf-8");
+      std::string body = reason + "\n";
+      response.sendBuffer(body.data(), body.size());
     } catch (const Poco::Exception&) {
       // The client is gone; nothing to tell it.
     }
   }
 
   GatewayConnectionFactory& owner_;
+  ClientEndpoints endpoints_;
   std::atomic<bool> idle_{false};
 };
 

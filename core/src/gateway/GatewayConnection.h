@@ -1,7 +1,9 @@
-// The listener's connection loop, in place of POCO's HTTPServerConnection: the same request
-// handling, but the wait for a keep-alive connection's next request is one poll(2) (POCO 1.11
-// builds an epoll instance per wait), and on stop connections waiting between requests are
-// closed at once instead of holding the grace period until their keep-alive timeout.
+// The listener's connection loop, in place of POCO's HTTPServerConnection: requests are read and
+// answered through our own ClientWire, ClientRequest and ClientResponse (heads parsed and
+// formatted on strings, no stream buffers held while a connection waits); the wait for a
+// keep-alive connection's next request is one poll(2) (POCO 1.11 builds an epoll instance per
+// wait); and on stop connections waiting between requests are closed at once instead of holding
+// the grace period until their keep-alive timeout.
 #pragma once
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>

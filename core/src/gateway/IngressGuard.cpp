@@ -1,10 +1,10 @@
 #include "gateway/IngressGuard.h"
 
-#include <Poco/Net/IPAddress.h>
 #include <Poco/String.h>
 #include <Poco/URI.h>
 
 #include <algorithm>
+#include <string_view>
 
 namespace moat::gateway {
 namespace {
@@ -26,11 +26,30 @@ bool contains(const std::vector<std::string>& list, const std::string& value) {
 
 }  // namespace
 
+// 127.0.0.0/8 as a dotted quad only: "127.attacker.example" is a name, not a loopback address.
+// Checked here rather than with IPAddress::tryParse, which runs on every request's Host header.
+bool isLoopbackQuad(std::string_view host) {
+  if (host.substr(0, 4) != "127.") return false;
+  int parts = 0;
+  while (!host.empty()) {
+    size_t dot = host.find('.');
+    std::string_view part = host.substr(0, dot);
+    if (part.empty() || part.size() > 3 || (part.size() > 1 && part[0] == '0')) return false;
+    int value = 0;
+    for (char c : part) {
+      if (c < '0' || c > '9') return false;
+      value = value * 10 + (c - '0');
+    }
+    if (value > 255 || ++parts > 4) return false;
+    if (dot == std::string_view::npos) break;
+    host.remove_prefix(dot + 1);
+    if (host.empty()) return false;  // a trailing dot
+  }
+  return parts == 4;
+}
+
 bool isLoopbackName(const std::string& host) {
-  if (host == "localhost" || host == "[::1]" || host == "::1") return true;
-  // 127.0.0.0/8 as a dotted quad only: "127.attacker.example" is a name, not a loopback address.
-  Poco::Net::IPAddress address;
-  return Poco::Net::IPAddress::tryParse(host, address) && address.family() == Poco::Net::IPAddress::IPv4 && address.isLoopback();
+  return host == "localhost" || host == "[::1]" || host == "::1" || isLoopbackQuad(host);
 }
 
 IngressGuard::IngressGuard(const config::ListenerConfig& listener)

@@ -98,7 +98,7 @@ struct LegacySseUpstream::Session : ServerMessageQueue {
 namespace {
 
 void sendJson(Exchange& exchange, int status, const std::string& body, const std::string& sessionId) {
-  Poco::Net::NameValueCollection headers;
+  net::HeaderList headers;
   headers.set("Content-Type", "application/json");
   headers.set("Mcp-Session-Id", sessionId);
   if (std::ostream* out = exchange.beginResponse(status, headers, static_cast<long long>(body.size()))) *out << body;

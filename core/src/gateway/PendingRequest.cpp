@@ -15,7 +15,7 @@ bool acceptsEventStream(const Exchange& exchange) {
 }
 
 void answerPending(Exchange& exchange, PendingRequest& request, const ConversationWatch& watch,
-                   Poco::Net::NameValueCollection headers, const std::string& idJson, int timeoutMs,
+                   net::HeaderList headers, const std::string& idJson, int timeoutMs,
                    const std::function<void()>& forget, const std::string& serverName) {
   const bool stream = acceptsEventStream(exchange);
   std::ostream* out = nullptr;

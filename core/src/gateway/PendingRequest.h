@@ -3,7 +3,6 @@
 // the response; a client that accepts only JSON gets the response alone.
 #pragma once
 
-#include <Poco/Net/NameValueCollection.h>
 
 #include <condition_variable>
 #include <deque>
@@ -12,6 +11,7 @@
 #include <string>
 
 #include "gateway/Exchange.h"
+#include "net/HeaderList.h"
 
 namespace moat::gateway {
 
@@ -34,7 +34,7 @@ struct ConversationWatch {
 // when the conversation ends first, the gateway stops, or — JSON only — timeoutMs passes.
 // `forget` (called without the mutex) withdraws the request when giving up.
 void answerPending(Exchange& exchange, PendingRequest& request, const ConversationWatch& watch,
-                   Poco::Net::NameValueCollection headers, const std::string& idJson, int timeoutMs,
+                   net::HeaderList headers, const std::string& idJson, int timeoutMs,
                    const std::function<void()>& forget, const std::string& serverName);
 
 bool acceptsEventStream(const Exchange& exchange);

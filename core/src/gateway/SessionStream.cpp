@@ -24,7 +24,7 @@ void serveGetStream(Exchange& exchange, ServerMessageQueue& queue, const std::st
     }
     queue.getStreamOpen = true;
   }
-  Poco::Net::NameValueCollection headers;
+  net::HeaderList headers;
   headers.set("Content-Type", "text/event-stream");
   headers.set("Cache-Control", "no-cache");
   headers.set("Mcp-Session-Id", sessionId);

@@ -507,7 +507,7 @@ void SharedStdioUpstream::forward(Exchange& exchange) {
 void SharedStdioUpstream::answerLocally(Exchange& exchange, const ClientSession& session, const std::string& idJson,
                                         const std::string& resultJson) {
   std::string body = "{\"jsonrpc\":\"2.0\",\"id\":" + idJson + ",\"result\":" + resultJson + "}";
-  Poco::Net::NameValueCollection headers;
+  net::HeaderList headers;
   headers.set("Mcp-Session-Id", session.id);
   headers.set("Content-Type", "application/json");
   if (std::ostream* out = exchange.beginResponse(200, headers, static_cast<long long>(body.size()))) *out << body;
@@ -540,7 +540,7 @@ void SharedStdioUpstream::handlePost(Exchange& exchange) {
   }
   std::shared_ptr<ClientSession> session = findSession(exchange);
   if (!session) return;
-  Poco::Net::NameValueCollection headers;
+  net::HeaderList headers;
   headers.set("Mcp-Session-Id", session->id);
   auto accepted = [&] {
     if (std::ostream* out = exchange.beginResponse(202, headers, 0)) out->flush();
@@ -622,7 +622,7 @@ void SharedStdioUpstream::handleStateless(Exchange& exchange, json::Value& messa
   const std::string method = message.stringOr("method", "");
   const json::Value* id = message.find("id");
   if (!id || id->isNull()) {
-    Poco::Net::NameValueCollection none;
+    net::HeaderList none;
     if (std::ostream* out = exchange.beginResponse(202, none, 0)) out->flush();
     return;
   }
@@ -658,7 +658,7 @@ void SharedStdioUpstream::handleStateless(Exchange& exchange, json::Value& messa
     if (const json::Value* v = member(initialized, field)) d[field] = *v;
   add2026Fields(method, discovered);
   std::string body = "{\"jsonrpc\":\"2.0\",\"id\":" + rpcIdJson(message) + ",\"result\":" + json::write(discovered) + "}";
-  Poco::Net::NameValueCollection headers;
+  net::HeaderList headers;
   headers.set("Content-Type", "application/json");
   if (std::ostream* out = exchange.beginResponse(200, headers, static_cast<long long>(body.size()))) *out << body;
 }
@@ -767,7 +767,7 @@ void SharedStdioUpstream::handleRequest(Exchange& exchange, const std::shared_pt
     exchange.sendError(502, rpc::kUpstreamUnreachable, "the server process is gone");
     return;
   }
-  Poco::Net::NameValueCollection headers;
+  net::HeaderList headers;
   if (!stateless) headers.set("Mcp-Session-Id", session->id);
   ClientSession& s = *session;
   ConversationWatch watch{mutex_, changed_,
@@ -794,7 +794,7 @@ void SharedStdioUpstream::handleDelete(Exchange& exchange) {
     sessions_.erase(session->id);
     releaseSession(*session);
   }
-  Poco::Net::NameValueCollection headers;
+  net::HeaderList headers;
   headers.set("Mcp-Session-Id", session->id);
   if (std::ostream* out = exchange.beginResponse(200, headers, 0)) out->flush();
 }

@@ -253,7 +253,7 @@ void StdioUpstream::handlePost(Exchange& exchange) {
     ~TouchOnExit() { s.touch(); }
   } touchOnExit{*session};
 
-  Poco::Net::NameValueCollection headers;
+  net::HeaderList headers;
   headers.set("Mcp-Session-Id", session->id);
   if (!isRequest) {
     if (!session->send(exchange.ctx.body)) {
@@ -339,7 +339,7 @@ void StdioUpstream::handleLegacyPost(Exchange& exchange) {
     exchange.sendError(502, rpc::kUpstreamUnreachable, "the server process is gone");
     return;
   }
-  Poco::Net::NameValueCollection headers;
+  net::HeaderList headers;
   headers.set("Content-Type", "text/plain");
   if (std::ostream* out = exchange.beginResponse(202, headers, 8)) *out << "Accepted";
 }
@@ -360,7 +360,7 @@ void StdioUpstream::handleDelete(Exchange& exchange) {
     sessions_.erase(session->id);
   }
   endSession(session);
-  Poco::Net::NameValueCollection headers;
+  net::HeaderList headers;
   headers.set("Mcp-Session-Id", session->id);
   if (std::ostream* out = exchange.beginResponse(200, headers, 0)) out->flush();
 }

@@ -25,9 +25,6 @@ std::string targetPath(const Poco::URI& target, const std::string& clientPath) {
 // are copied through as they arrive, so memory stays bounded.
 constexpr long long kWholeBodyLimit = 1 << 20;
 
-bool isEventStream(const Poco::Net::HTTPResponse& response) {
-  return Poco::icompare(response.getContentType().substr(0, 17), "text/event-stream") == 0;
-}
 
 }  // namespace
 
@@ -38,7 +35,7 @@ void StreamableHttpUpstream::forward(Exchange& exchange) {
   core::RequestContext& ctx = exchange.ctx;
   const std::string path = targetPath(target_, ctx.path);
 
-  Poco::Net::HTTPResponse in;
+  UpstreamResponse in;
   std::unique_ptr<UpstreamSession> session;
   std::istream* body = nullptr;
   // A pooled connection the upstream closed just now can fail while the request is written;
@@ -69,17 +66,17 @@ void StreamableHttpUpstream::forward(Exchange& exchange) {
     return;
   }
 
-  bool streaming = isEventStream(in) || in.getChunkedTransferEncoding();
-  long long length = streaming ? -1 : (in.hasContentLength() ? in.getContentLength64() : -1);
+  bool streaming = in.isEventStream() || in.chunked;
+  long long length = streaming ? -1 : in.contentLength;
   if (length >= 0 && length <= kWholeBodyLimit) {
     forwardWhole(exchange, in, *body, static_cast<size_t>(length), std::move(session));
     return;
   }
-  std::ostream* client = exchange.beginResponse(in.getStatus(), in, length);
+  std::ostream* client = exchange.beginResponse(in.status, in.headers, length);
   if (!client) return;
   bool waitOnSocket = streaming || length < 0;
   PumpEnd end = pumpBody(*body, *session, *client, waitOnSocket ? exchange.clientSocket() : nullptr, waitOnSocket);
-  if (end == PumpEnd::UpstreamFinished && !isEventStream(in) && in.getKeepAlive()) {
+  if (end == PumpEnd::UpstreamFinished && !in.isEventStream() && in.keepAlive) {
     pool_.release(std::move(session));
   } else if (end != PumpEnd::UpstreamFinished) {
     log::debug("proxy", "stream ended", {{"server", exchange.server.name}, {"reason", pumpEndName(end)}});
@@ -91,7 +88,7 @@ void StreamableHttpUpstream::forward(Exchange& exchange) {
   }
 }
 
-void StreamableHttpUpstream::forwardWhole(Exchange& exchange, const Poco::Net::HTTPResponse& in, std::istream& body, size_t length,
+void StreamableHttpUpstream::forwardWhole(Exchange& exchange, const UpstreamResponse& in, std::istream& body, size_t length,
                                           std::unique_ptr<UpstreamSession> session) {
   std::string payload(length, '\0');
   try {
@@ -107,8 +104,8 @@ void StreamableHttpUpstream::forwardWhole(Exchange& exchange, const Poco::Net::H
     exchange.sendError(502, rpc::kUpstreamUnreachable, "upstream " + target_.getAuthority() + " closed the connection in the middle of its answer");
     return;
   }
-  exchange.sendWhole(in.getStatus(), in, payload);
-  if (in.getKeepAlive()) pool_.release(std::move(session));
+  exchange.sendWhole(in.status, in.headers, payload);
+  if (in.keepAlive) pool_.release(std::move(session));
 }
 
 }  // namespace moat::gateway

@@ -21,7 +21,7 @@ class StreamableHttpUpstream : public Upstream {
   void forward(Exchange& exchange) override;
 
  private:
-  void forwardWhole(Exchange& exchange, const Poco::Net::HTTPResponse& in, std::istream& body, size_t length,
+  void forwardWhole(Exchange& exchange, const UpstreamResponse& in, std::istream& body, size_t length,
                     std::unique_ptr<UpstreamSession> session);
 
   Poco::URI target_;

@@ -3,10 +3,11 @@
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPChunkedStream.h>
 #include <Poco/Net/HTTPFixedLengthStream.h>
+#include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/HTTPStream.h>
 #include <Poco/Net/NetException.h>
-#include <Poco/String.h>
+#include <strings.h>
 
 #include "net/HttpHead.h"
 #include "net/SocketWait.h"
@@ -85,7 +86,46 @@ Poco::Net::Context::Ptr upstreamTlsContext() {
   return context;
 }
 
-bool named(const std::string& name, const char* wanted) { return Poco::icompare(name, wanted) == 0; }
+bool named(const std::string& name, const char* wanted) { return net::sameName(name, wanted); }
+
+const std::string kNone;
+
+// Whether the comma-separated list holds `token` (case-insensitive), as in "Connection: close".
+bool hasToken(std::string_view list, std::string_view token) {
+  for (;;) {
+    size_t comma = list.find(',');
+    std::string_view element = list.substr(0, comma);
+    while (!element.empty() && (element.front() == ' ' || element.front() == '\t')) element.remove_prefix(1);
+    while (!element.empty() && (element.back() == ' ' || element.back() == '\t')) element.remove_suffix(1);
+    if (net::sameName(element, token)) return true;
+    if (comma == std::string_view::npos) return false;
+    list.remove_prefix(comma + 1);
+  }
+}
+
+// RFC 9112 6.3: a body is chunked when chunked is the last transfer coding.
+bool lastCodingIsChunked(const net::HeaderList& headers) {
+  std::string_view last;
+  for (const auto& [name, value] : headers) {
+    if (!net::sameName(name, "Transfer-Encoding")) continue;
+    std::string_view list = value;
+    size_t comma = list.rfind(',');
+    last = comma == std::string_view::npos ? list : list.substr(comma + 1);
+  }
+  while (!last.empty() && (last.front() == ' ' || last.front() == '\t')) last.remove_prefix(1);
+  while (!last.empty() && (last.back() == ' ' || last.back() == '\t')) last.remove_suffix(1);
+  return net::sameName(last, "chunked");
+}
+
+long long parseContentLength(const std::string& value) {
+  if (value.empty() || value.size() > 18) throw Poco::Net::MessageException("invalid Content-Length from the upstream");
+  long long length = 0;
+  for (char c : value) {
+    if (c < '0' || c > '9') throw Poco::Net::MessageException("invalid Content-Length from the upstream");
+    length = length * 10 + (c - '0');
+  }
+  return length;
+}
 
 }  // namespace
 
@@ -104,7 +144,7 @@ Poco::Net::HTTPClientSession& UpstreamSession::http() { return wire_->http(); }
 int UpstreamSession::bufferedBytes() const { return wire_->buffered(); }
 
 void UpstreamSession::sendRequest(const std::string& method, const std::string& target,
-                                  const Poco::Net::NameValueCollection& headers, const std::string& body) {
+                                  const net::HeaderList& headers, const std::string& body) {
   body_.reset();
   headRequest_ = method == "HEAD";
   std::string wire;
@@ -120,34 +160,44 @@ void UpstreamSession::sendRequest(const std::string& method, const std::string& 
   wire_->writeAll(wire);
 }
 
-std::istream& UpstreamSession::receiveResponse(Poco::Net::HTTPResponse& head) {
+std::istream& UpstreamSession::receiveResponse(UpstreamResponse& head) {
   std::string line;
+  Poco::Net::HTTPResponse statusLine;
   for (;;) {
     if (!wire_->readLine(line, kMaxLine)) throw Poco::Net::NoMessageException("the upstream closed the connection without answering");
-    head.clear();
-    net::parseStatusLine(line, head);
-    net::FieldList fields;
+    net::parseStatusLine(line, statusLine);
+    head.headers.clear();
     for (;;) {
       if (!wire_->readLine(line, kMaxLine)) throw Poco::Net::MessageException("the upstream closed the connection inside a response head");
       if (line.empty()) break;
-      if (fields.size() >= kMaxFields) throw Poco::Net::MessageException("too many response headers");
-      net::parseFieldLine(line, fields);
+      if (head.headers.size() >= kMaxFields) throw Poco::Net::MessageException("too many response headers");
+      net::parseFieldLine(line, head.headers);
     }
-    for (auto& [name, value] : fields) head.add(name, value);
-    int status = head.getStatus();
-    if (status >= 200 || status == 101) break;  // interim answers (100, 103) precede the real one
+    head.status = statusLine.getStatus();
+    if (head.status >= 200 || head.status == 101) break;  // interim answers (100, 103) precede the real one
   }
-  int status = head.getStatus();
+  head.chunked = lastCodingIsChunked(head.headers);
+  head.contentLength = -1;
+  if (auto length = head.headers.find("Content-Length"); length != head.headers.end() && !head.chunked)
+    head.contentLength = parseContentLength(length->second);
+  auto connection = head.headers.find("Connection");
+  head.keepAlive = connection != head.headers.end() ? !hasToken(connection->second, "close")
+                                                    : statusLine.getVersion() == Poco::Net::HTTPMessage::HTTP_1_1;
   auto& http = wire_->http();
-  if (headRequest_ || status < 200 || status == 204 || status == 304)
+  if (headRequest_ || head.status < 200 || head.status == 204 || head.status == 304)
     body_ = std::make_unique<Poco::Net::HTTPFixedLengthInputStream>(http, 0);
-  else if (head.getChunkedTransferEncoding())
+  else if (head.chunked)
     body_ = std::make_unique<Poco::Net::HTTPChunkedInputStream>(http);
-  else if (head.hasContentLength())
-    body_ = std::make_unique<Poco::Net::HTTPFixedLengthInputStream>(http, head.getContentLength64());
+  else if (head.contentLength >= 0)
+    body_ = std::make_unique<Poco::Net::HTTPFixedLengthInputStream>(http, head.contentLength);
   else
     body_ = std::make_unique<Poco::Net::HTTPInputStream>(http);
   return *body_;
+}
+
+bool UpstreamResponse::isEventStream() const {
+  const std::string& type = headers.get("Content-Type", kNone);
+  return type.size() >= 17 && ::strncasecmp(type.data(), "text/event-stream", 17) == 0;
 }
 
 UpstreamPool::UpstreamPool(const Poco::URI& target, int connectTimeoutMs, int timeoutMs, size_t maxIdle)

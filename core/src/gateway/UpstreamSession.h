@@ -2,8 +2,6 @@
 #pragma once
 
 #include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/NameValueCollection.h>
 #include <Poco/URI.h>
 
 #include <istream>
@@ -12,7 +10,20 @@
 #include <string>
 #include <vector>
 
+#include "net/HeaderList.h"
+
 namespace moat::gateway {
+
+// An upstream's response head, with the framing of its body already worked out.
+struct UpstreamResponse {
+  int status = 0;
+  net::HeaderList headers;
+  bool chunked = false;
+  long long contentLength = -1;  // -1 when the head gives none
+  bool keepAlive = true;         // the upstream will take another request on this connection
+
+  bool isEventStream() const;
+};
 
 // One connection to the upstream. POCO's HTTPClientSession connects (TLS included), buffers
 // and frames bodies; request heads and response heads go over the wire here, formatted and
@@ -30,11 +41,10 @@ class UpstreamSession {
 
   // Sends the request head and body in one write, connecting first when needed. `headers`
   // must not hold Host or Content-Length: they are written here. Throws Poco::Exception.
-  void sendRequest(const std::string& method, const std::string& target, const Poco::Net::NameValueCollection& headers,
-                   const std::string& body);
+  void sendRequest(const std::string& method, const std::string& target, const net::HeaderList& headers, const std::string& body);
   // Reads the response head (interim 1xx answers skipped) and returns the body stream, valid
   // until the next request on this session. Throws Poco::Exception.
-  std::istream& receiveResponse(Poco::Net::HTTPResponse& head);
+  std::istream& receiveResponse(UpstreamResponse& head);
 
   bool reused = false;
 

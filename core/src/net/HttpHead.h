@@ -1,30 +1,45 @@
-// HTTP/1.1 message heads (RFC 9112) formatted and parsed on plain strings. The upstream hop uses
-// these instead of POCO's MessageHeader, which reads and writes a character at a time through
-// istream/ostream layers and formats every request head twice (once only to measure it).
+// HTTP/1.1 message heads (RFC 9112) formatted and parsed on plain strings. Both hops use these
+// instead of POCO's MessageHeader, which reads and writes a character at a time through
+// istream/ostream layers and formats every head twice (once only to measure it).
 #pragma once
 
+#include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/NameValueCollection.h>
 
 #include <string>
-#include <utility>
-#include <vector>
+#include <string_view>
+
+#include "net/HeaderList.h"
 
 namespace moat::net {
 
-using FieldList = std::vector<std::pair<std::string, std::string>>;
+using FieldList = HeaderList;
 
 // Appends "name: value\r\n". Throws Poco::Net::MessageException when the name is not a token or
 // the value holds CR, LF or NUL: a stage's header must never split into two.
 void appendField(std::string& out, const std::string& name, const std::string& value);
 
+// "HTTP/1.1 404 Not Found\r\n" (the standard reason phrase), the response's fields, then
+// `more`, and the blank line. Throws as appendField does.
+std::string formatResponseHead(const Poco::Net::HTTPResponse& response, const HeaderList& more);
+
 // "HTTP/1.1 200 OK" into the response's version, status and reason.
 // Throws Poco::Net::MessageException when the line is not a status line.
-void parseStatusLine(const std::string& line, Poco::Net::HTTPResponse& response);
+void parseStatusLine(std::string_view line, Poco::Net::HTTPResponse& response);
+
+// "POST /mcp HTTP/1.1" into the request's method, target and version. Throws
+// Poco::Net::MessageException when the line is malformed or the version is not HTTP/1.x.
+void parseRequestLine(std::string_view line, Poco::Net::HTTPRequest& request);
 
 // One field line (without CRLF) appended to `fields`; a line starting with SP or HTAB continues
 // the previous field (obs-fold, replaced by one SP). Throws Poco::Net::MessageException when the
 // line is malformed (no colon, a bad name, whitespace before the colon).
-void parseFieldLine(const std::string& line, FieldList& fields);
+void parseFieldLine(std::string_view line, FieldList& fields);
+
+// One field line of a request, added to `message`. A folded line is refused here (RFC 9112
+// lets a server reject it, and a proxy that unfolds what the next hop would not is a smuggling
+// risk). Throws Poco::Net::MessageException as parseFieldLine does.
+void parseRequestFieldLine(std::string_view line, Poco::Net::NameValueCollection& message);
 
 }  // namespace moat::net

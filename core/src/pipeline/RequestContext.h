@@ -2,8 +2,6 @@
 // Defined at global scope because abi.h declares the opaque type there.
 #pragma once
 
-#include <Poco/Net/NameValueCollection.h>
-
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -12,6 +10,7 @@
 #include <vector>
 
 #include "moat/abi.h"
+#include "net/HeaderList.h"
 
 struct moat_request {
   struct LocalReply {
@@ -31,7 +30,7 @@ struct moat_request {
   std::string resourceMetadataUrl;
 
   // Headers that go upstream (case-insensitive names). Never holds the client's Authorization.
-  Poco::Net::NameValueCollection upstreamHeaders;
+  moat::net::HeaderList upstreamHeaders;
   std::optional<std::string> clientAuthorization;
 
   // Tokens a stage obtained for later stages (moat_host_api.request_credential_*), by name.
@@ -43,7 +42,7 @@ struct moat_request {
   std::optional<LocalReply> reply;
 
   uint16_t responseStatus = 0;
-  Poco::Net::NameValueCollection responseHeaders;
+  moat::net::HeaderList responseHeaders;
 
   // The JSON-RPC method of a single-message body, parsed once on first use.
   const std::string& rpcMethod();

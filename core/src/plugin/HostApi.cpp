@@ -33,7 +33,7 @@ log::Level toLevel(moat_log_level level) {
 
 std::string component(moat_host_context* ctx) { return ctx ? "plugin:" + ctx->pluginName : "plugin"; }
 
-int headerGet(const Poco::Net::NameValueCollection& headers, moat_str name, moat_str* value) {
+int headerGet(const net::HeaderList& headers, moat_str name, moat_str* value) {
   auto it = headers.find(str(name));
   if (it == headers.end()) return 0;
   *value = view(it->second);

@@ -1,13 +1,20 @@
 #include "TokenCache.h"
 
-#include <openssl/sha.h>
+#include <openssl/evp.h>
+
+#include <stdexcept>
 
 namespace moat::oidc {
 
 std::string sha256(std::string_view text) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  return std::string(reinterpret_cast<char*>(digest), sizeof digest);
+  // Fetched once: OpenSSL 3's one-shot SHA256() looks the algorithm up in the provider store on
+  // every call, which cost as much as hashing the token itself on every request.
+  static EVP_MD* const algorithm = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (!algorithm || EVP_Digest(text.data(), text.size(), digest, &length, algorithm, nullptr) != 1)
+    throw std::runtime_error("SHA-256 is not available from OpenSSL");
+  return std::string(reinterpret_cast<char*>(digest), length);
 }
 
 std::string tokenFingerprint(std::string_view token) {

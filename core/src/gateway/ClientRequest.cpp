@@ -1,0 +1,116 @@
+#include "gateway/ClientRequest.h"
+
+#include <Poco/Net/NetException.h>
+#include <Poco/String.h>
+
+#include "net/HttpHead.h"
+
+namespace moat::gateway {
+namespace {
+
+constexpr size_t kHeadLimit = 64 * 1024;
+constexpr size_t kTargetLimit = 16 * 1024;
+constexpr size_t kFieldLimit = 100;
+
+using Status = Poco::Net::HTTPResponse::HTTPStatus;
+
+[[noreturn]] void refuse(Status status, std::string reason) { throw RequestRefused{status, std::move(reason)}; }
+
+// The value of `name`; `differ` is set when its fields (or the elements of a list such as
+// "5, 5") do not all agree.
+std::optional<std::string> singleValue(const Poco::Net::NameValueCollection& fields, const std::string& name, bool& differ) {
+  std::optional<std::string> value;
+  for (auto it = fields.find(name); it != fields.end() && Poco::icompare(it->first, name) == 0; ++it) {
+    std::string_view rest = it->second;
+    for (;;) {
+      size_t comma = rest.find(',');
+      std::string_view element = rest.substr(0, comma);
+      while (!element.empty() && (element.front() == ' ' || element.front() == '\t')) element.remove_prefix(1);
+      while (!element.empty() && (element.back() == ' ' || element.back() == '\t')) element.remove_suffix(1);
+      if (!value) value = std::string(element);
+      else if (*value != element) differ = true;
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+  }
+  return value;
+}
+
+bool parseLength(const std::string& digits, uint64_t& length) {
+  if (digits.empty() || digits.size() > 18) return false;
+  length = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return false;
+    length = length * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return true;
+}
+
+}  // namespace
+
+bool ClientRequest::readHead() {
+  size_t length = 0;
+  try {
+    length = wire_.fillHead(kHeadLimit);
+  } catch (const ClientWire::HeadTooLarge&) {
+    refuse(Status::HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE, "the request head exceeds 64 KiB");
+  } catch (const Poco::Net::MessageException&) {
+    return false;  // closed inside the head: nobody is left to answer
+  }
+  if (length == 0) return false;
+  parseHead(wire_.unread().substr(0, length));
+  wire_.take(length);
+  chooseFraming();
+  return true;
+}
+
+void ClientRequest::parseHead(std::string_view head) {
+  bool requestLine = true;
+  size_t fields = 0;
+  while (!head.empty()) {
+    size_t newline = head.find('\n');
+    std::string_view line = head.substr(0, newline);
+    head.remove_prefix(newline + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) break;  // the blank line that ends the head
+    try {
+      if (requestLine) {
+        if (line.size() > kTargetLimit + 32) refuse(Status::HTTP_REQUEST_URI_TOO_LONG, "the request target exceeds 16 KiB");
+        net::parseRequestLine(line, *this);
+        requestLine = false;
+      } else {
+        if (++fields > kFieldLimit) refuse(Status::HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE, "the request has more than 100 header fields");
+        net::parseRequestFieldLine(line, *this);
+      }
+    } catch (const Poco::Net::MessageException& e) {
+      refuse(Status::HTTP_BAD_REQUEST, e.message());
+    }
+  }
+}
+
+void ClientRequest::chooseFraming() {
+  bool hostsDiffer = false, codingsDiffer = false, lengthsDiffer = false;
+  std::optional<std::string> host = singleValue(*this, "Host", hostsDiffer);
+  if (hostsDiffer) refuse(Status::HTTP_BAD_REQUEST, "more than one Host header");
+  if (!host && getVersion() == HTTP_1_1) refuse(Status::HTTP_BAD_REQUEST, "an HTTP/1.1 request needs a Host header");
+
+  std::optional<std::string> transferCoding = singleValue(*this, "Transfer-Encoding", codingsDiffer);
+  std::optional<std::string> length = singleValue(*this, "Content-Length", lengthsDiffer);
+  if (transferCoding) {
+    // A proxy that frames a body differently from the next hop lets requests be smuggled past it.
+    if (length) refuse(Status::HTTP_BAD_REQUEST, "both Transfer-Encoding and Content-Length");
+    if (codingsDiffer || Poco::icompare(*transferCoding, "chunked") != 0 || getVersion() != HTTP_1_1)
+      refuse(Status::HTTP_NOT_IMPLEMENTED, "only the chunked transfer coding is accepted");
+    body_.emplace(wire_, ClientBodyBuf::Framing::Chunked, 0);
+    return;
+  }
+  if (length) {
+    uint64_t bytes = 0;
+    if (lengthsDiffer || !parseLength(*length, bytes)) refuse(Status::HTTP_BAD_REQUEST, "invalid Content-Length");
+    body_.emplace(wire_, ClientBodyBuf::Framing::Length, bytes);
+    return;
+  }
+  body_.emplace(wire_, ClientBodyBuf::Framing::None, 0);
+}
+
+}  // namespace moat::gateway

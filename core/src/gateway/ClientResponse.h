@@ -1,0 +1,78 @@
+// The gateway's response to one client request, written through the connection's ClientWire.
+// The head is formatted once on a string (POCO formats it twice, the first time only to count
+// its bytes) and a body given whole leaves in the same write. A streamed body keeps no buffer
+// between flushes, so a long-lived event stream holds no memory while it waits.
+#pragma once
+
+#include <Poco/Net/HTTPServerResponse.h>
+
+#include <cstdint>
+#include <ostream>
+#include <streambuf>
+#include <string>
+
+#include "gateway/ClientWire.h"
+#include "net/HeaderList.h"
+
+namespace moat::gateway {
+
+class ClientBodyWriter : public std::streambuf {
+ public:
+  enum class Framing { Discard, Length, Chunked, UntilClose };
+  ClientBodyWriter(ClientWire& wire, Framing framing, uint64_t length) : wire_(wire), framing_(framing), left_(length) {}
+
+  // Writes what is pending and, for a chunked body, the last chunk. True when the body went
+  // out complete, so the connection can carry another response.
+  bool finish();
+
+ protected:
+  int_type overflow(int_type c) override;
+  std::streamsize xsputn(const char* data, std::streamsize n) override;
+  int sync() override;
+
+ private:
+  bool flushPending();
+
+  ClientWire& wire_;
+  Framing framing_;
+  uint64_t left_;  // bytes a fixed-length body still owes
+  std::string pending_;
+  bool failed_ = false;
+};
+
+class ClientResponse : public Poco::Net::HTTPServerResponse {
+ public:
+  explicit ClientResponse(ClientWire& wire) : wire_(wire) {}
+  ~ClientResponse() override;
+
+  // Set once the request is known: a HEAD request's response carries no body.
+  void answerHead(bool headRequest) { headRequest_ = headRequest; }
+  // Fields written after the response's own (a proxied response's end-to-end headers): kept
+  // apart because POCO's collection pays a scan of the list for every field added.
+  void addFields(const net::HeaderList& fields) {
+    for (const auto& [name, value] : fields) extraFields_.add(name, value);
+  }
+  // Completes the body (a chunked body's last chunk); false when the connection cannot carry
+  // another response (the body was cut short or is delimited by the close).
+  bool finish();
+
+  void sendContinue() override;
+  std::ostream& send() override;
+  void sendFile(const std::string& path, const std::string& mediaType) override;
+  void sendBuffer(const void* buffer, std::size_t length) override;
+  void redirect(const std::string& uri, HTTPStatus status = HTTP_FOUND) override;
+  void requireAuthentication(const std::string& realm) override;
+  bool sent() const override { return sent_; }
+
+ private:
+  bool bodyForbidden() const;
+
+  ClientWire& wire_;
+  net::HeaderList extraFields_;
+  bool headRequest_ = false;
+  bool sent_ = false;
+  ClientBodyWriter* writer_ = nullptr;
+  std::ostream* stream_ = nullptr;
+};
+
+}  // namespace moat::gateway

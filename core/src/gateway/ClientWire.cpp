@@ -1,0 +1,125 @@
+#include "gateway/ClientWire.h"
+
+#include <Poco/Net/NetException.h>
+
+#include <cstring>
+
+namespace moat::gateway {
+namespace {
+
+constexpr size_t kReadChunk = 4096;
+
+// Where the head that starts at `head` ends (one past its blank line), or npos. `from` is the
+// offset up to which an earlier call found no end.
+size_t headEnd(std::string_view head, size_t from) {
+  for (size_t at = from; at < head.size();) {
+    const void* found = std::memchr(head.data() + at, '\n', head.size() - at);
+    if (!found) break;
+    size_t newline = static_cast<size_t>(static_cast<const char*>(found) - head.data());
+    size_t next = newline + 1;
+    if (next < head.size() && head[next] == '\n') return next + 1;
+    if (next + 1 < head.size() && head[next] == '\r' && head[next + 1] == '\n') return next + 2;
+    if (next + 1 >= head.size()) break;  // the blank line may still be on its way
+    at = next;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+void ClientWire::makeRoom() {
+  if (!buffer_) {
+    capacity_ = kReadChunk;
+    buffer_.reset(new char[capacity_]);
+    begin_ = end_ = 0;
+    return;
+  }
+  if (begin_ > 0) {
+    std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
+    end_ -= begin_;
+    begin_ = 0;
+    if (end_ < capacity_) return;
+  }
+  std::unique_ptr<char[]> larger(new char[capacity_ * 2]);
+  std::memcpy(larger.get(), buffer_.get(), end_);
+  buffer_ = std::move(larger);
+  capacity_ *= 2;
+}
+
+bool ClientWire::fill() {
+  if (!buffer_ || end_ == capacity_) makeRoom();
+  int n = socket_.receiveBytes(buffer_.get() + end_, static_cast<int>(capacity_ - end_));
+  if (n <= 0) return false;
+  end_ += static_cast<size_t>(n);
+  return true;
+}
+
+void ClientWire::take(size_t n) {
+  begin_ += n;
+  scanned_ = 0;
+  if (begin_ == end_) {
+    buffer_.reset();
+    capacity_ = begin_ = end_ = 0;
+  }
+}
+
+size_t ClientWire::receiveDirect(char* into, size_t n) {
+  int got = socket_.receiveBytes(into, static_cast<int>(n));
+  return got > 0 ? static_cast<size_t>(got) : 0;
+}
+
+size_t ClientWire::fillHead(size_t limit) {
+  for (;;) {
+    // RFC 9112 2.2: blank lines before a request line are ignored (some clients end a body with CRLF).
+    size_t blank = 0;
+    std::string_view bytes = unread();
+    while (blank < bytes.size() && (bytes[blank] == '\r' || bytes[blank] == '\n')) ++blank;
+    if (blank > 0) take(blank);
+    bytes = unread();
+    if (!bytes.empty()) {
+      size_t end = headEnd(bytes, scanned_);
+      if (end != std::string_view::npos) {
+        if (end > limit) throw HeadTooLarge{};
+        scanned_ = 0;
+        return end;
+      }
+      scanned_ = bytes.size() > 2 ? bytes.size() - 2 : 0;
+      if (bytes.size() > limit) throw HeadTooLarge{};
+    }
+    bool wasEmpty = bytes.empty();
+    if (!fill()) {
+      if (wasEmpty) return 0;
+      throw Poco::Net::MessageException("the client closed the connection inside a request head");
+    }
+  }
+}
+
+std::string_view ClientWire::takeLine(size_t limit) {
+  size_t searched = 0;
+  for (;;) {
+    std::string_view bytes = unread();
+    size_t newline = bytes.find('\n', searched);
+    if (newline != std::string_view::npos) {
+      if (newline > limit) throw HeadTooLarge{};
+      // The line stays valid until the next read: take() frees only an emptied buffer, and the
+      // caller reads nothing more before using it.
+      std::string_view line = bytes.substr(0, newline);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      begin_ += newline + 1;
+      return line;
+    }
+    if (bytes.size() > limit) throw HeadTooLarge{};
+    searched = bytes.size();
+    if (!fill()) throw Poco::Net::MessageException("the client closed the connection inside a chunked body");
+  }
+}
+
+void ClientWire::send(std::string_view data) {
+  while (!data.empty()) {
+    int n = socket_.sendBytes(data.data(), static_cast<int>(data.size()));
+    if (n <= 0) throw Poco::Net::ConnectionResetException("the client stopped accepting data");
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+}  // namespace moat::gateway
