@@ -12,7 +12,7 @@
 // to the direct connection measured in the same round, so drift on a shared machine cancels.
 import { execFileSync, spawn } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -67,12 +67,36 @@ async function openSession(url, authorization) {
   return sessionId;
 }
 
-function wrk(url, sessionId, connections, durationSeconds, authorization = '') {
+// CPU time (ns) that a process and its children have spent so far, summed over their threads'
+// schedstat: nanosecond resolution, where /proc/PID/stat counts 10 ms ticks.
+function cpuNs(pid) {
+  let total = 0;
+  let tasks = [];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return 0;  // gone
+  }
+  for (const task of tasks) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+      for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) total += cpuNs(child);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return total;
+}
+
+// One wrk run; with `proxyPid`, also the proxy's CPU time per request over the run (µs).
+function wrk(url, sessionId, connections, durationSeconds, authorization = '', proxyPid = null) {
+  const cpuBefore = proxyPid ? cpuNs(proxyPid) : 0;
   const out = execFileSync('wrk', ['-t', String(Math.min(2, connections)), '-c', String(connections), '-d', `${durationSeconds}s`,
     '--timeout', '10s', '-s', path.join(here, 'tools-call.lua'), url], { env: { ...process.env, MCP_SESSION_ID: sessionId, MCP_AUTHORIZATION: authorization }, encoding: 'utf8' });
   const line = out.split('\n').find((l) => l.startsWith('BENCH_JSON '));
   const r = JSON.parse(line.slice('BENCH_JSON '.length));
-  return { rps: r.requests / (r.duration_us / 1e6), p50_us: r.p50_us, p99_us: r.p99_us, errors: r.errors, requests: r.requests };
+  const cpu_us_per_request = proxyPid && r.requests > 0 ? (cpuNs(proxyPid) - cpuBefore) / 1000 / r.requests : null;
+  return { rps: r.requests / (r.duration_us / 1e6), p50_us: r.p50_us, p99_us: r.p99_us, errors: r.errors, requests: r.requests, cpu_us_per_request };
 }
 
 function rssKiB(pid) {
@@ -124,13 +148,13 @@ async function measureHttp() {
   const firstRequestMs = Number(process.hrtime.bigint() - firstStarted) / 1e6;
   const targets = [
     { name: 'direct', url: sample.url },
-    { name: 'nginx', url: `http://127.0.0.1:${nginx.port}/mcp` },
-    { name: 'moat', url: `${moat.base}/mcp` },
+    { name: 'nginx', url: `http://127.0.0.1:${nginx.port}/mcp`, proxyPid: nginx.child.pid },
+    { name: 'moat', url: `${moat.base}/mcp`, proxyPid: moat.child.pid },
     // The same route behind auth-oidc, warm: the token's signature was checked once, then cached.
-    { name: 'moat+oidc', url: `${moat.base}/oidc/mcp`,
+    { name: 'moat+oidc', url: `${moat.base}/oidc/mcp`, proxyPid: moat.child.pid,
       authorization: `Bearer ${await clientCredentialsToken(idp, `${moat.base}/oidc/mcp`, 'mcp:read mcp:tools')}` },
     // Behind auth-oidc and exchange-rfc8693, warm: the user's token was exchanged once, then cached.
-    { name: 'moat+oidc+exchange', url: `${moat.base}/exchange/mcp`,
+    { name: 'moat+oidc+exchange', url: `${moat.base}/exchange/mcp`, proxyPid: moat.child.pid,
       authorization: `Bearer ${(await userTokens(idp, 'alice', `${moat.base}/exchange/mcp`)).access_token}` },
   ];
   // The same with the exchange cache off: every request is one RFC 8693 exchange at oidc-provider.
@@ -151,13 +175,14 @@ async function measureHttp() {
       // Interleave targets per round so drift on a noisy machine hits all of them alike.
       const runs = new Map(targets.map((t) => [t.name, []]));
       for (let round = 0; round < rounds; ++round)
-        for (const target of targets) runs.get(target.name).push(wrk(target.url, target.sessionId, connections, seconds, target.authorization));
+        for (const target of targets) runs.get(target.name).push(wrk(target.url, target.sessionId, connections, seconds, target.authorization, target.proxyPid));
       const direct = runs.get('direct');
       for (const target of targets) {
         const own = runs.get(target.name);
         results.push({ scenario: 'http-passthrough', target: target.name, connections, rounds: own,
           rps: median(own.map((r) => r.rps)), p50_us: median(own.map((r) => r.p50_us)), p99_us: median(own.map((r) => r.p99_us)),
           added_p50_us: median(own.map((r, i) => r.p50_us - direct[i].p50_us)),
+          cpu_us_per_request: target.proxyPid ? median(own.map((r) => r.cpu_us_per_request)) : null,
           errors: own.reduce((n, r) => n + r.errors, 0), requests: own.reduce((n, r) => n + r.requests, 0) });
       }
     }
@@ -357,10 +382,13 @@ function httpReport({ results, coldResults, moatRss, readyMs, firstRequestMs }) 
     const direct = at('direct'), nginxRun = at('nginx'), moatRun = at('moat'), oidcRun = at('moat+oidc'), exchangeRun = at('moat+oidc+exchange');
     for (const r of [direct, nginxRun, moatRun, oidcRun, exchangeRun]) {
       r.rps_vs_direct = r.rps / direct.rps;
-      rows.push(`| ${connections} | ${r.target} | ${r.rps.toFixed(0)} | ${(r.rps_vs_direct).toFixed(2)} | ${r.p50_us} | ${r.p99_us} | ${r.added_p50_us} | ${r.errors} |`);
+      const cpu = r.cpu_us_per_request === null ? '—' : r.cpu_us_per_request.toFixed(1);
+      rows.push(`| ${connections} | ${r.target} | ${r.rps.toFixed(0)} | ${(r.rps_vs_direct).toFixed(2)} | ${r.p50_us} | ${r.p99_us} | ${r.added_p50_us} | ${cpu} | ${r.errors} |`);
     }
     const vsNginx = (run) => (nginxRun.added_p50_us > 0 ? run.added_p50_us / nginxRun.added_p50_us : null);
+    const cpuVsNginx = (run) => run.cpu_us_per_request / nginxRun.cpu_us_per_request;
     summary.push({ connections, moat_added_p50_vs_nginx_added: vsNginx(moatRun), moat_rps_vs_nginx: moatRun.rps / nginxRun.rps,
+      moat_cpu_vs_nginx: cpuVsNginx(moatRun), exchange_cpu_vs_nginx: cpuVsNginx(exchangeRun),
       oidc_rps_vs_moat: oidcRun.rps / moatRun.rps, oidc_added_p50_us_vs_moat: pairedDiff(oidcRun, moatRun),
       oidc_added_p50_vs_nginx_added: vsNginx(oidcRun),
       exchange_rps_vs_moat: exchangeRun.rps / moatRun.rps, exchange_added_p50_us_vs_moat: pairedDiff(exchangeRun, moatRun),
@@ -370,13 +398,13 @@ function httpReport({ results, coldResults, moatRss, readyMs, firstRequestMs }) 
   const lines = [
     `HTTP pass-through: tools/call echo on the sample server (JSON responses), ${seconds}s per run, ${rounds} interleaved rounds (medians), wrk`,
     '',
-    '| clients | target | req/s | vs direct | p50 µs | p99 µs | added p50 µs | errors |',
-    '|---|---|---|---|---|---|---|---|',
+    '| clients | target | req/s | vs direct | p50 µs | p99 µs | added p50 µs | proxy CPU µs/request | errors |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
-    '| clients | Moat added p50 ÷ nginx added p50 (target ≤ 1.5) | Moat req/s ÷ nginx req/s (target ≥ 0.90) |',
-    '|---|---|---|',
-    ...summary.map((s) => `| ${s.connections} | ${ratio(s.moat_added_p50_vs_nginx_added)} | ${s.moat_rps_vs_nginx.toFixed(2)} |`),
+    '| clients | Moat added p50 ÷ nginx added p50 (target ≤ 1.5) | Moat req/s ÷ nginx req/s (target ≥ 0.90) | Moat CPU/request ÷ nginx | Moat+OIDC+exchange CPU/request ÷ nginx |',
+    '|---|---|---|---|---|',
+    ...summary.map((s) => `| ${s.connections} | ${ratio(s.moat_added_p50_vs_nginx_added)} | ${s.moat_rps_vs_nginx.toFixed(2)} | ${s.moat_cpu_vs_nginx.toFixed(2)} | ${s.exchange_cpu_vs_nginx.toFixed(2)} |`),
     '',
     '| clients | Moat+OIDC req/s ÷ Moat req/s | OIDC added p50 µs (vs Moat without auth) | Moat+OIDC added p50 ÷ nginx added p50 |',
     '|---|---|---|---|',
