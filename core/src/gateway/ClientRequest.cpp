@@ -52,7 +52,7 @@ bool ClientRequest::readHead() {
   size_t length = 0;
   try {
     length = wire_.fillHead(kHeadLimit);
-  } catch (const ClientWire::HeadTooLarge&) {
+  } catch (const net::BufferedSocket::TooLarge&) {
     refuse(Status::HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE, "the request head exceeds 64 KiB");
   } catch (const Poco::Net::MessageException&) {
     return false;  // closed inside the head: nobody is left to answer
@@ -101,16 +101,16 @@ void ClientRequest::chooseFraming() {
     if (length) refuse(Status::HTTP_BAD_REQUEST, "both Transfer-Encoding and Content-Length");
     if (codingsDiffer || Poco::icompare(*transferCoding, "chunked") != 0 || getVersion() != HTTP_1_1)
       refuse(Status::HTTP_NOT_IMPLEMENTED, "only the chunked transfer coding is accepted");
-    body_.emplace(wire_, ClientBodyBuf::Framing::Chunked, 0);
+    body_.emplace(wire_, net::BodyBuf::Framing::Chunked, 0);
     return;
   }
   if (length) {
     uint64_t bytes = 0;
     if (lengthsDiffer || !parseLength(*length, bytes)) refuse(Status::HTTP_BAD_REQUEST, "invalid Content-Length");
-    body_.emplace(wire_, ClientBodyBuf::Framing::Length, bytes);
+    body_.emplace(wire_, net::BodyBuf::Framing::Length, bytes);
     return;
   }
-  body_.emplace(wire_, ClientBodyBuf::Framing::None, 0);
+  body_.emplace(wire_, net::BodyBuf::Framing::None, 0);
 }
 
 }  // namespace moat::gateway

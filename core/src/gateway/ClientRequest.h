@@ -10,9 +10,9 @@
 #include <optional>
 #include <string>
 
-#include "gateway/ClientBody.h"
+#include "net/BodyReader.h"
 #include "gateway/ClientResponse.h"
-#include "gateway/ClientWire.h"
+#include "net/BufferedSocket.h"
 
 namespace moat::gateway {
 
@@ -29,7 +29,7 @@ struct ClientEndpoints {
 
 class ClientRequest : public Poco::Net::HTTPServerRequest {
  public:
-  ClientRequest(ClientWire& wire, ClientResponse& response, const Poco::Net::HTTPServerParams& params, const ClientEndpoints& endpoints)
+  ClientRequest(net::BufferedSocket& wire, ClientResponse& response, const Poco::Net::HTTPServerParams& params, const ClientEndpoints& endpoints)
       : wire_(wire), response_(response), params_(params), endpoints_(endpoints) {}
 
   // Reads the head. False when the client closed the connection before sending a byte.
@@ -51,11 +51,11 @@ class ClientRequest : public Poco::Net::HTTPServerRequest {
   void parseHead(std::string_view head);
   void chooseFraming();
 
-  ClientWire& wire_;
+  net::BufferedSocket& wire_;
   ClientResponse& response_;
   const Poco::Net::HTTPServerParams& params_;
   const ClientEndpoints& endpoints_;
-  std::optional<ClientBodyStream> body_;
+  std::optional<net::BodyStream> body_;
 };
 
 }  // namespace moat::gateway

@@ -1,4 +1,4 @@
-// The gateway's response to one client request, written through the connection's ClientWire.
+// The gateway's response to one client request, written through the connection's net::BufferedSocket.
 // The head is formatted once on a string (POCO formats it twice, the first time only to count
 // its bytes) and a body given whole leaves in the same write. A streamed body keeps no buffer
 // between flushes, so a long-lived event stream holds no memory while it waits.
@@ -11,7 +11,7 @@
 #include <streambuf>
 #include <string>
 
-#include "gateway/ClientWire.h"
+#include "net/BufferedSocket.h"
 #include "net/HeaderList.h"
 
 namespace moat::gateway {
@@ -19,7 +19,7 @@ namespace moat::gateway {
 class ClientBodyWriter : public std::streambuf {
  public:
   enum class Framing { Discard, Length, Chunked, UntilClose };
-  ClientBodyWriter(ClientWire& wire, Framing framing, uint64_t length) : wire_(wire), framing_(framing), left_(length) {}
+  ClientBodyWriter(net::BufferedSocket& wire, Framing framing, uint64_t length) : wire_(wire), framing_(framing), left_(length) {}
 
   // Writes what is pending and, for a chunked body, the last chunk. True when the body went
   // out complete, so the connection can carry another response.
@@ -33,7 +33,7 @@ class ClientBodyWriter : public std::streambuf {
  private:
   bool flushPending();
 
-  ClientWire& wire_;
+  net::BufferedSocket& wire_;
   Framing framing_;
   uint64_t left_;  // bytes a fixed-length body still owes
   std::string pending_;
@@ -42,7 +42,7 @@ class ClientBodyWriter : public std::streambuf {
 
 class ClientResponse : public Poco::Net::HTTPServerResponse {
  public:
-  explicit ClientResponse(ClientWire& wire) : wire_(wire) {}
+  explicit ClientResponse(net::BufferedSocket& wire) : wire_(wire) {}
   ~ClientResponse() override;
 
   // Set once the request is known: a HEAD request's response carries no body.
@@ -67,7 +67,7 @@ class ClientResponse : public Poco::Net::HTTPServerResponse {
  private:
   bool bodyForbidden() const;
 
-  ClientWire& wire_;
+  net::BufferedSocket& wire_;
   net::HeaderList extraFields_;
   bool headRequest_ = false;
   bool sent_ = false;

@@ -11,7 +11,7 @@
 
 #include "gateway/ClientRequest.h"
 #include "gateway/ClientResponse.h"
-#include "gateway/ClientWire.h"
+#include "net/BufferedSocket.h"
 #include "net/SocketWait.h"
 
 namespace moat::gateway {
@@ -42,7 +42,7 @@ class GatewayConnection : public Poco::Net::TCPServerConnection {
   ~GatewayConnection() override { owner_.closed(this); }
 
   void run() override {
-    ClientWire wire(socket());
+    net::BufferedSocket wire(socket());
     try {
       // A client that stalls inside a request head or body is dropped after this long.
       socket().setReceiveTimeout(owner_.params_->getTimeout());
@@ -67,7 +67,7 @@ class GatewayConnection : public Poco::Net::TCPServerConnection {
   }
 
  private:
-  bool awaitRequest(ClientWire& wire, bool first) {
+  bool awaitRequest(net::BufferedSocket& wire, bool first) {
     if (wire.holdsUnreadBytes()) return true;  // a pipelined request already read
     idle_ = true;
     // Set before the flag is read: closeIdle() either sees this connection idle or is seen here.
@@ -81,7 +81,7 @@ class GatewayConnection : public Poco::Net::TCPServerConnection {
   }
 
   // Serves one request; false when the connection must close after it.
-  bool serveOne(ClientWire& wire) {
+  bool serveOne(net::BufferedSocket& wire) {
     const auto& params = *owner_.params_;
     ClientResponse response(wire);
     ClientRequest request(wire, response, params, endpoints_);
@@ -120,7 +120,7 @@ class GatewayConnection : public Poco::Net::TCPServerConnection {
     return complete && params.getKeepAlive() && response.getKeepAlive();
   }
 
-  static void sendBare(ClientWire& wire, Poco::Net::HTTPResponse::HTTPStatus status, const std::string& reason) {
+  static void sendBare(net::BufferedSocket& wire, Poco::Net::HTTPResponse::HTTPStatus status, const std::string& reason) {
     try {
       ClientResponse response(wire);
       response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);

@@ -1,5 +1,5 @@
 // The listener's connection loop, in place of POCO's HTTPServerConnection: requests are read and
-// answered through our own ClientWire, ClientRequest and ClientResponse (heads parsed and
+// answered through our own BufferedSocket, ClientRequest and ClientResponse (heads parsed and
 // formatted on strings, no stream buffers held while a connection waits); the wait for a
 // keep-alive connection's next request is one poll(2) (POCO 1.11 builds an epoll instance per
 // wait); and on stop connections waiting between requests are closed at once instead of holding

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <memory>
 
 #include "gateway/IdleStack.h"
 #include "gateway/Shutdown.h"
@@ -57,9 +58,11 @@ const char* pumpEndName(PumpEnd end) {
 
 PumpEnd pumpBody(std::istream& from, UpstreamSession& upstream, std::ostream& to, Poco::Net::StreamSocket* client,
                  bool streaming) {
-  // POCO hands out at most its own buffer's worth per read; a bigger stack buffer would only
-  // add resident memory to every thread holding a stream.
-  char buffer[4096];
+  // POCO hands out at most its own buffer's worth per read. The copy buffer lives on the heap
+  // and is given back before a long wait: on the stack its page would stay resident in every
+  // thread holding an idle stream.
+  constexpr std::streamsize kCopyBytes = 4096;
+  std::unique_ptr<char[]> buffer;
   std::streambuf* source = from.rdbuf();
   bool stackReleased = false;
   try {
@@ -67,6 +70,7 @@ PumpEnd pumpBody(std::istream& from, UpstreamSession& upstream, std::ostream& to
       if (streaming && source->in_avail() <= 0 && upstream.bufferedBytes() == 0) {
         Wake wake = waitForUpstream(upstream, client, stackReleased ? -1 : kIdleAfterMs);
         if (wake == Wake::Quiet) {
+          buffer.reset();
           releaseStackBelowCaller();  // once: the stream may now idle for hours
           stackReleased = true;
           wake = waitForUpstream(upstream, client, -1);
@@ -79,9 +83,10 @@ PumpEnd pumpBody(std::istream& from, UpstreamSession& upstream, std::ostream& to
         }
       }
       if (source->sgetc() == std::char_traits<char>::eof()) return from.bad() ? PumpEnd::UpstreamFailed : PumpEnd::UpstreamFinished;
+      if (!buffer) buffer.reset(new char[kCopyBytes]);
       std::streamsize ready = std::max<std::streamsize>(1, source->in_avail());
-      std::streamsize n = source->sgetn(buffer, std::min<std::streamsize>(ready, sizeof buffer));
-      to.write(buffer, n);
+      std::streamsize n = source->sgetn(buffer.get(), std::min(ready, kCopyBytes));
+      to.write(buffer.get(), n);
       to.flush();
       if (!to) return PumpEnd::ClientGone;
     }

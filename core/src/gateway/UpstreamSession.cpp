@@ -1,11 +1,8 @@
 #include "gateway/UpstreamSession.h"
 
 #include <Poco/Net/Context.h>
-#include <Poco/Net/HTTPChunkedStream.h>
-#include <Poco/Net/HTTPFixedLengthStream.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPSClientSession.h>
-#include <Poco/Net/HTTPStream.h>
 #include <Poco/Net/NetException.h>
 #include <strings.h>
 
@@ -14,20 +11,19 @@
 
 namespace moat::gateway {
 
-// What the session needs of HTTPSession's protected interface.
+// The connection (TLS included) as POCO's HTTPClientSession makes and remakes it; what goes
+// over it is read and written by the session itself.
 class UpstreamSession::Wire {
  public:
   virtual ~Wire() = default;
   virtual Poco::Net::HTTPClientSession& http() = 0;
-  virtual int buffered() const = 0;
-  virtual void writeAll(const std::string& bytes) = 0;
-  // One line without its CRLF (or LF); false at end of stream before any byte.
-  virtual bool readLine(std::string& line, size_t limit) = 0;
+  // Connects first when the connection is closed.
+  virtual void ensureConnected() = 0;
 };
 
 namespace {
 
-constexpr size_t kMaxLine = 16 * 1024;
+constexpr size_t kMaxHead = 64 * 1024;
 constexpr size_t kMaxFields = 100;
 
 template <class Base>
@@ -36,33 +32,8 @@ class WireSession : public Base, public UpstreamSession::Wire {
   using Base::Base;
 
   Poco::Net::HTTPClientSession& http() override { return *this; }
-  int buffered() const override { return Base::buffered(); }
-
-  void writeAll(const std::string& bytes) override {
+  void ensureConnected() override {
     if (!this->connected()) this->reconnect();
-    const char* next = bytes.data();
-    std::streamsize left = static_cast<std::streamsize>(bytes.size());
-    while (left > 0) {
-      int sent = this->write(next, left);
-      if (sent <= 0) throw Poco::Net::ConnectionResetException("the upstream closed the connection");
-      next += sent;
-      left -= sent;
-    }
-  }
-
-  bool readLine(std::string& line, size_t limit) override {
-    line.clear();
-    for (int c = this->get();; c = this->get()) {
-      if (c == std::char_traits<char>::eof()) {
-        if (line.empty()) return false;
-        throw Poco::Net::MessageException("the upstream closed the connection inside a response head");
-      }
-      if (c == '\n') break;
-      if (line.size() >= limit) throw Poco::Net::MessageException("response head line too long");
-      line.push_back(static_cast<char>(c));
-    }
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    return true;
   }
 
  protected:
@@ -89,6 +60,26 @@ Poco::Net::Context::Ptr upstreamTlsContext() {
 bool named(const std::string& name, const char* wanted) { return net::sameName(name, wanted); }
 
 const std::string kNone;
+
+// A status line and its fields, from a head that ends with its blank line.
+void parseHead(std::string_view head, Poco::Net::HTTPResponse& statusLine, net::HeaderList& fields) {
+  fields.clear();
+  bool first = true;
+  while (!head.empty()) {
+    size_t newline = head.find('\n');
+    std::string_view line = head.substr(0, newline);
+    head.remove_prefix(newline + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) break;
+    if (first) {
+      net::parseStatusLine(line, statusLine);
+      first = false;
+      continue;
+    }
+    if (fields.size() >= kMaxFields) throw Poco::Net::MessageException("too many response headers");
+    net::parseFieldLine(line, fields);
+  }
+}
 
 // Whether the comma-separated list holds `token` (case-insensitive), as in "Connection: close".
 bool hasToken(std::string_view list, std::string_view token) {
@@ -129,7 +120,7 @@ long long parseContentLength(const std::string& value) {
 
 }  // namespace
 
-UpstreamSession::UpstreamSession(std::unique_ptr<Wire> wire) : wire_(std::move(wire)) {
+UpstreamSession::UpstreamSession(std::unique_ptr<Wire> wire) : wire_(std::move(wire)), reader_(wire_->http().socket()) {
   auto& http = wire_->http();
   bool tls = dynamic_cast<Poco::Net::HTTPSClientSession*>(&http) != nullptr;
   const std::string& host = http.getHost();
@@ -141,7 +132,7 @@ UpstreamSession::~UpstreamSession() = default;
 
 Poco::Net::HTTPClientSession& UpstreamSession::http() { return wire_->http(); }
 
-int UpstreamSession::bufferedBytes() const { return wire_->buffered(); }
+int UpstreamSession::bufferedBytes() const { return static_cast<int>(reader_.unread().size()); }
 
 void UpstreamSession::sendRequest(const std::string& method, const std::string& target,
                                   const net::HeaderList& headers, const std::string& body) {
@@ -157,22 +148,22 @@ void UpstreamSession::sendRequest(const std::string& method, const std::string& 
   if (method == "POST" || method == "PUT" || method == "PATCH" || !body.empty())
     wire.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
   wire.append("\r\n").append(body);
-  wire_->writeAll(wire);
+  wire_->ensureConnected();
+  reader_.send(wire);
 }
 
 std::istream& UpstreamSession::receiveResponse(UpstreamResponse& head) {
-  std::string line;
   Poco::Net::HTTPResponse statusLine;
   for (;;) {
-    if (!wire_->readLine(line, kMaxLine)) throw Poco::Net::NoMessageException("the upstream closed the connection without answering");
-    net::parseStatusLine(line, statusLine);
-    head.headers.clear();
-    for (;;) {
-      if (!wire_->readLine(line, kMaxLine)) throw Poco::Net::MessageException("the upstream closed the connection inside a response head");
-      if (line.empty()) break;
-      if (head.headers.size() >= kMaxFields) throw Poco::Net::MessageException("too many response headers");
-      net::parseFieldLine(line, head.headers);
+    size_t length = 0;
+    try {
+      length = reader_.fillHead(kMaxHead);
+    } catch (const net::BufferedSocket::TooLarge&) {
+      throw Poco::Net::MessageException("the upstream's response head exceeds 64 KiB");
     }
+    if (length == 0) throw Poco::Net::NoMessageException("the upstream closed the connection without answering");
+    parseHead(reader_.unread().substr(0, length), statusLine, head.headers);
+    reader_.take(length);
     head.status = statusLine.getStatus();
     if (head.status >= 200 || head.status == 101) break;  // interim answers (100, 103) precede the real one
   }
@@ -183,15 +174,17 @@ std::istream& UpstreamSession::receiveResponse(UpstreamResponse& head) {
   auto connection = head.headers.find("Connection");
   head.keepAlive = connection != head.headers.end() ? !hasToken(connection->second, "close")
                                                     : statusLine.getVersion() == Poco::Net::HTTPMessage::HTTP_1_1;
-  auto& http = wire_->http();
+  using Framing = net::BodyBuf::Framing;
   if (headRequest_ || head.status < 200 || head.status == 204 || head.status == 304)
-    body_ = std::make_unique<Poco::Net::HTTPFixedLengthInputStream>(http, 0);
+    body_ = std::make_unique<net::BodyStream>(reader_, Framing::None, 0);
   else if (head.chunked)
-    body_ = std::make_unique<Poco::Net::HTTPChunkedInputStream>(http);
+    body_ = std::make_unique<net::BodyStream>(reader_, Framing::Chunked, 0);
   else if (head.contentLength >= 0)
-    body_ = std::make_unique<Poco::Net::HTTPFixedLengthInputStream>(http, head.contentLength);
+    body_ = std::make_unique<net::BodyStream>(reader_, Framing::Length, static_cast<uint64_t>(head.contentLength));
   else
-    body_ = std::make_unique<Poco::Net::HTTPInputStream>(http);
+    body_ = std::make_unique<net::BodyStream>(reader_, Framing::UntilClose, 0);
+  if (!head.chunked && head.contentLength < 0 && !headRequest_ && head.status >= 200 && head.status != 204 && head.status != 304)
+    head.keepAlive = false;  // the body ends with the connection
   return *body_;
 }
 
@@ -216,7 +209,7 @@ std::unique_ptr<UpstreamSession> UpstreamPool::acquire() {
     // bytes nobody asked for): drop it rather than send a request into it.
     bool stale = true;
     try {
-      stale = !session->http().connected() || net::waitReadable(session->http().socket(), 0);
+      stale = !session->http().connected() || session->bufferedBytes() > 0 || net::waitReadable(session->http().socket(), 0);
     } catch (const Poco::Exception&) {
     }
     if (stale) continue;

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "net/BodyReader.h"
+#include "net/BufferedSocket.h"
 #include "net/HeaderList.h"
 
 namespace moat::gateway {
@@ -25,9 +27,10 @@ struct UpstreamResponse {
   bool isEventStream() const;
 };
 
-// One connection to the upstream. POCO's HTTPClientSession connects (TLS included), buffers
-// and frames bodies; request heads and response heads go over the wire here, formatted and
-// parsed on strings (see net/HttpHead.h).
+// One connection to the upstream. POCO's HTTPClientSession connects (TLS included); requests
+// and responses go over the wire here: heads formatted and parsed on strings (net/HttpHead.h),
+// bodies read through net/BodyReader from a buffer that is freed whenever it is drained, so an
+// idle stream holds none.
 class UpstreamSession {
  public:
   class Wire;
@@ -50,9 +53,10 @@ class UpstreamSession {
 
  private:
   std::unique_ptr<Wire> wire_;
+  net::BufferedSocket reader_;
   std::string host_;
   bool headRequest_ = false;
-  std::unique_ptr<std::istream> body_;
+  std::unique_ptr<net::BodyStream> body_;
 };
 
 class UpstreamPool {

@@ -1,11 +1,11 @@
-#include "gateway/ClientBody.h"
+#include "net/BodyReader.h"
 
 #include <Poco/Net/NetException.h>
 
 #include <algorithm>
 #include <cstring>
 
-namespace moat::gateway {
+namespace moat::net {
 namespace {
 
 constexpr size_t kChunkLineLimit = 4096;
@@ -27,25 +27,30 @@ bool parseChunkSize(std::string_view line, uint64_t& size) {
 
 }  // namespace
 
-ClientBodyBuf::ClientBodyBuf(ClientWire& wire, Framing framing, uint64_t length) : wire_(wire), framing_(framing), left_(length) {
+BodyBuf::BodyBuf(BufferedSocket& wire, Framing framing, uint64_t length) : wire_(wire), framing_(framing), left_(length) {
   switch (framing) {
     case Framing::None: state_ = State::Done; break;
     case Framing::Length: state_ = length == 0 ? State::Done : State::Data; break;
     case Framing::Chunked: state_ = State::ChunkHead; break;
+    case Framing::UntilClose:
+      state_ = State::Data;
+      left_ = UINT64_MAX;
+      break;
   }
 }
 
-void ClientBodyBuf::fail(const char* why) {
+void BodyBuf::fail(const char* why) {
   state_ = State::Failed;
   throw Poco::Net::MessageException(why);
 }
 
-void ClientBodyBuf::consumed(size_t n) {
+void BodyBuf::consumed(size_t n) {
+  if (framing_ == Framing::UntilClose) return;
   left_ -= n;
   if (left_ == 0) state_ = framing_ == Framing::Chunked ? State::ChunkEnd : State::Done;
 }
 
-void ClientBodyBuf::settle() {
+void BodyBuf::settle() {
   if (exposed_ == 0) return;
   size_t used = exposed_ - static_cast<size_t>(egptr() - gptr());
   setg(nullptr, nullptr, nullptr);
@@ -54,7 +59,7 @@ void ClientBodyBuf::settle() {
   consumed(used);
 }
 
-bool ClientBodyBuf::exposeBuffered() {
+bool BodyBuf::exposeBuffered() {
   std::string_view bytes = wire_.unread();
   if (bytes.empty()) return false;
   size_t n = static_cast<size_t>(std::min<uint64_t>(bytes.size(), left_));
@@ -64,33 +69,39 @@ bool ClientBodyBuf::exposeBuffered() {
   return true;
 }
 
-bool ClientBodyBuf::nextChunk() {
+bool BodyBuf::nextLine(std::string_view& line) {
+  if (wire_.takeLine(line, kChunkLineLimit)) return true;
+  fail("the connection closed inside a chunked body");
+}
+
+bool BodyBuf::nextChunk() {
   try {
-    if (state_ == State::ChunkEnd && !wire_.takeLine(kChunkLineLimit).empty()) fail("chunk data longer than its size");
+    std::string_view line;
+    if (state_ == State::ChunkEnd && (!nextLine(line) || !line.empty())) fail("chunk data longer than its size");
     uint64_t size = 0;
-    if (!parseChunkSize(wire_.takeLine(kChunkLineLimit), size)) fail("malformed chunk size");
+    if (!nextLine(line) || !parseChunkSize(line, size)) fail("malformed chunk size");
     if (size > 0) {
       left_ = size;
       state_ = State::Data;
       return true;
     }
     // Trailer fields are read and dropped, up to the blank line.
-    for (int fields = 0; !wire_.takeLine(kChunkLineLimit).empty(); ++fields)
+    for (int fields = 0; nextLine(line) && !line.empty(); ++fields)
       if (fields == kTrailerFieldLimit) fail("too many trailer fields");
     wire_.take(0);
     state_ = State::Done;
     return false;
-  } catch (const ClientWire::HeadTooLarge&) {
+  } catch (const BufferedSocket::TooLarge&) {
     fail("chunk line too long");
   } catch (const Poco::Net::MessageException&) {
     state_ = State::Failed;
     throw;
   } catch (const Poco::Exception&) {
-    fail("the client connection failed inside a chunked body");
+    fail("the connection failed inside a chunked body");
   }
 }
 
-ClientBodyBuf::int_type ClientBodyBuf::underflow() {
+BodyBuf::int_type BodyBuf::underflow() {
   settle();
   for (;;) {
     switch (state_) {
@@ -103,18 +114,22 @@ ClientBodyBuf::int_type ClientBodyBuf::underflow() {
       case State::Data:
         if (exposeBuffered()) return traits_type::to_int_type(*gptr());
         try {
-          if (!wire_.fill()) fail("the client closed the connection inside a request body");
+          if (!wire_.fill()) {
+            if (framing_ != Framing::UntilClose) fail("the connection closed inside a body");
+            state_ = State::Done;
+            return traits_type::eof();
+          }
         } catch (const Poco::Net::MessageException&) {
           throw;
         } catch (const Poco::Exception&) {
-          fail("the client connection failed inside a request body");
+          fail("the connection failed inside a body");
         }
         break;
     }
   }
 }
 
-std::streamsize ClientBodyBuf::xsgetn(char* into, std::streamsize n) {
+std::streamsize BodyBuf::xsgetn(char* into, std::streamsize n) {
   std::streamsize done = 0;
   while (done < n) {
     if (gptr() < egptr()) {
@@ -132,9 +147,13 @@ std::streamsize ClientBodyBuf::xsgetn(char* into, std::streamsize n) {
       try {
         got = wire_.receiveDirect(into + done, want);
       } catch (const Poco::Exception&) {
-        fail("the client connection failed inside a request body");
+        fail("the connection failed inside a body");
       }
-      if (got == 0) fail("the client closed the connection inside a request body");
+      if (got == 0) {
+        if (framing_ != Framing::UntilClose) fail("the connection closed inside a body");
+        state_ = State::Done;
+        break;
+      }
       done += static_cast<std::streamsize>(got);
       consumed(got);
       continue;
@@ -144,4 +163,4 @@ std::streamsize ClientBodyBuf::xsgetn(char* into, std::streamsize n) {
   return done;
 }
 
-}  // namespace moat::gateway
+}  // namespace moat::net

@@ -1,21 +1,22 @@
-// A request body as an istream, read straight from the connection's buffer (no buffer of its
-// own, so a request without a body costs nothing): a fixed length, chunked, or nothing.
+// A message body as an istream, read straight from the connection's buffer (no buffer of its
+// own, so a message without a body costs nothing): nothing, a fixed length, chunked, or
+// everything until the peer closes (a response without a length).
 #pragma once
 
 #include <cstdint>
 #include <istream>
 #include <streambuf>
 
-#include "gateway/ClientWire.h"
+#include "net/BufferedSocket.h"
 
-namespace moat::gateway {
+namespace moat::net {
 
-class ClientBodyBuf : public std::streambuf {
+class BodyBuf : public std::streambuf {
  public:
-  enum class Framing { None, Length, Chunked };
-  ClientBodyBuf(ClientWire& wire, Framing framing, uint64_t length);
+  enum class Framing { None, Length, Chunked, UntilClose };
+  BodyBuf(BufferedSocket& wire, Framing framing, uint64_t length);
 
-  // True once the body has been read to its end, so the connection may carry another request.
+  // True once the body has been read to its end, so the connection may carry another message.
   bool complete() const { return state_ == State::Done; }
 
  protected:
@@ -31,26 +32,27 @@ class ClientBodyBuf : public std::streambuf {
   void consumed(size_t n);
   // Reads a chunk's closing CRLF and the next chunk-size line; false when none follows.
   bool nextChunk();
+  bool nextLine(std::string_view& line);
   // Marks the body malformed or cut short and throws: the istream turns that into badbit.
   [[noreturn]] void fail(const char* why);
 
-  ClientWire& wire_;
+  BufferedSocket& wire_;
   Framing framing_;
   State state_;
   uint64_t left_;  // of the fixed-length body, or of the current chunk
   size_t exposed_ = 0;
 };
 
-class ClientBodyStream : public std::istream {
+class BodyStream : public std::istream {
  public:
-  ClientBodyStream(ClientWire& wire, ClientBodyBuf::Framing framing, uint64_t length)
+  BodyStream(BufferedSocket& wire, BodyBuf::Framing framing, uint64_t length)
       : std::istream(nullptr), buf_(wire, framing, length) {
     rdbuf(&buf_);
   }
-  const ClientBodyBuf& body() const { return buf_; }
+  const BodyBuf& body() const { return buf_; }
 
  private:
-  ClientBodyBuf buf_;
+  BodyBuf buf_;
 };
 
-}  // namespace moat::gateway
+}  // namespace moat::net

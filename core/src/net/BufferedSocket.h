@@ -1,6 +1,7 @@
-// One client connection's bytes: a read buffer that exists only while it holds unread bytes
-// (an idle keep-alive connection or a long-lived stream keeps none), and writes that always
-// leave whole. The request and response objects of the gateway read and write through it.
+// One connection's incoming bytes behind a read buffer that exists only while it holds unread
+// bytes (an idle keep-alive connection or a long-lived stream keeps none), and writes that
+// always leave whole. Both hops read message heads and bodies through it: the gateway's client
+// connections, and its connections to an upstream.
 #pragma once
 
 #include <Poco/Net/StreamSocket.h>
@@ -9,23 +10,24 @@
 #include <memory>
 #include <string_view>
 
-namespace moat::gateway {
+namespace moat::net {
 
-class ClientWire {
+class BufferedSocket {
  public:
-  explicit ClientWire(Poco::Net::StreamSocket& socket) : socket_(socket) {}
+  explicit BufferedSocket(Poco::Net::StreamSocket& socket) : socket_(socket) {}
 
   Poco::Net::StreamSocket& socket() { return socket_; }
 
   // Reads until the buffer starts with a whole message head (leading blank lines are dropped);
   // returns its length through the blank line that ends it, or 0 when the peer closed before
-  // sending anything. Throws HeadTooLarge beyond `limit` bytes, Poco::Net::MessageException
-  // when the peer closes inside the head, and POCO's socket exceptions (timeout, reset).
+  // sending anything. Throws TooLarge beyond `limit` bytes, Poco::Net::MessageException when
+  // the peer closes inside the head, and POCO's socket exceptions (timeout, reset).
   size_t fillHead(size_t limit);
 
-  // One line (CRLF or LF, not included) taken from the stream, of at most `limit` bytes.
-  // Throws as fillHead does.
-  std::string_view takeLine(size_t limit);
+  // Takes one line (CRLF or LF, not included) of at most `limit` bytes into `line`, valid until
+  // the next read. False when the peer closed before the line's first byte; throws TooLarge,
+  // Poco::Net::MessageException when the peer closes inside the line, and socket exceptions.
+  bool takeLine(std::string_view& line, size_t limit);
 
   // Bytes read but not yet taken.
   std::string_view unread() const { return {buffer_.get() + begin_, end_ - begin_}; }
@@ -37,10 +39,10 @@ class ClientWire {
   // Reads up to `n` bytes straight into `into` (the buffer must be empty); 0 when closed.
   size_t receiveDirect(char* into, size_t n);
 
-  // Writes all of `data`; throws POCO's socket exceptions when the client is gone.
+  // Writes all of `data`; throws POCO's socket exceptions when the peer is gone.
   void send(std::string_view data);
 
-  struct HeadTooLarge {};
+  struct TooLarge {};
 
  private:
   void makeRoom();
@@ -53,4 +55,4 @@ class ClientWire {
   size_t scanned_ = 0;  // how far fillHead has already looked for the end of the head
 };
 
-}  // namespace moat::gateway
+}  // namespace moat::net

@@ -1,10 +1,10 @@
-#include "gateway/ClientWire.h"
+#include "net/BufferedSocket.h"
 
 #include <Poco/Net/NetException.h>
 
 #include <cstring>
 
-namespace moat::gateway {
+namespace moat::net {
 namespace {
 
 constexpr size_t kReadChunk = 4096;
@@ -27,7 +27,7 @@ size_t headEnd(std::string_view head, size_t from) {
 
 }  // namespace
 
-void ClientWire::makeRoom() {
+void BufferedSocket::makeRoom() {
   if (!buffer_) {
     capacity_ = kReadChunk;
     buffer_.reset(new char[capacity_]);
@@ -46,7 +46,7 @@ void ClientWire::makeRoom() {
   capacity_ *= 2;
 }
 
-bool ClientWire::fill() {
+bool BufferedSocket::fill() {
   if (!buffer_ || end_ == capacity_) makeRoom();
   int n = socket_.receiveBytes(buffer_.get() + end_, static_cast<int>(capacity_ - end_));
   if (n <= 0) return false;
@@ -54,7 +54,7 @@ bool ClientWire::fill() {
   return true;
 }
 
-void ClientWire::take(size_t n) {
+void BufferedSocket::take(size_t n) {
   begin_ += n;
   scanned_ = 0;
   if (begin_ == end_) {
@@ -63,12 +63,12 @@ void ClientWire::take(size_t n) {
   }
 }
 
-size_t ClientWire::receiveDirect(char* into, size_t n) {
+size_t BufferedSocket::receiveDirect(char* into, size_t n) {
   int got = socket_.receiveBytes(into, static_cast<int>(n));
   return got > 0 ? static_cast<size_t>(got) : 0;
 }
 
-size_t ClientWire::fillHead(size_t limit) {
+size_t BufferedSocket::fillHead(size_t limit) {
   for (;;) {
     // RFC 9112 2.2: blank lines before a request line are ignored (some clients end a body with CRLF).
     size_t blank = 0;
@@ -79,47 +79,50 @@ size_t ClientWire::fillHead(size_t limit) {
     if (!bytes.empty()) {
       size_t end = headEnd(bytes, scanned_);
       if (end != std::string_view::npos) {
-        if (end > limit) throw HeadTooLarge{};
+        if (end > limit) throw TooLarge{};
         scanned_ = 0;
         return end;
       }
       scanned_ = bytes.size() > 2 ? bytes.size() - 2 : 0;
-      if (bytes.size() > limit) throw HeadTooLarge{};
+      if (bytes.size() > limit) throw TooLarge{};
     }
     bool wasEmpty = bytes.empty();
     if (!fill()) {
       if (wasEmpty) return 0;
-      throw Poco::Net::MessageException("the client closed the connection inside a request head");
+      throw Poco::Net::MessageException("the peer closed the connection inside a message head");
     }
   }
 }
 
-std::string_view ClientWire::takeLine(size_t limit) {
+bool BufferedSocket::takeLine(std::string_view& line, size_t limit) {
   size_t searched = 0;
   for (;;) {
     std::string_view bytes = unread();
     size_t newline = bytes.find('\n', searched);
     if (newline != std::string_view::npos) {
-      if (newline > limit) throw HeadTooLarge{};
-      // The line stays valid until the next read: take() frees only an emptied buffer, and the
-      // caller reads nothing more before using it.
-      std::string_view line = bytes.substr(0, newline);
+      if (newline > limit) throw TooLarge{};
+      // Not take(): that frees an emptied buffer, and the line still points into it.
+      line = bytes.substr(0, newline);
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
       begin_ += newline + 1;
-      return line;
+      scanned_ = 0;
+      return true;
     }
-    if (bytes.size() > limit) throw HeadTooLarge{};
+    if (bytes.size() > limit) throw TooLarge{};
     searched = bytes.size();
-    if (!fill()) throw Poco::Net::MessageException("the client closed the connection inside a chunked body");
+    if (!fill()) {
+      if (bytes.empty()) return false;
+      throw Poco::Net::MessageException("the connection closed inside a line");
+    }
   }
 }
 
-void ClientWire::send(std::string_view data) {
+void BufferedSocket::send(std::string_view data) {
   while (!data.empty()) {
     int n = socket_.sendBytes(data.data(), static_cast<int>(data.size()));
-    if (n <= 0) throw Poco::Net::ConnectionResetException("the client stopped accepting data");
+    if (n <= 0) throw Poco::Net::ConnectionResetException("the peer stopped accepting data");
     data.remove_prefix(static_cast<size_t>(n));
   }
 }
 
-}  // namespace moat::gateway
+}  // namespace moat::net
