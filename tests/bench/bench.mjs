@@ -11,7 +11,6 @@
 // are the medians over its rounds, and added latency is the median of its per-round difference
 // to the direct connection measured in the same round, so drift on a shared machine cancels.
 import { execFileSync, spawn } from 'node:child_process';
-import { setMaxListeners } from 'node:events';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -310,8 +309,10 @@ log: {level: warn}
 servers:
   idle: {path: /mcp, upstream: ${route}}
 `);
-  const controller = new AbortController();
-  setMaxListeners(count + 64, controller.signal);  // one listener per open stream
+  // One controller per stream: undici caps the listeners of a signal it is given at 1,500, so
+  // one shared signal flooded the output with warnings.
+  const controllers = [];
+  let measured = false;
   try {
     const url = `${gateway.base}/mcp`;
     const init = async () => {
@@ -327,12 +328,14 @@ servers:
     for (let batch = 0; batch < count; batch += 50) {
       const opened = await Promise.all(Array.from({ length: Math.min(50, count - batch) }, async () => {
         const sessionId = await init();
+        const controller = new AbortController();
+        controllers.push(controller);
         const r = await fetch(url, { dispatcher: agent, signal: controller.signal,
           headers: { Accept: 'text/event-stream', 'Mcp-Session-Id': sessionId, 'MCP-Protocol-Version': '2025-11-25' } });
         if (r.status !== 200) return false;
         (async () => {
           try { for await (const chunk of r.body) void chunk; } catch { /* aborted at the end */ }
-          if (!controller.signal.aborted) ++ended;
+          if (!measured) ++ended;
         })();
         return true;
       }));
@@ -343,11 +346,13 @@ servers:
     const threads = Number(/Threads:\s+(\d+)/.exec(readFileSync(`/proc/${gateway.child.pid}/status`, 'utf8'))[1]);
     const established = Number(execFileSync('sh', ['-c', `ss -Htn state established '( sport = :${gateway.port} )' | wc -l`], { encoding: 'utf8' }).trim());
     open -= ended;
+    measured = true;
     return { upstream: kind, streams_requested: requested, streams_tried: count, streams_open: open, streams_ended_early: ended,
       moat_threads: threads, moat_established_connections: established,
       rss_before_kib: before, rss_after_kib: after, kib_per_stream: (after - before) / Math.max(1, open) };
   } finally {
-    controller.abort();
+    measured = true;
+    for (const controller of controllers) controller.abort();
     await stop(gateway.child);
     if (upstream) await stop(upstream.child);
     await agent.close();
