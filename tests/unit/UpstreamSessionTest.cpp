@@ -146,12 +146,16 @@ TEST_CASE("interim answers are skipped, folded headers joined and chunked bodies
 }
 
 TEST_CASE("a kept-alive session carries the next request on the same connection") {
-  ScriptedPeer peer({"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na", "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb"});
+  ScriptedPeer peer({"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc", "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb"});
   UpstreamPool pool(uriOf(peer), 2000, 2000);
   auto session = pool.acquire();
   moat::gateway::UpstreamResponse head;
   session->sendRequest("POST", "/mcp", {}, "1");
-  CHECK(readAll(session->receiveResponse(head)) == "a");
+  // Read exactly the announced length, as the gateway does, and never to the end of stream.
+  char body[3];
+  session->receiveResponse(head).read(body, sizeof body);
+  CHECK(std::string(body, 3) == "abc");
+  CHECK(session->bufferedBytes() == 0);
   pool.release(std::move(session));
   session = pool.acquire();
   CHECK(session->reused);

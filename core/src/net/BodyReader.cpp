@@ -137,6 +137,9 @@ std::streamsize BodyBuf::xsgetn(char* into, std::streamsize n) {
       std::memcpy(into + done, gptr(), static_cast<size_t>(k));
       gbump(static_cast<int>(k));
       done += k;
+      // Settled now, not at the next read: a reader that takes exactly the body's length never
+      // reads again, and the connection must not look as if it still held unread bytes.
+      if (gptr() == egptr()) settle();
       continue;
     }
     settle();
