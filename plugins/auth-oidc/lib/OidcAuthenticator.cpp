@@ -146,9 +146,9 @@ std::vector<std::string> OidcAuthenticator::scopesFor(std::string_view rpcMethod
   return scopes;
 }
 
-
 Status OidcAuthenticator::onRequest(Request& request) {
-  const std::vector<std::string> needed = scopesFor(request.rpcMethod());
+  // The body is parsed for its JSON-RPC method only when some method needs scopes of its own.
+  const std::vector<std::string> needed = settings_.methodScopes.empty() ? settings_.requiredScopes : scopesFor(request.rpcMethod());
   const std::string scopeHint = joined(needed, " ");
   if (tokenInQuery(request.path())) {
     host_.count("rejected");
