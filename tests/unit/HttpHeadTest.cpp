@@ -100,3 +100,23 @@ TEST_CASE("a header list keeps arrival order and finds names in any case") {
   CHECK(headers.size() == 2);
   CHECK(headers[0].first == "X-Twice");
 }
+
+TEST_CASE("head lines, list elements and lengths are read as RFC 9112 writes them") {
+  std::string_view head = "GET / HTTP/1.1\r\nHost: a\nX: b\r\n\r\n";
+  CHECK(moat::net::takeHeadLine(head) == "GET / HTTP/1.1");
+  CHECK(moat::net::takeHeadLine(head) == "Host: a");  // a bare LF ends a line too
+  CHECK(moat::net::takeHeadLine(head) == "X: b");
+  CHECK(moat::net::takeHeadLine(head).empty());
+  CHECK(head.empty());
+
+  std::vector<std::string> elements;
+  moat::net::forEachListElement(" keep-alive ,\tUpgrade,, close", [&](std::string_view e) { elements.emplace_back(e); });
+  CHECK(elements == std::vector<std::string>{"keep-alive", "Upgrade", "", "close"});
+
+  CHECK(moat::net::parseContentLength("0") == std::optional<uint64_t>(0));
+  CHECK(moat::net::parseContentLength("1048576") == std::optional<uint64_t>(1048576));
+  for (const char* bad : {"", "-1", "+5", "1e3", " 5", "5 ", "0x10", "1234567890123456789"}) {
+    INFO(bad);
+    CHECK_FALSE(moat::net::parseContentLength(bad).has_value());
+  }
+}

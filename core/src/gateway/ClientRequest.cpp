@@ -20,30 +20,12 @@ using Status = Poco::Net::HTTPResponse::HTTPStatus;
 // "5, 5") do not all agree.
 std::optional<std::string> singleValue(const Poco::Net::NameValueCollection& fields, const std::string& name, bool& differ) {
   std::optional<std::string> value;
-  for (auto it = fields.find(name); it != fields.end() && Poco::icompare(it->first, name) == 0; ++it) {
-    std::string_view rest = it->second;
-    for (;;) {
-      size_t comma = rest.find(',');
-      std::string_view element = rest.substr(0, comma);
-      while (!element.empty() && (element.front() == ' ' || element.front() == '\t')) element.remove_prefix(1);
-      while (!element.empty() && (element.back() == ' ' || element.back() == '\t')) element.remove_suffix(1);
+  for (auto it = fields.find(name); it != fields.end() && Poco::icompare(it->first, name) == 0; ++it)
+    net::forEachListElement(it->second, [&](std::string_view element) {
       if (!value) value = std::string(element);
       else if (*value != element) differ = true;
-      if (comma == std::string_view::npos) break;
-      rest.remove_prefix(comma + 1);
-    }
-  }
+    });
   return value;
-}
-
-bool parseLength(const std::string& digits, uint64_t& length) {
-  if (digits.empty() || digits.size() > 18) return false;
-  length = 0;
-  for (char c : digits) {
-    if (c < '0' || c > '9') return false;
-    length = length * 10 + static_cast<uint64_t>(c - '0');
-  }
-  return true;
 }
 
 }  // namespace
@@ -68,10 +50,7 @@ void ClientRequest::parseHead(std::string_view head) {
   bool requestLine = true;
   size_t fields = 0;
   while (!head.empty()) {
-    size_t newline = head.find('\n');
-    std::string_view line = head.substr(0, newline);
-    head.remove_prefix(newline + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    std::string_view line = net::takeHeadLine(head);
     if (line.empty()) break;  // the blank line that ends the head
     try {
       if (requestLine) {
@@ -105,9 +84,9 @@ void ClientRequest::chooseFraming() {
     return;
   }
   if (length) {
-    uint64_t bytes = 0;
-    if (lengthsDiffer || !parseLength(*length, bytes)) refuse(Status::HTTP_BAD_REQUEST, "invalid Content-Length");
-    body_.emplace(wire_, net::BodyBuf::Framing::Length, bytes);
+    std::optional<uint64_t> bytes = net::parseContentLength(*length);
+    if (lengthsDiffer || !bytes) refuse(Status::HTTP_BAD_REQUEST, "invalid Content-Length");
+    body_.emplace(wire_, net::BodyBuf::Framing::Length, *bytes);
     return;
   }
   body_.emplace(wire_, net::BodyBuf::Framing::None, 0);

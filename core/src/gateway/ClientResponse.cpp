@@ -81,11 +81,6 @@ bool ClientBodyWriter::finish() {
   return false;
 }
 
-ClientResponse::~ClientResponse() {
-  delete stream_;
-  delete writer_;
-}
-
 bool ClientResponse::bodyForbidden() const {
   HTTPStatus status = getStatus();
   return headRequest_ || status < 200 || status == HTTP_NO_CONTENT || status == HTTP_NOT_MODIFIED;
@@ -116,8 +111,8 @@ std::ostream& ClientResponse::send() {
   }
   wire_.send(net::formatResponseHead(*this, extraFields_));
   sent_ = true;
-  writer_ = new ClientBodyWriter(wire_, framing, length);
-  stream_ = new std::ostream(writer_);
+  writer_ = std::make_unique<ClientBodyWriter>(wire_, framing, length);
+  stream_ = std::make_unique<std::ostream>(writer_.get());
   return *stream_;
 }
 

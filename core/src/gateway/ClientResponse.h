@@ -1,12 +1,13 @@
-// The gateway's response to one client request, written through the connection's net::BufferedSocket.
-// The head is formatted once on a string (POCO formats it twice, the first time only to count
-// its bytes) and a body given whole leaves in the same write. A streamed body keeps no buffer
+// The gateway's response to one client request, written through the connection's socket. The
+// head is formatted once on a string (POCO formats it twice, the first time only to count its
+// bytes) and a body given whole leaves in the same write. A streamed body keeps no buffer
 // between flushes, so a long-lived event stream holds no memory while it waits.
 #pragma once
 
 #include <Poco/Net/HTTPServerResponse.h>
 
 #include <cstdint>
+#include <memory>
 #include <ostream>
 #include <streambuf>
 #include <string>
@@ -43,7 +44,6 @@ class ClientBodyWriter : public std::streambuf {
 class ClientResponse : public Poco::Net::HTTPServerResponse {
  public:
   explicit ClientResponse(net::BufferedSocket& wire) : wire_(wire) {}
-  ~ClientResponse() override;
 
   // Set once the request is known: a HEAD request's response carries no body.
   void answerHead(bool headRequest) { headRequest_ = headRequest; }
@@ -71,8 +71,8 @@ class ClientResponse : public Poco::Net::HTTPServerResponse {
   net::HeaderList extraFields_;
   bool headRequest_ = false;
   bool sent_ = false;
-  ClientBodyWriter* writer_ = nullptr;
-  std::ostream* stream_ = nullptr;
+  std::unique_ptr<ClientBodyWriter> writer_;
+  std::unique_ptr<std::ostream> stream_;  // declared after writer_, so destroyed before it
 };
 
 }  // namespace moat::gateway

@@ -57,8 +57,6 @@ Poco::Net::Context::Ptr upstreamTlsContext() {
   return context;
 }
 
-bool named(const std::string& name, const char* wanted) { return net::sameName(name, wanted); }
-
 const std::string kNone;
 
 // A status line and its fields, from a head that ends with its blank line.
@@ -66,10 +64,7 @@ void parseHead(std::string_view head, Poco::Net::HTTPResponse& statusLine, net::
   fields.clear();
   bool first = true;
   while (!head.empty()) {
-    size_t newline = head.find('\n');
-    std::string_view line = head.substr(0, newline);
-    head.remove_prefix(newline + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    std::string_view line = net::takeHeadLine(head);
     if (line.empty()) break;
     if (first) {
       net::parseStatusLine(line, statusLine);
@@ -83,39 +78,17 @@ void parseHead(std::string_view head, Poco::Net::HTTPResponse& statusLine, net::
 
 // Whether the comma-separated list holds `token` (case-insensitive), as in "Connection: close".
 bool hasToken(std::string_view list, std::string_view token) {
-  for (;;) {
-    size_t comma = list.find(',');
-    std::string_view element = list.substr(0, comma);
-    while (!element.empty() && (element.front() == ' ' || element.front() == '\t')) element.remove_prefix(1);
-    while (!element.empty() && (element.back() == ' ' || element.back() == '\t')) element.remove_suffix(1);
-    if (net::sameName(element, token)) return true;
-    if (comma == std::string_view::npos) return false;
-    list.remove_prefix(comma + 1);
-  }
+  bool found = false;
+  net::forEachListElement(list, [&](std::string_view element) { found = found || net::sameName(element, token); });
+  return found;
 }
 
 // RFC 9112 6.3: a body is chunked when chunked is the last transfer coding.
 bool lastCodingIsChunked(const net::HeaderList& headers) {
   std::string_view last;
-  for (const auto& [name, value] : headers) {
-    if (!net::sameName(name, "Transfer-Encoding")) continue;
-    std::string_view list = value;
-    size_t comma = list.rfind(',');
-    last = comma == std::string_view::npos ? list : list.substr(comma + 1);
-  }
-  while (!last.empty() && (last.front() == ' ' || last.front() == '\t')) last.remove_prefix(1);
-  while (!last.empty() && (last.back() == ' ' || last.back() == '\t')) last.remove_suffix(1);
+  for (const auto& [name, value] : headers)
+    if (net::sameName(name, "Transfer-Encoding")) net::forEachListElement(value, [&](std::string_view element) { last = element; });
   return net::sameName(last, "chunked");
-}
-
-long long parseContentLength(const std::string& value) {
-  if (value.empty() || value.size() > 18) throw Poco::Net::MessageException("invalid Content-Length from the upstream");
-  long long length = 0;
-  for (char c : value) {
-    if (c < '0' || c > '9') throw Poco::Net::MessageException("invalid Content-Length from the upstream");
-    length = length * 10 + (c - '0');
-  }
-  return length;
 }
 
 }  // namespace
@@ -142,7 +115,7 @@ void UpstreamSession::sendRequest(const std::string& method, const std::string& 
   wire.reserve(512 + body.size());
   wire.append(method).append(" ").append(target).append(" HTTP/1.1\r\nHost: ").append(host_).append("\r\n");
   for (const auto& [name, value] : headers) {
-    if (named(name, "Host") || named(name, "Content-Length")) continue;
+    if (net::sameName(name, "Host") || net::sameName(name, "Content-Length")) continue;
     net::appendField(wire, name, value);
   }
   if (method == "POST" || method == "PUT" || method == "PATCH" || !body.empty())
@@ -169,8 +142,11 @@ std::istream& UpstreamSession::receiveResponse(UpstreamResponse& head) {
   }
   head.chunked = lastCodingIsChunked(head.headers);
   head.contentLength = -1;
-  if (auto length = head.headers.find("Content-Length"); length != head.headers.end() && !head.chunked)
-    head.contentLength = parseContentLength(length->second);
+  if (auto length = head.headers.find("Content-Length"); length != head.headers.end() && !head.chunked) {
+    std::optional<uint64_t> bytes = net::parseContentLength(length->second);
+    if (!bytes) throw Poco::Net::MessageException("invalid Content-Length from the upstream");
+    head.contentLength = static_cast<long long>(*bytes);
+  }
   auto connection = head.headers.find("Connection");
   head.keepAlive = connection != head.headers.end() ? !hasToken(connection->second, "close")
                                                     : statusLine.getVersion() == Poco::Net::HTTPMessage::HTTP_1_1;

@@ -128,4 +128,22 @@ void parseRequestFieldLine(std::string_view line, Poco::Net::NameValueCollection
   message.add(std::string(name), std::string(value));
 }
 
+std::string_view takeHeadLine(std::string_view& head) {
+  size_t newline = head.find('\n');
+  std::string_view line = head.substr(0, newline);
+  head.remove_prefix(newline == std::string_view::npos ? head.size() : newline + 1);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return line;
+}
+
+std::optional<uint64_t> parseContentLength(std::string_view digits) {
+  if (digits.empty() || digits.size() > 18) return std::nullopt;
+  uint64_t length = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    length = length * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return length;
+}
+
 }  // namespace moat::net

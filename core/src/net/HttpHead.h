@@ -7,6 +7,8 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/NameValueCollection.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -41,5 +43,26 @@ void parseFieldLine(std::string_view line, FieldList& fields);
 // lets a server reject it, and a proxy that unfolds what the next hop would not is a smuggling
 // risk). Throws Poco::Net::MessageException as parseFieldLine does.
 void parseRequestFieldLine(std::string_view line, Poco::Net::NameValueCollection& message);
+
+// The next line of a head, without its CRLF (or LF), taken from the front of `head`.
+std::string_view takeHeadLine(std::string_view& head);
+
+// Calls `visit` with each element of a comma-separated field value ("close, Upgrade"), without
+// the whitespace around it.
+template <class Visit>
+void forEachListElement(std::string_view list, Visit visit) {
+  for (;;) {
+    size_t comma = list.find(',');
+    std::string_view element = list.substr(0, comma);
+    while (!element.empty() && (element.front() == ' ' || element.front() == '\t')) element.remove_prefix(1);
+    while (!element.empty() && (element.back() == ' ' || element.back() == '\t')) element.remove_suffix(1);
+    visit(element);
+    if (comma == std::string_view::npos) return;
+    list.remove_prefix(comma + 1);
+  }
+}
+
+// A Content-Length value: decimal digits only, at most 18 of them; nullopt otherwise.
+std::optional<uint64_t> parseContentLength(std::string_view digits);
 
 }  // namespace moat::net
