@@ -26,6 +26,21 @@ Poco::Net::Context::Ptr clientTlsContext() {
   return context;
 }
 
+// POCO writes a request's head and body in two writes; without TCP_NODELAY the body can wait
+// for the peer's delayed ACK of the head (40 ms on Linux), which showed as 40-50 ms tails on
+// token exchanges.
+template <class Base>
+class NoDelaySession : public Base {
+ public:
+  using Base::Base;
+
+ protected:
+  void connect(const Poco::Net::SocketAddress& address) override {
+    Base::connect(address);
+    this->socket().setNoDelay(true);
+  }
+};
+
 }  // namespace
 
 FetchResponse fetch(const FetchRequest& request) {
@@ -36,8 +51,10 @@ FetchResponse fetch(const FetchRequest& request) {
     throw std::runtime_error("invalid URL");
   }
   std::unique_ptr<Poco::Net::HTTPClientSession> session;
-  if (uri.getScheme() == "https") session = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), clientTlsContext());
-  else if (uri.getScheme() == "http") session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
+  if (uri.getScheme() == "https")
+    session = std::make_unique<NoDelaySession<Poco::Net::HTTPSClientSession>>(uri.getHost(), uri.getPort(), clientTlsContext());
+  else if (uri.getScheme() == "http")
+    session = std::make_unique<NoDelaySession<Poco::Net::HTTPClientSession>>(uri.getHost(), uri.getPort());
   else throw std::runtime_error("unsupported URL scheme '" + uri.getScheme() + "'");
 
   Poco::Timespan timeout(static_cast<long>(request.timeoutMs / 1000), static_cast<long>(request.timeoutMs % 1000) * 1000);
