@@ -6,7 +6,7 @@
 #include "net/HttpHead.h"
 
 using moat::net::appendField;
-using moat::net::FieldList;
+using moat::net::HeaderList;
 using moat::net::parseFieldLine;
 using moat::net::parseStatusLine;
 
@@ -33,7 +33,7 @@ TEST_CASE("malformed status lines are refused") {
 }
 
 TEST_CASE("field lines are split at the first colon and trimmed") {
-  FieldList fields;
+  HeaderList fields;
   parseFieldLine("Content-Type:  application/json ", fields);
   parseFieldLine("Mcp-Session-Id:abc:def", fields);
   parseFieldLine("X-Empty:", fields);
@@ -44,17 +44,17 @@ TEST_CASE("field lines are split at the first colon and trimmed") {
 }
 
 TEST_CASE("an obs-fold continuation joins the previous field with one space") {
-  FieldList fields;
+  HeaderList fields;
   parseFieldLine("X-Long: first", fields);
   parseFieldLine(" \t second part", fields);
   REQUIRE(fields.size() == 1);
   CHECK(fields[0].second == "first second part");
-  FieldList none;
+  HeaderList none;
   CHECK_THROWS_AS(parseFieldLine(" orphan", none), Poco::Net::MessageException);
 }
 
 TEST_CASE("malformed field lines are refused") {
-  FieldList fields;
+  HeaderList fields;
   // No colon; whitespace before the colon (RFC 9112 §5.1, a smuggling vector); a bad name; a
   // bare CR or NUL inside the value.
   for (const std::string& line : {std::string("NoColon"), std::string("Content-Length : 5"), std::string("Bad Name: x"),

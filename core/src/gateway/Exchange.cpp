@@ -1,7 +1,6 @@
 #include "gateway/Exchange.h"
 
 #include <Poco/Net/SecureStreamSocketImpl.h>
-#include <Poco/String.h>
 #include <strings.h>
 
 #include "gateway/JsonRpcError.h"

@@ -58,7 +58,7 @@ const char* pumpEndName(PumpEnd end) {
 
 PumpEnd pumpBody(std::istream& from, UpstreamSession& upstream, std::ostream& to, Poco::Net::StreamSocket* client,
                  bool streaming) {
-  // POCO hands out at most its own buffer's worth per read. The copy buffer lives on the heap
+  // The body reader hands out what one socket read brought. The copy buffer lives on the heap
   // and is given back before a long wait: on the stack its page would stay resident in every
   // thread holding an idle stream.
   constexpr std::streamsize kCopyBytes = 4096;

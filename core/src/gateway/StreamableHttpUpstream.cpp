@@ -1,9 +1,6 @@
 #include "gateway/StreamableHttpUpstream.h"
 
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/NetException.h>
-#include <Poco/String.h>
 
 #include "gateway/JsonRpcError.h"
 #include "gateway/StreamPump.h"

@@ -3,7 +3,6 @@
 // JSON answer of known length up to 1 MiB goes back whole, head and body in one piece.
 #pragma once
 
-#include <Poco/Net/HTTPResponse.h>
 #include <Poco/URI.h>
 
 #include <istream>

@@ -9,11 +9,6 @@ namespace moat::net {
 
 bool sameName(std::string_view a, std::string_view b) { return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0; }
 
-HeaderList::HeaderList(const Poco::Net::NameValueCollection& fields) {
-  fields_.reserve(fields.size());
-  for (const auto& [name, value] : fields) fields_.emplace_back(name, value);
-}
-
 HeaderList::const_iterator HeaderList::find(std::string_view name) const {
   return std::find_if(fields_.begin(), fields_.end(), [&](const Field& field) { return sameName(field.first, name); });
 }

@@ -4,8 +4,6 @@
 // add, get or has scans the list; here an add is a push_back and a lookup compares lengths first.
 #pragma once
 
-#include <Poco/Net/NameValueCollection.h>
-
 #include <string>
 #include <string_view>
 #include <utility>
@@ -17,9 +15,6 @@ class HeaderList {
  public:
   using Field = std::pair<std::string, std::string>;
   using const_iterator = std::vector<Field>::const_iterator;
-
-  HeaderList() = default;
-  explicit HeaderList(const Poco::Net::NameValueCollection& fields);
 
   // Appends a field, keeping any others of the same name.
   void add(std::string name, std::string value) { fields_.emplace_back(std::move(name), std::move(value)); }

@@ -110,7 +110,7 @@ void parseRequestLine(std::string_view line, Poco::Net::HTTPRequest& request) {
   request.setVersion(std::string(version));
 }
 
-void parseFieldLine(std::string_view line, FieldList& fields) {
+void parseFieldLine(std::string_view line, HeaderList& fields) {
   if (!line.empty() && isOws(line[0])) {
     if (fields.empty()) throw Poco::Net::MessageException("continuation line before any header");
     std::string_view more = trimmed(line);

@@ -16,8 +16,6 @@
 
 namespace moat::net {
 
-using FieldList = HeaderList;
-
 // Appends "name: value\r\n". Throws Poco::Net::MessageException when the name is not a token or
 // the value holds CR, LF or NUL: a stage's header must never split into two.
 void appendField(std::string& out, const std::string& name, const std::string& value);
@@ -37,7 +35,7 @@ void parseRequestLine(std::string_view line, Poco::Net::HTTPRequest& request);
 // One field line (without CRLF) appended to `fields`; a line starting with SP or HTAB continues
 // the previous field (obs-fold, replaced by one SP). Throws Poco::Net::MessageException when the
 // line is malformed (no colon, a bad name, whitespace before the colon).
-void parseFieldLine(std::string_view line, FieldList& fields);
+void parseFieldLine(std::string_view line, HeaderList& fields);
 
 // One field line of a request, added to `message`. A folded line is refused here (RFC 9112
 // lets a server reject it, and a proxy that unfolds what the next hop would not is a smuggling

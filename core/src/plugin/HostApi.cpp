@@ -76,7 +76,13 @@ moat_host_api buildTable() {
     return 1;
   };
   api.counter_add = [](moat_host_context* ctx, moat_str name, int64_t delta) {
-    metrics::add((ctx ? ctx->pluginName + "." : std::string()) + str(name), delta);
+    // A per-thread buffer: stages count on every request, and "plugin.name" rarely fits a
+    // string's inline storage.
+    thread_local std::string key;
+    key.clear();
+    if (ctx) key.append(ctx->pluginName).append(".");
+    key.append(sv(name));
+    metrics::add(key, delta);
   };
   api.http_fetch = [](moat_host_context*, const moat_http_call* call, moat_http_result* result, moat_sink* error) {
     if (!call || call->struct_size < sizeof(moat_http_call) || !result) {
