@@ -67,10 +67,11 @@ function challenge(response) {
   return { scheme: header.split(' ')[0], ...params };
 }
 
+// A counter's value summed over its instances (plugins count per instance: name{instance="..."}).
 async function counter(moat, name) {
   const text = await (await fetch(`${moat.base}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`moat_${name}_total `));
-  return line ? Number(line.split(' ')[1]) : 0;
+  const lines = text.split('\n').filter((l) => l.startsWith(`moat_${name}_total `) || l.startsWith(`moat_${name}_total{`));
+  return lines.reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
 }
 
 // An in-memory OAuthClientProvider: what an MCP host application implements.

@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -47,12 +47,20 @@ test('the out-of-tree plugin passes its own unit tests built against the install
   assert.match(out, /100% tests passed/);
 });
 
+test('the installed SDK package version is the plugin ABI version', () => {
+  const header = readFileSync(path.join(prefix, 'include/moat/abi.h'), 'utf8');
+  const major = header.match(/^#define MOAT_ABI_VERSION_MAJOR (\d+)$/m)[1];
+  const minor = header.match(/^#define MOAT_ABI_VERSION_MINOR (\d+)$/m)[1];
+  const versionFile = readFileSync(path.join(prefix, 'lib/cmake/MoatSDK/MoatSDKConfigVersion.cmake'), 'utf8');
+  assert.match(versionFile, new RegExp(`set\\(PACKAGE_VERSION "${major}\\.${minor}"\\)`));
+});
+
 test('moat plugins lists it with its kind and ABI version', () => {
   const env = { ...process.env };
   delete env.MOAT_PLUGIN_PATH;  // only the installed plugins and the sample's build directory
   const out = execFileSync(path.join(prefix, 'bin/moat'), ['plugins', '--plugin-path', pluginBuild], { env }).toString();
-  assert.match(out, /api-key\s+authenticator\s+1\.2\s+1\.0\.0/);
-  assert.match(out, /stage-headers\s+stage\s+1\.2/);
+  assert.match(out, /api-key\s+authenticator\s+1\.3\s+1\.0\.0/);
+  assert.match(out, /stage-headers\s+stage\s+1\.3/);
 });
 
 test('without a key: 401 with WWW-Authenticate and a JSON-RPC error', async () => {

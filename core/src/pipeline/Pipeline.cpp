@@ -1,5 +1,7 @@
 #include "pipeline/Pipeline.h"
 
+#include <map>
+
 #include "config/ConfigError.h"
 #include "log/Log.h"
 
@@ -23,43 +25,41 @@ StageOutcome interpret(moat_status status, const std::string& label, const std::
 
 }  // namespace
 
-Stage::Stage(const LoadedPlugin& plugin, void* instance, std::string label)
-    : plugin_(plugin), instance_(instance), label_(std::move(label)) {}
-
-Stage::~Stage() { plugin_.descriptor->instance_destroy(instance_); }
+Stage::Stage(const LoadedPlugin& plugin, std::string label, const std::string& configJson)
+    : instance_(plugin, "plugin", std::move(label), configJson), hooks_(*plugin.descriptor->filter) {}
 
 StageOutcome Stage::onRequest(RequestContext& request) const {
   std::string error;
   moat_sink sink = stringSink(error);
   try {
-    moat_status status = plugin_.descriptor->filter->on_request(instance_, &request, &sink);
-    return interpret(status, label_, error, request);
+    moat_status status = hooks_.on_request(instance_.get(), &request, &sink);
+    return interpret(status, label(), error, request);
   } catch (...) {
-    return {StageOutcome::Kind::Failed, label_, "threw an exception across the ABI boundary"};
+    return {StageOutcome::Kind::Failed, label(), "threw an exception across the ABI boundary"};
   }
 }
 
 StageOutcome Stage::onResponse(RequestContext& request) const {
-  auto hook = plugin_.descriptor->filter->on_response;
+  auto hook = abiField(hooks_, &moat_filter_hooks::on_response);
   if (!hook) return {};
   std::string error;
   moat_sink sink = stringSink(error);
   try {
-    moat_status status = hook(instance_, &request, &sink);
-    if (status == MOAT_STATUS_REPLIED) return {StageOutcome::Kind::Failed, label_, "cannot reply from on_response"};
-    return interpret(status, label_, error, request);
+    moat_status status = hook(instance_.get(), &request, &sink);
+    if (status == MOAT_STATUS_REPLIED) return {StageOutcome::Kind::Failed, label(), "cannot reply from on_response"};
+    return interpret(status, label(), error, request);
   } catch (...) {
-    return {StageOutcome::Kind::Failed, label_, "threw an exception across the ABI boundary"};
+    return {StageOutcome::Kind::Failed, label(), "threw an exception across the ABI boundary"};
   }
 }
 
 std::string Stage::resourceMetadata() const {
-  auto hook = plugin_.descriptor->filter->resource_metadata;
+  auto hook = abiField(hooks_, &moat_filter_hooks::resource_metadata);
   if (!hook) return {};
   std::string out;
   moat_sink sink = stringSink(out);
   try {
-    return hook(instance_, &sink) ? out : std::string();
+    return hook(instance_.get(), &sink) ? out : std::string();
   } catch (...) {
     return {};
   }
@@ -67,6 +67,13 @@ std::string Stage::resourceMetadata() const {
 
 Pipeline::Pipeline(const config::ServerConfig& server, PluginRegistry& registry) {
   std::vector<config::ConfigError> errors;
+  // "<server>/<plugin>", and "<server>/<plugin>#2" for the second stage of the same plugin, so
+  // that every instance's counters and log lines are its own.
+  std::map<std::string, int> seen;
+  auto stageLabel = [&](const std::string& pluginName) {
+    int n = ++seen[pluginName];
+    return server.name + "/" + pluginName + (n > 1 ? "#" + std::to_string(n) : "");
+  };
   for (const auto& stageConfig : server.pipeline) {
     try {
       const LoadedPlugin& plugin = registry.byName(stageConfig.plugin);
@@ -75,19 +82,7 @@ Pipeline::Pipeline(const config::ServerConfig& server, PluginRegistry& registry)
                                                  " plugin and cannot be a pipeline stage"});
         continue;
       }
-      std::string error;
-      moat_sink sink = stringSink(error);
-      void* instance = nullptr;
-      try {
-        instance = plugin.descriptor->instance_create(plugin.context.get(), moat_str{stageConfig.configJson.data(), stageConfig.configJson.size()}, &sink);
-      } catch (...) {
-        error = "threw an exception across the ABI boundary";
-      }
-      if (!instance) {
-        errors.push_back({stageConfig.where, "plugin '" + plugin.name + "' rejected its configuration: " + (error.empty() ? "(no message)" : error)});
-        continue;
-      }
-      stages_.push_back(std::make_unique<Stage>(plugin, instance, server.name + "/" + stageConfig.plugin));
+      stages_.push_back(std::make_unique<Stage>(plugin, stageLabel(plugin.name), stageConfig.configJson));
     } catch (const PluginError& e) {
       errors.push_back({stageConfig.where, e.what()});
     }

@@ -9,7 +9,7 @@
 
 #include "config/Config.h"
 #include "pipeline/RequestContext.h"
-#include "plugin/PluginRegistry.h"
+#include "plugin/PluginInstance.h"
 
 namespace moat::core {
 
@@ -21,22 +21,19 @@ struct StageOutcome {
 
 class Stage {
  public:
-  Stage(const LoadedPlugin& plugin, void* instance, std::string label);
-  ~Stage();
-  Stage(const Stage&) = delete;
-  Stage& operator=(const Stage&) = delete;
+  // Throws PluginError when the plugin refuses its configuration.
+  Stage(const LoadedPlugin& plugin, std::string label, const std::string& configJson);
 
-  const std::string& label() const { return label_; }
-  const LoadedPlugin& plugin() const { return plugin_; }
+  const std::string& label() const { return instance_.name(); }
+  const LoadedPlugin& plugin() const { return instance_.plugin(); }
   StageOutcome onRequest(RequestContext& request) const;
   StageOutcome onResponse(RequestContext& request) const;
   // RFC 9728 fields from an authenticator, or empty.
   std::string resourceMetadata() const;
 
  private:
-  const LoadedPlugin& plugin_;
-  void* instance_;
-  std::string label_;
+  PluginInstance instance_;
+  const moat_filter_hooks& hooks_;
 };
 
 class Pipeline {

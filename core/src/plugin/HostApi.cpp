@@ -9,6 +9,7 @@
 #include "metrics/Counters.h"
 #include "net/HttpFetch.h"
 #include "pipeline/RequestContext.h"
+#include "plugin/PluginRegistry.h"
 
 namespace moat::core {
 namespace {
@@ -45,7 +46,10 @@ moat_host_api buildTable() {
   api.struct_size = sizeof(moat_host_api);
   api.abi_version = MOAT_ABI_VERSION;
   api.log = [](moat_host_context* ctx, moat_log_level level, moat_str message) {
-    log::write(toLevel(level), component(ctx), sv(message));
+    if (ctx && !ctx->instanceName.empty())
+      log::write(toLevel(level), component(ctx), sv(message), {{"instance", ctx->instanceName}});
+    else
+      log::write(toLevel(level), component(ctx), sv(message));
   };
   api.log_enabled = [](moat_host_context*, moat_log_level level) { return log::enabled(toLevel(level)) ? 1 : 0; };
   api.now_unix_ms = [] {
@@ -82,10 +86,10 @@ moat_host_api buildTable() {
     key.clear();
     if (ctx) key.append(ctx->pluginName).append(".");
     key.append(sv(name));
-    metrics::add(key, delta);
+    metrics::add(key, ctx ? std::string_view(ctx->instanceName) : std::string_view(), delta);
   };
   api.http_fetch = [](moat_host_context*, const moat_http_call* call, moat_http_result* result, moat_sink* error) {
-    if (!call || call->struct_size < sizeof(moat_http_call) || !result) {
+    if (!call || !abiCarries(*call, &moat_http_call::timeout_ms) || !result || !abiCarries(*result, &moat_http_result::body)) {
       put(error, "malformed moat_http_call");
       return 0;
     }
@@ -151,6 +155,7 @@ moat_host_api buildTable() {
     *v = view(it->second);
     return 1;
   };
+  api.instance_name = [](moat_host_context* ctx) { return ctx ? view(ctx->instanceName) : moat_str{nullptr, 0}; };
   return api;
 }
 

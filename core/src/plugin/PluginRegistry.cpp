@@ -28,7 +28,8 @@ std::string executableDirectory() {
 }
 
 
-// What a descriptor must provide for its kind; empty when complete.
+// What a descriptor must provide for its kind; empty when complete. Every field read here was
+// in ABI 1.0, so a struct too short for it is malformed whatever the plugin's minor.
 std::string missingHook(const moat_plugin_descriptor& d) {
   if (!d.instance_create) return "instance_create";
   if (!d.instance_destroy) return "instance_destroy";
@@ -38,12 +39,12 @@ std::string missingHook(const moat_plugin_descriptor& d) {
     case MOAT_KIND_EXCHANGER:
     case MOAT_KIND_STAGE:
       if (!d.filter) return "filter";
-      if (d.filter->struct_size < sizeof(moat_filter_hooks)) return "filter (struct_size too small)";
+      if (!abiCarries(*d.filter, &moat_filter_hooks::on_request)) return "filter (struct_size too small)";
       if (!d.filter->on_request) return "filter.on_request";
       return "";
     case MOAT_KIND_RUNTIME:
       if (!d.runtime) return "runtime";
-      if (d.runtime->struct_size < sizeof(moat_runtime_hooks)) return "runtime (struct_size too small)";
+      if (!abiCarries(*d.runtime, &moat_runtime_hooks::remove)) return "runtime (struct_size too small)";
       if (!d.runtime->start) return "runtime.start";
       if (!d.runtime->stop) return "runtime.stop";
       if (!d.runtime->inspect) return "runtime.inspect";
@@ -51,12 +52,22 @@ std::string missingHook(const moat_plugin_descriptor& d) {
       return "";
     case MOAT_KIND_TUNNEL:
       if (!d.tunnel) return "tunnel";
-      if (d.tunnel->struct_size < sizeof(moat_tunnel_hooks)) return "tunnel (struct_size too small)";
+      if (!abiCarries(*d.tunnel, &moat_tunnel_hooks::close)) return "tunnel (struct_size too small)";
       if (!d.tunnel->open) return "tunnel.open";
       if (!d.tunnel->close) return "tunnel.close";
       return "";
   }
   return "a known kind";
+}
+
+// Empty when this host can load a plugin built for `version`, else why not.
+std::string versionMismatch(uint32_t version, const char* what) {
+  uint32_t major = version >> 16, minor = version & 0xFFFF;
+  std::string both = std::string(what) + " Moat plugin ABI " + abiVersionText(version) + ", but this host speaks ABI " +
+                     abiVersionText(MOAT_ABI_VERSION);
+  if (major != MOAT_ABI_VERSION_MAJOR) return both + "; rebuild it against this SDK";
+  if (minor > MOAT_ABI_VERSION_MINOR) return both + ", which is older; upgrade Moat or build the plugin against SDK " + abiVersionText(MOAT_ABI_VERSION);
+  return "";
 }
 
 }  // namespace
@@ -103,9 +114,7 @@ const LoadedPlugin& PluginRegistry::loadFile(const std::string& path) {
   if (!versionFn || !initFn)
     throw fail("not a Moat plugin: it does not export moat_plugin_abi_version and moat_plugin_init");
   uint32_t pluginAbi = versionFn();
-  if ((pluginAbi >> 16) != MOAT_ABI_VERSION_MAJOR)
-    throw fail("built for Moat plugin ABI " + abiVersionText(pluginAbi) + ", but this host speaks ABI " +
-               abiVersionText(MOAT_ABI_VERSION) + "; rebuild it against this SDK");
+  if (std::string why = versionMismatch(pluginAbi, "built for"); !why.empty()) throw fail(why);
 
   auto loaded = std::make_unique<LoadedPlugin>();
   loaded->file = path;
@@ -124,10 +133,9 @@ const LoadedPlugin& PluginRegistry::loadFile(const std::string& path) {
     throw fail("initialization threw an exception across the ABI boundary");
   }
   if (!ok) throw fail("initialization failed: " + (initError.empty() ? std::string("(no message)") : initError));
-  if (!descriptor || descriptor->struct_size < sizeof(moat_plugin_descriptor))
+  if (!descriptor || !abiCarries(*descriptor, &moat_plugin_descriptor::tunnel))
     throw fail("initialization returned no usable descriptor");
-  if ((descriptor->abi_version >> 16) != MOAT_ABI_VERSION_MAJOR)
-    throw fail("descriptor declares ABI " + abiVersionText(descriptor->abi_version) + ", host speaks " + abiVersionText(MOAT_ABI_VERSION));
+  if (std::string why = versionMismatch(descriptor->abi_version, "its descriptor declares"); !why.empty()) throw fail(why);
 
   std::string name(descriptor->name.ptr ? descriptor->name.ptr : "", descriptor->name.len);
   if (name.empty()) throw fail("descriptor has an empty name");

@@ -29,6 +29,19 @@ struct LoadedPlugin {
 };
 
 const char* kindName(moat_plugin_kind kind);
+
+// Whether a struct a plugin filled in carries `member`: the struct_size it was compiled with
+// reaches past the member's end. A plugin built against an older minor lacks what came later.
+template <class S, class T>
+bool abiCarries(const S& s, T S::*member) {
+  auto offset = reinterpret_cast<const char*>(&(s.*member)) - reinterpret_cast<const char*>(&s);
+  return s.struct_size >= static_cast<size_t>(offset) + sizeof(T);
+}
+// The member, or a value-initialised one (a NULL optional hook) when the plugin's minor lacks it.
+template <class S, class T>
+T abiField(const S& s, T S::*member) {
+  return abiCarries(s, member) ? s.*member : T{};
+}
 std::string abiVersionText(uint32_t version);
 
 // File name a plugin called `name` is looked up as: libmoat-<name>.so

@@ -12,7 +12,8 @@ void check(int ok, const TextSink& error, const char* what) {
 }  // namespace
 
 RuntimeClient::RuntimeClient(const LoadedPlugin& plugin, const std::string& configJson)
-    : instance_(plugin, MOAT_KIND_RUNTIME, "runtime", configJson), hooks_(plugin.descriptor->runtime) {}
+    : instance_(requireKind(plugin, MOAT_KIND_RUNTIME, "runtime"), "runtime", "runtime/" + plugin.name, configJson),
+      hooks_(plugin.descriptor->runtime) {}
 
 std::string RuntimeClient::start(const std::string& specJson) {
   TextSink state, error;
@@ -23,10 +24,11 @@ std::string RuntimeClient::start(const std::string& specJson) {
 }
 
 std::pair<int, int> RuntimeClient::attachStdio(const std::string& id) {
-  if (!hooks_->attach_stdio) throw std::runtime_error("runtime " + pluginName() + " cannot attach to stdio");
+  auto attach = abiField(*hooks_, &moat_runtime_hooks::attach_stdio);
+  if (!attach) throw std::runtime_error("runtime " + pluginName() + " cannot attach to stdio");
   TextSink error;
   int in = -1, out = -1;
-  check(hooks_->attach_stdio(instance_.get(), abiView(id), &in, &out, &error.sink), error, "attach failed");
+  check(attach(instance_.get(), abiView(id), &in, &out, &error.sink), error, "attach failed");
   return {in, out};
 }
 

@@ -1,6 +1,7 @@
 // The host's handle on one tunnel plugin instance: typed calls over moat_tunnel_hooks.
 #pragma once
 
+#include <mutex>
 #include <string>
 
 #include "plugin/PluginInstance.h"
@@ -21,6 +22,7 @@ class TunnelClient {
  private:
   PluginInstance instance_;
   const moat_tunnel_hooks* hooks_;
+  std::mutex mutex_;  // the ABI promises tunnel hooks one at a time
 };
 
 }  // namespace moat::core

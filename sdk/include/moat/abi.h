@@ -1,5 +1,5 @@
 /*
- * Moat plugin ABI, version 1 (minor 2).
+ * Moat plugin ABI, version 1 (minor 3).
  *
  * This header is the whole contract between the Moat host and a plugin. It is plain C so that a
  * plugin built with another compiler, another C++ standard library or another language loads.
@@ -11,20 +11,54 @@
  *     comment says otherwise. Copy what you keep.
  *   - Data flowing back to the caller is written through a `moat_sink` the caller owns.
  *   - No C++ exception may cross the boundary in either direction.
- *   - Structs start with `struct_size`. Fields are only ever appended; a reader must check
- *     `struct_size` before touching a field added after the version it was built for.
- *   - A change that breaks any of this bumps MOAT_ABI_VERSION_MAJOR; the host refuses to load a
- *     plugin built for another major version.
+ *   - Nothing allocated on one side is freed on the other: each side frees what it allocated.
+ *
+ * Versions. MOAT_ABI_VERSION is major << 16 | minor.
+ *   - A minor version only appends: fields at the end of a struct, entries at the end of the
+ *     host services table. Nothing is moved, resized or removed; tests/abi pins every offset.
+ *   - Every struct starts with `struct_size`, set by the side that fills it in to the sizeof it
+ *     was compiled with. A reader uses a field only when `struct_size` covers it (see
+ *     MOAT_ABI_HAS below); a field past `struct_size` is absent.
+ *   - The host loads a plugin of its own major and any minor up to its own, and reads only the
+ *     fields that plugin's minor has. It refuses a newer minor (the plugin may rely on services
+ *     this host lacks) and another major, naming both versions.
+ *   - A plugin receives a host services table at least as new as its own minor.
  *
  * Lifecycle, identical for every plugin kind:
- *   1. the host calls moat_plugin_abi_version() and rejects another major version;
+ *   1. the host calls moat_plugin_abi_version() and checks the version;
  *   2. moat_plugin_init() once per process: the plugin receives the host services and returns
  *      its descriptor (static storage, valid until the library is unloaded);
  *   3. descriptor->instance_create() once per pipeline stage (or runtime/tunnel use), with that
  *      stage's configuration as JSON;
- *   4. per-request hooks, called concurrently from many threads on one instance: instances
- *      must be thread-safe;
- *   5. descriptor->instance_destroy() for every instance, then descriptor->plugin_shutdown().
+ *   4. hooks on instances (request hooks, runtime or tunnel calls);
+ *   5. descriptor->instance_destroy() for every instance, then descriptor->plugin_shutdown(),
+ *      then the library is unloaded.
+ *
+ * Threads. The host serves requests on many threads at once.
+ *   - moat_plugin_abi_version, moat_plugin_init, instance_create, instance_destroy and
+ *     plugin_shutdown run on one thread at a time, never concurrently with any other callback
+ *     of the same plugin. instance_destroy runs only after every hook on that instance returned.
+ *   - Request hooks (on_request, on_response) and resource_metadata run concurrently with
+ *     themselves and with each other on the same instance, on the host's connection threads:
+ *     an instance must be thread-safe. A hook blocks the one request it serves, so it may block
+ *     on I/O (a JWKS fetch, a token exchange) but should bound that time.
+ *   - Runtime hooks run concurrently with each other and with themselves on one instance (the
+ *     gateway supervises several workloads while the CLI inspects them). `logs` with follow may
+ *     block its calling thread until the workload exits.
+ *   - Tunnel hooks on one instance are called one at a time (the host serialises them).
+ *   - Every host service may be called from any thread, concurrently, at any time between
+ *     moat_plugin_init and the return of plugin_shutdown. Request accessors only on the thread
+ *     running the hook for that request, during that hook.
+ *
+ * Lifetimes, on top of the default rule for moat_str (valid for the call):
+ *   - moat_host_api* and the moat_host_context* given to moat_plugin_init: until unload.
+ *   - The moat_host_context* given to instance_create: until instance_destroy returns.
+ *   - moat_request*: during the hook it is passed to; the views its accessors return die with
+ *     the request, or earlier when the same value is set again.
+ *   - The descriptor and the hook tables it points to: owned by the plugin, until unload.
+ *   - The `void* instance` returned by instance_create: owned by the plugin, freed by
+ *     instance_destroy.
+ *   - File descriptors returned by attach_stdio: owned by the host from then on.
  */
 #ifndef MOAT_ABI_H
 #define MOAT_ABI_H
@@ -37,8 +71,12 @@ extern "C" {
 #endif
 
 #define MOAT_ABI_VERSION_MAJOR 1
-#define MOAT_ABI_VERSION_MINOR 2
+#define MOAT_ABI_VERSION_MINOR 3
 #define MOAT_ABI_VERSION ((uint32_t)((MOAT_ABI_VERSION_MAJOR << 16) | MOAT_ABI_VERSION_MINOR))
+
+/* True when `object` (a pointer to a struct with struct_size) carries `field`. */
+#define MOAT_ABI_HAS(object, type, field) \
+  ((object)->struct_size >= offsetof(type, field) + sizeof(((type*)0)->field))
 
 #if defined(__GNUC__)
 #define MOAT_EXPORT __attribute__((visibility("default")))
@@ -91,7 +129,10 @@ typedef enum moat_log_level {
 } moat_log_level;
 
 /* Opaque host objects. Never dereferenced by a plugin. */
-typedef struct moat_host_context moat_host_context; /* one per loaded plugin; lives until unload */
+/* The plugin's own context (given to moat_plugin_init, lives until unload) or, since 1.3, one
+ * instance's (given to instance_create, lives until instance_destroy returns). Log lines and
+ * counters made through an instance's context carry the instance's name. */
+typedef struct moat_host_context moat_host_context;
 typedef struct moat_request moat_request;           /* one per request; valid during a hook call */
 
 /* ---------------------------------------------------------------- outbound HTTP */
@@ -140,7 +181,8 @@ typedef struct moat_host_api {
   int (*env_get)(moat_host_context* ctx, moat_str name, moat_sink* out);
   int (*secret_file_read)(moat_host_context* ctx, moat_str path, moat_sink* out, moat_sink* error);
 
-  /* Metrics: a monotonically increasing counter named "<plugin>.<name>". */
+  /* Metrics: a monotonically increasing counter named "<plugin>.<name>", labelled with the
+   * instance when called with an instance's context (since 1.3). */
   void (*counter_add)(moat_host_context* ctx, moat_str name, int64_t delta);
 
   /* Outbound HTTP. Returns 1 when a response was received (any status), 0 on a transport
@@ -207,6 +249,14 @@ typedef struct moat_host_api {
    * get returns 1 and sets *value (valid until the request ends) when present. */
   void (*request_credential_set)(moat_request* req, moat_str name, moat_str value);
   int (*request_credential_get)(moat_request* req, moat_str name, moat_str* value);
+
+  /* ---- since 1.3: instance names ---- */
+
+  /* The name of the instance `ctx` belongs to, for messages about its configuration:
+   * "<server>/<plugin>" for a pipeline stage, "runtime/<plugin>" or "tunnel/<plugin>" for the
+   * CLI's uses. Empty for the plugin-wide context given to moat_plugin_init. Valid as long as
+   * `ctx`. */
+  moat_str (*instance_name)(moat_host_context* ctx);
 } moat_host_api;
 
 /* ---------------------------------------------------------------- plugin hooks */
@@ -270,7 +320,9 @@ typedef struct moat_plugin_descriptor {
   moat_plugin_kind kind;
 
   /* Required. Returns the instance, or NULL with a reason in `error`. config_json is the
-   * stage's `config:` mapping as a JSON object ("{}" when absent). */
+   * stage's `config:` mapping as a JSON object ("{}" when absent). Since 1.3 `ctx` is the
+   * instance's own context (a 1.0-1.2 host passed the plugin's); keep it for the instance's
+   * host calls. */
   void* (*instance_create)(moat_host_context* ctx, moat_str config_json, moat_sink* error);
   /* Required. */
   void (*instance_destroy)(void* instance);

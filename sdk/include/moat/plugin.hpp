@@ -61,6 +61,13 @@ class Host {
   }
   void count(std::string_view name, int64_t delta = 1) const { api_->counter_add(ctx_, toAbi(name), delta); }
 
+  // The instance's name ("<server>/<plugin>" for a pipeline stage), for messages about its
+  // configuration; empty in plugin-wide code and on a host older than ABI 1.3.
+  std::string_view instanceName() const {
+    if (!MOAT_ABI_HAS(api_, moat_host_api, instance_name)) return {};
+    return fromAbi(api_->instance_name(ctx_));
+  }
+
   struct HttpResponse {
     int status = 0;
     std::string headers;  // "Name: value\r\n" lines
@@ -113,24 +120,24 @@ class Request {
 
   // Empty when the host predates ABI 1.1.
   std::string_view resourceUrl() const {
-    if (api_->struct_size <= offsetof(moat_host_api, request_resource_url)) return {};
+    if (!MOAT_ABI_HAS(api_, moat_host_api, request_resource_url)) return {};
     return fromAbi(api_->request_resource_url(req_));
   }
   std::string_view resourceMetadataUrl() const {
-    if (api_->struct_size <= offsetof(moat_host_api, request_resource_metadata_url)) return {};
+    if (!MOAT_ABI_HAS(api_, moat_host_api, request_resource_metadata_url)) return {};
     return fromAbi(api_->request_resource_metadata_url(req_));
   }
 
   // Named credentials a stage handed on (ABI 1.2); absent on an older host.
   std::optional<std::string_view> credential(std::string_view name) const {
-    if (api_->struct_size <= offsetof(moat_host_api, request_credential_get)) return std::nullopt;
+    if (!MOAT_ABI_HAS(api_, moat_host_api, request_credential_get)) return std::nullopt;
     moat_str value{nullptr, 0};
     if (!api_->request_credential_get(req_, toAbi(name), &value)) return std::nullopt;
     return fromAbi(value);
   }
   // Returns false on a host older than ABI 1.2, which cannot carry it.
   bool setCredential(std::string_view name, std::string_view value) {
-    if (api_->struct_size <= offsetof(moat_host_api, request_credential_set)) return false;
+    if (!MOAT_ABI_HAS(api_, moat_host_api, request_credential_set)) return false;
     api_->request_credential_set(req_, toAbi(name), toAbi(value));
     return true;
   }
