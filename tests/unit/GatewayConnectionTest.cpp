@@ -13,7 +13,7 @@
 #include <mutex>
 #include <vector>
 
-#include "gateway/GatewayConnection.h"
+#include "server/GatewayConnection.h"
 
 namespace {
 

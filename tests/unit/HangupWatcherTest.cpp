@@ -6,7 +6,7 @@
 #include <condition_variable>
 #include <mutex>
 
-#include "gateway/HangupWatcher.h"
+#include "server/HangupWatcher.h"
 
 using moat::gateway::HangupWatcher;
 

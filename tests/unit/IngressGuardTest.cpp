@@ -2,7 +2,7 @@
 
 #include <Poco/Net/HTTPRequest.h>
 
-#include "gateway/IngressGuard.h"
+#include "server/IngressGuard.h"
 
 using moat::gateway::isLoopbackName;
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "gateway/JsonRpcError.h"
+#include "server/JsonRpcError.h"
 
 using namespace moat::gateway;
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "gateway/SseParser.h"
+#include "net/SseParser.h"
 
 using moat::gateway::formatSseEvent;
 using moat::gateway::SseParser;

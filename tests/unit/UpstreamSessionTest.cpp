@@ -13,7 +13,7 @@
 #include <mutex>
 #include <thread>
 
-#include "gateway/UpstreamSession.h"
+#include "upstream/UpstreamSession.h"
 
 using moat::gateway::UpstreamPool;
 

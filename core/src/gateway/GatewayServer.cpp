@@ -10,14 +10,14 @@
 #include <thread>
 
 #include "config/ConfigError.h"
-#include "gateway/ContainerHttpUpstream.h"
-#include "gateway/GatewayConnection.h"
-#include "gateway/LegacySseUpstream.h"
+#include "upstream/ContainerHttpUpstream.h"
+#include "server/GatewayConnection.h"
+#include "upstream/LegacySseUpstream.h"
 #include "gateway/Router.h"
-#include "gateway/Shutdown.h"
-#include "gateway/SharedStdioUpstream.h"
-#include "gateway/StdioUpstream.h"
-#include "gateway/StreamableHttpUpstream.h"
+#include "server/Shutdown.h"
+#include "upstream/SharedStdioUpstream.h"
+#include "upstream/StdioUpstream.h"
+#include "upstream/StreamableHttpUpstream.h"
 #include "log/Log.h"
 
 namespace moat::gateway {

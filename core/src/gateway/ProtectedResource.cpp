@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "gateway/JsonRpcError.h"
+#include "server/JsonRpcError.h"
 #include "gateway/ProxyHandler.h"
 #include "log/Log.h"
 #include "moat/json.hpp"

@@ -10,7 +10,7 @@
 #include <random>
 #include <vector>
 
-#include "gateway/JsonRpcError.h"
+#include "server/JsonRpcError.h"
 #include "gateway/ProtectedResource.h"
 #include "log/Log.h"
 #include "metrics/Counters.h"

@@ -5,7 +5,7 @@
 #include <Poco/Net/HTTPRequestHandler.h>
 
 #include "config/Config.h"
-#include "gateway/IngressGuard.h"
+#include "server/IngressGuard.h"
 #include "gateway/Route.h"
 
 namespace moat::gateway {

@@ -4,8 +4,8 @@
 #include <memory>
 
 #include "config/Config.h"
-#include "gateway/SessionBindings.h"
-#include "gateway/Upstream.h"
+#include "server/SessionBindings.h"
+#include "upstream/Upstream.h"
 #include "pipeline/Pipeline.h"
 
 namespace moat::gateway {

@@ -4,7 +4,7 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 
-#include "gateway/JsonRpcError.h"
+#include "server/JsonRpcError.h"
 #include "gateway/ProtectedResource.h"
 #include "gateway/ProxyHandler.h"
 #include "metrics/Counters.h"

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "config/Config.h"
-#include "gateway/IngressGuard.h"
+#include "server/IngressGuard.h"
 #include "gateway/Route.h"
 
 namespace moat::gateway {

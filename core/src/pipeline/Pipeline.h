@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "config/Config.h"
-#include "pipeline/RequestContext.h"
+#include "plugin/RequestContext.h"
 #include "plugin/PluginInstance.h"
 
 namespace moat::core {

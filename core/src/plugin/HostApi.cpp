@@ -8,7 +8,7 @@
 #include "log/Log.h"
 #include "metrics/Counters.h"
 #include "net/HttpFetch.h"
-#include "pipeline/RequestContext.h"
+#include "plugin/RequestContext.h"
 #include "plugin/PluginRegistry.h"
 
 namespace moat::core {

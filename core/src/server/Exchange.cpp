@@ -1,0 +1,81 @@
+#include "server/Exchange.h"
+
+#include <Poco/Net/SecureStreamSocketImpl.h>
+#include <strings.h>
+
+#include "server/JsonRpcError.h"
+#include "log/Log.h"
+#include "metrics/Counters.h"
+
+namespace moat::gateway {
+
+bool isHopByHopHeader(const std::string& name) {
+  // Called for every header of every request and response: compare only names of equal length.
+  static const std::string_view hopByHop[] = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te",
+                                              "trailer", "upgrade", "proxy-authorization", "proxy-authenticate", "content-length"};
+  for (std::string_view h : hopByHop)
+    if (h.size() == name.size() && ::strncasecmp(name.data(), h.data(), h.size()) == 0) return true;
+  return false;
+}
+
+Exchange::Exchange(core::RequestContext& c, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res,
+                   const core::Pipeline& p, const config::ServerConfig& s, SessionBindings& b)
+    : ctx(c), request(dynamic_cast<ClientRequest&>(req)), response(dynamic_cast<ClientResponse&>(res)), pipeline(p), server(s), sessions(b) {}
+
+void Exchange::sendError(int httpStatus, int rpcCode, const std::string& message) {
+  log::warn("proxy", "request failed",
+            {{"server", server.name}, {"status", std::to_string(httpStatus)}, {"reason", message}});
+  metrics::add("requests_failed");
+  if (response.sent()) return;
+  std::string body = rpcErrorBody(rpcIdJson(ctx.body), rpcCode, message);
+  if (!bodyConsumed && (request.getChunkedTransferEncoding() || request.getContentLength64() > 0)) response.setKeepAlive(false);
+  response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(httpStatus));
+  response.setContentType("application/json");
+  response.set("X-Request-Id", ctx.requestId);
+  response.sendBuffer(body.data(), body.size());
+}
+
+bool Exchange::prepareResponse(int status, const net::HeaderList& upstreamHeaders) {
+  ctx.responseStatus = static_cast<uint16_t>(status);
+  ctx.responseHeaders.clear();
+  for (const auto& [name, value] : upstreamHeaders)
+    if (!isHopByHopHeader(name)) ctx.responseHeaders.add(name, value);
+  if (!pipeline.empty()) {
+    core::StageOutcome outcome = pipeline.runResponse(ctx);
+    if (outcome.kind != core::StageOutcome::Kind::Continue) {
+      sendError(500, rpc::kStageFailed, "stage " + outcome.stage + " failed: " + outcome.message);
+      return false;
+    }
+  }
+  if (ctx.identitySubject && status >= 200 && status < 300) {
+    if (ctx.httpMethod == "DELETE" && ctx.upstreamHeaders.has("Mcp-Session-Id")) sessions.forget(ctx.upstreamHeaders.get("Mcp-Session-Id"));
+    else if (ctx.responseHeaders.has("Mcp-Session-Id")) sessions.bind(ctx.responseHeaders.get("Mcp-Session-Id"), *ctx.identitySubject);
+  }
+  response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+  ctx.responseHeaders.set("X-Request-Id", ctx.requestId);
+  // The connection wrote its own Date header; the upstream's replaces it rather than doubling it.
+  if (ctx.responseHeaders.has("Date")) response.erase("Date");
+  response.addFields(ctx.responseHeaders);
+  return true;
+}
+
+std::ostream* Exchange::beginResponse(int status, const net::HeaderList& upstreamHeaders, long long contentLength) {
+  if (!prepareResponse(status, upstreamHeaders)) return nullptr;
+  if (contentLength >= 0) response.setContentLength64(contentLength);
+  else response.setChunkedTransferEncoding(true);
+  return &response.send();
+}
+
+bool Exchange::sendWhole(int status, const net::HeaderList& upstreamHeaders, const std::string& body) {
+  if (!prepareResponse(status, upstreamHeaders)) return false;
+  response.sendBuffer(body.data(), body.size());
+  return true;
+}
+
+Poco::Net::StreamSocket* Exchange::clientSocket() {
+  Poco::Net::StreamSocket& socket = request.socket();
+  if (dynamic_cast<Poco::Net::SecureStreamSocketImpl*>(socket.impl())) return nullptr;
+  return &socket;
+}
+
+}  // namespace moat::gateway

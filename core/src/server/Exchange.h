@@ -1,0 +1,66 @@
+// One client request being served: the HTTP objects, the route's pipeline, and the two ways a
+// response starts (a gateway-made error, or the upstream's status and headers after the
+// response stages have run).
+#pragma once
+
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/StreamSocket.h>
+
+#include <optional>
+#include <ostream>
+#include <string>
+
+#include "config/Config.h"
+#include "server/ClientRequest.h"
+#include "server/ClientResponse.h"
+#include "server/SessionBindings.h"
+#include "net/HeaderList.h"
+#include "pipeline/Pipeline.h"
+#include "plugin/RequestContext.h"
+
+namespace moat::gateway {
+
+class Exchange {
+ public:
+  // The request and response are the gateway's own (ClientRequest, ClientResponse); anything
+  // else throws std::bad_cast.
+  Exchange(core::RequestContext& ctx, Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
+           const core::Pipeline& pipeline, const config::ServerConfig& server, SessionBindings& sessions);
+
+  core::RequestContext& ctx;
+  ClientRequest& request;
+  ClientResponse& response;
+  const core::Pipeline& pipeline;
+  const config::ServerConfig& server;
+  SessionBindings& sessions;
+
+  // A JSON-RPC error answering this request. Logged at warn level with `reason`.
+  void sendError(int httpStatus, int rpcCode, const std::string& message);
+  // Runs the response stages on the upstream's status and headers, then sends them. Returns
+  // the body stream, or nullptr when a stage failed (an error has been sent instead).
+  // contentLength < 0 means unknown: the body goes out chunked and is flushed as it arrives.
+  std::ostream* beginResponse(int status, const net::HeaderList& upstreamHeaders, long long contentLength);
+  // The same for a body already read in full: head and body leave together (POCO's send()
+  // would format the head twice to measure it). False when a stage failed.
+  bool sendWhole(int status, const net::HeaderList& upstreamHeaders, const std::string& body);
+
+  bool responseStarted() const { return response.sent(); }
+
+ private:
+  // Runs the response stages and copies status and headers into the response; false when a
+  // stage failed (an error has been sent instead).
+  bool prepareResponse(int status, const net::HeaderList& upstreamHeaders);
+
+ public:
+  // Set once the request body has been read in full; a reply sent before that closes the
+  // connection, since the unread body would otherwise be parsed as the next request.
+  bool bodyConsumed = false;
+  // The client's socket when it is plain TCP (used to notice a client that went away).
+  Poco::Net::StreamSocket* clientSocket();
+};
+
+// Headers that describe one hop and never cross a proxy.
+bool isHopByHopHeader(const std::string& name);
+
+}  // namespace moat::gateway

@@ -1,0 +1,802 @@
+#include "upstream/SharedStdioUpstream.h"
+
+#include <algorithm>
+#include <array>
+
+#include "server/JsonRpcError.h"
+#include "log/Log.h"
+#include "runtime/WorkloadSpec.h"
+#include "metrics/Counters.h"
+
+namespace moat::gateway {
+namespace {
+
+constexpr std::array<std::string_view, 8> kLogLevels = {"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"};
+constexpr std::string_view kStatelessRevision = "2026-07-28";
+// A process that stayed up this long has recovered; its next death starts the backoff again.
+constexpr auto kHealthyUptime = std::chrono::seconds(10);
+
+int logRank(const json::Value* level) {
+  if (!level || !level->isString()) return -1;
+  for (size_t i = 0; i < kLogLevels.size(); ++i)
+    if (kLogLevels[i] == level->asString()) return static_cast<int>(i);
+  return -1;
+}
+
+// No wait before the first restart, then `initial` doubling up to `max`.
+std::chrono::milliseconds backoff(int failures, const config::RestartPolicy& policy) {
+  if (failures <= 1) return std::chrono::milliseconds(0);
+  int64_t ms = static_cast<int64_t>(policy.backoffMs) << std::min(failures - 2, 20);
+  return std::chrono::milliseconds(std::min<int64_t>(ms, policy.maxBackoffMs));
+}
+
+const json::Value* member(const json::Value& v, std::string_view name) { return v.isObject() ? v.find(name) : nullptr; }
+
+// The fields a 2026-07-28 result carries that a 2025-11-25 server does not write.
+void add2026Fields(const std::string& method, json::Value& result) {
+  if (!result.isObject()) return;
+  auto& m = result.mutableMembers();
+  if (!m.count("resultType")) m["resultType"] = json::Value::makeString("complete");
+  static const std::set<std::string> cacheable{"server/discover", "tools/list", "prompts/list", "resources/list",
+                                               "resources/templates/list", "resources/read"};
+  if (cacheable.count(method)) {
+    if (!m.count("ttlMs")) m["ttlMs"] = json::Value::makeNumber(0);
+    if (!m.count("cacheScope")) m["cacheScope"] = json::Value::makeString("private");
+  }
+}
+
+// What the 2026-07-28 revision requires of the headers of a request (Mcp-Method always,
+// Mcp-Name when present), checked as a server would; "" when they agree with the body.
+std::string headerProblem(const Exchange& exchange, const json::Value& message) {
+  const auto& request = exchange.request;
+  const std::string method = message.stringOr("method", "");
+  if (!request.has("Mcp-Method")) return "missing Mcp-Method header";
+  if (request.get("Mcp-Method") != method)
+    return "Mcp-Method header '" + request.get("Mcp-Method") + "' does not match the body's method '" + method + "'";
+  if (request.has("Mcp-Name")) {
+    const json::Value* params = message.find("params");
+    std::string name = !params || !params->isObject() ? std::string()
+                       : method == "resources/read"  ? params->stringOr("uri", "")
+                                                     : params->stringOr("name", "");
+    if ((method == "tools/call" || method == "prompts/get" || method == "resources/read") && request.get("Mcp-Name") != name)
+      return "Mcp-Name header '" + request.get("Mcp-Name") + "' does not match the body";
+  }
+  return "";
+}
+
+}  // namespace
+
+SharedStdioUpstream::SharedStdioUpstream(const config::ServerConfig& server, std::unique_ptr<core::RuntimeClient> runtime)
+    : server_(server), runtime_(std::move(runtime)) {
+  janitor_ = std::thread([this] {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!stopping_) {
+      janitorWake_.wait_for(lock, std::chrono::milliseconds(250));
+      if (stopping_) break;
+      lock.unlock();
+      expireIdleSessions();
+      lock.lock();
+      // A dead process is brought back as soon as its backoff allows, while sessions exist.
+      if ((state_ == State::Restarting || state_ == State::Failed) && !sessions_.empty() &&
+          std::chrono::steady_clock::now() >= nextStartAt_) {
+        std::string why;
+        ensureUp(lock, why);
+      }
+    }
+  });
+}
+
+SharedStdioUpstream::~SharedStdioUpstream() { shutdown(); }
+
+void SharedStdioUpstream::shutdown() {
+  std::shared_ptr<StdioChannel> channel;
+  std::string workload;
+  std::map<std::string, std::shared_ptr<ClientSession>> sessions;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_ && !channel_) return;
+    stopping_ = true;
+    turnFree_.notify_all();
+    channel.swap(channel_);
+    workload.swap(workload_);
+    sessions.swap(sessions_);
+    changed_.notify_all();
+  }
+  janitorWake_.notify_all();
+  if (janitor_.joinable() && janitor_.get_id() != std::this_thread::get_id()) janitor_.join();
+  for (auto& [id, session] : sessions) {
+    std::lock_guard<std::mutex> lock(session->mutex);
+    session->closed = true;
+    session->changed.notify_all();
+  }
+  if (channel) {
+    channel->closeInput();
+    channel->stop();
+  }
+  if (!workload.empty()) {
+    try {
+      runtime_->stop(workload, 2000);
+      runtime_->remove(workload);
+    } catch (const std::exception& e) {
+      log::warn("stdio", "stopping the shared server process failed", {{"server", server_.name}, {"reason", e.what()}});
+    }
+  }
+}
+
+std::string SharedStdioUpstream::health() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  static const char* names[] = {"idle", "starting", "up", "restarting", "failed"};
+  std::string out = "{\"state\":\"" + std::string(names[static_cast<int>(state_)]) + "\",\"mode\":\"shared\",\"sessions\":" +
+                    std::to_string(sessions_.size()) + ",\"restarts\":" + std::to_string(restarts_);
+  if (!lastFailure_.empty()) out += ",\"last_failure\":" + json::quote(lastFailure_);
+  return out + "}";
+}
+
+std::string SharedStdioUpstream::nextId(const char* prefix) { return prefix + std::to_string(++counter_); }
+
+void SharedStdioUpstream::sendInternal(const std::string& method, const std::string& paramsJson) {
+  if (!channel_) return;
+  std::string id = json::quote(nextId("moat-internal-"));
+  pending_[id] = Pending{};  // answered into the void
+  channel_->send("{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":" + json::quote(method) + ",\"params\":" + paramsJson + "}");
+}
+
+bool SharedStdioUpstream::ensureUp(std::unique_lock<std::mutex>& lock, std::string& why) {
+  for (;;) {
+    if (stopping_) {
+      why = "the gateway is shutting down";
+      return false;
+    }
+    if (state_ == State::Up) return true;
+    if (state_ == State::Starting) {
+      changed_.wait(lock);
+      continue;
+    }
+    auto now = std::chrono::steady_clock::now();
+    if ((state_ == State::Restarting || state_ == State::Failed) && now < nextStartAt_) {
+      auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(nextStartAt_ - now).count();
+      why = std::string(state_ == State::Failed ? "the server cannot be restarted (" : "the server is restarting (") + lastFailure_ +
+            "); next attempt in " + std::to_string(wait) + " ms";
+      return false;
+    }
+    if (!initializeParams_) {
+      why = "no session has initialized the server yet";
+      return false;
+    }
+    why = startBackend(lock);
+    return why.empty();
+  }
+}
+
+std::string SharedStdioUpstream::startBackend(std::unique_lock<std::mutex>& lock) {
+  const bool restart = state_ != State::Idle;
+  state_ = State::Starting;
+  const uint64_t generation = ++generation_;
+  std::shared_ptr<StdioChannel> old = std::move(channel_);
+  std::string oldWorkload = std::move(workload_);
+  lock.unlock();
+
+  if (old) old->stop();
+  if (!oldWorkload.empty()) {
+    try {
+      runtime_->stop(oldWorkload, 2000);
+      runtime_->remove(oldWorkload);
+    } catch (const std::exception&) {
+    }
+  }
+  std::string failure, workload;
+  std::shared_ptr<StdioChannel> channel;
+  try {
+    workload = runtime_->start(core::workloadSpec(server_));
+    auto [in, out] = runtime_->attachStdio(workload);
+    channel = std::make_shared<StdioChannel>(in, out, [this, generation](const std::string& line) { route(line, generation); },
+                                             [this, generation] { backendExited(generation); });
+  } catch (const std::exception& e) {
+    failure = std::string("cannot start the server: ") + e.what();
+    if (!workload.empty()) {
+      try { runtime_->remove(workload); } catch (const std::exception&) {}
+    }
+  }
+
+  lock.lock();
+  auto fail = [&](const std::string& why) {
+    ++consecutiveFailures_;
+    state_ = consecutiveFailures_ >= server_.upstream.restart.failuresBeforeFailed ? State::Failed : State::Restarting;
+    nextStartAt_ = std::chrono::steady_clock::now() + backoff(consecutiveFailures_ + 1, server_.upstream.restart);
+    lastFailure_ = why;
+    log::error("stdio", "the shared server process could not be started", {{"server", server_.name}, {"reason", why},
+                                                                           {"failures", std::to_string(consecutiveFailures_)}});
+    changed_.notify_all();
+    return why;
+  };
+  if (!failure.empty()) return fail(failure);
+  channel_ = std::move(channel);
+  workload_ = workload;
+  if (restart) {
+    ++restarts_;
+    metrics::add("stdio_restarts");
+  }
+
+  const std::string initId = json::quote(nextId("moat-init-"));
+  auto answer = std::make_shared<PendingRequest>();
+  pending_[initId] = Pending{answer, nullptr, "", "", ""};
+  channel_->send("{\"jsonrpc\":\"2.0\",\"id\":" + initId + ",\"method\":\"initialize\",\"params\":" + *initializeParams_ + "}");
+  changed_.wait_for(lock, std::chrono::milliseconds(server_.upstream.timeoutMs),
+                    [&] { return answer->done || generation_ != generation || stopping_; });
+  pending_.erase(initId);
+  if (!answer->done || answer->messages.empty()) {
+    generation_ = generation + 1;  // whatever this process says from now on is ignored
+    return fail(stopping_ ? "the gateway is shutting down" : "the server did not answer initialize");
+  }
+  json::Value reply;
+  try {
+    reply = json::parse(answer->messages.back());
+  } catch (const std::exception&) {
+  }
+  const json::Value* result = member(reply, "result");
+  if (!result) {
+    const json::Value* error = member(reply, "error");
+    std::string message = error && error->isObject() ? error->stringOr("message", "") : std::string();
+    generation_ = generation + 1;
+    return fail("the server refused initialize" + (message.empty() ? std::string() : ": " + message));
+  }
+  initializeResult_ = json::write(*result);
+  state_ = State::Up;
+  upSince_ = std::chrono::steady_clock::now();
+  channel_->send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+  // What the sessions had asked of the previous process, asked of this one.
+  for (const auto& [uri, count] : subscriptionCounts_)
+    if (count > 0) sendInternal("resources/subscribe", "{\"uri\":" + json::quote(uri) + "}");
+  if (backendLogRank_ >= 0) sendInternal("logging/setLevel", "{\"level\":\"" + std::string(kLogLevels[backendLogRank_]) + "\"}");
+  log::info("stdio", restart ? "restarted the shared server process" : "started the shared server process",
+            {{"server", server_.name}, {"workload", workload_}});
+  changed_.notify_all();
+  return "";
+}
+
+void SharedStdioUpstream::backendExited(uint64_t generation) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (generation != generation_ || stopping_) return;
+  ++generation_;
+  const std::string reason = "the server process exited";
+  // Every open request fails now rather than at its timeout.
+  for (auto& [id, p] : pending_) {
+    if (!p.request || !p.session) continue;
+    p.request->messages.push_back(rpcErrorBody(p.clientIdJson, rpc::kUpstreamUnreachable, "the server ended before answering: " + reason));
+    p.request->done = true;
+  }
+  pending_.clear();
+  progress_.clear();
+  serverRequests_.clear();
+  openRequests_.clear();
+  if (state_ == State::Starting) {  // died before answering initialize: startBackend counts it
+    changed_.notify_all();
+    return;
+  }
+  if (state_ == State::Up && std::chrono::steady_clock::now() - upSince_ > kHealthyUptime) consecutiveFailures_ = 0;
+  ++consecutiveFailures_;
+  state_ = consecutiveFailures_ >= server_.upstream.restart.failuresBeforeFailed ? State::Failed : State::Restarting;
+  nextStartAt_ = std::chrono::steady_clock::now() + backoff(consecutiveFailures_, server_.upstream.restart);
+  lastFailure_ = reason;
+  log::warn("stdio", "the shared server process exited; restarting it", {{"server", server_.name},
+            {"failures", std::to_string(consecutiveFailures_)},
+            {"backoff_ms", std::to_string(backoff(consecutiveFailures_, server_.upstream.restart).count())}});
+  changed_.notify_all();
+  janitorWake_.notify_all();
+}
+
+void SharedStdioUpstream::deliverToSession(ClientSession& session, const std::string& message) {
+  std::lock_guard<std::mutex> lock(session.mutex);
+  if (session.closed) return;
+  if (session.outbound.size() >= kMaxQueuedMessages) {
+    log::error("stdio", "client is not reading its GET stream; closing the session", {{"server", server_.name}});
+    session.closed = true;
+  } else {
+    session.outbound.push_back(message);
+  }
+  session.changed.notify_all();
+}
+
+void SharedStdioUpstream::broadcast(const std::string& message, int rank) {
+  for (auto& [id, session] : sessions_)
+    if (rank < 0 || session->logRank < 0 || rank >= session->logRank) deliverToSession(*session, message);
+}
+
+std::shared_ptr<PendingRequest> SharedStdioUpstream::latestOpenRequest(std::shared_ptr<ClientSession>* owner) {
+  if (openRequests_.empty()) return nullptr;
+  if (owner) *owner = openRequests_.back().second;
+  return openRequests_.back().first;
+}
+
+int SharedStdioUpstream::effectiveLogRank() const {
+  int rank = -1;
+  for (const auto& [id, session] : sessions_)
+    if (session->logRank >= 0 && (rank < 0 || session->logRank < rank)) rank = session->logRank;
+  return rank;
+}
+
+void SharedStdioUpstream::route(const std::string& line, uint64_t generation) {
+  json::Value message;
+  try {
+    message = json::parse(line);
+  } catch (const std::exception&) {
+    log::warn("stdio", "server wrote a line that is not JSON-RPC; dropped", {{"server", server_.name}});
+    return;
+  }
+  if (!message.isObject()) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (generation != generation_) return;
+  const std::string method = message.stringOr("method", "");
+  const json::Value* id = message.find("id");
+  const bool hasId = id && !id->isNull();
+
+  if (method.empty() && hasId) {  // a response to one of ours
+    auto it = pending_.find(rpcIdJson(message));
+    if (it == pending_.end()) {
+      log::warn("stdio", "server answered a request nobody is waiting for", {{"server", server_.name}});
+      return;
+    }
+    Pending p = std::move(it->second);
+    pending_.erase(it);
+    if (!p.progressToken.empty()) progress_.erase(p.progressToken);
+    if (!p.request) return;
+    if (p.session) {
+      message.mutableMembers()["id"] = json::parse(p.clientIdJson);
+      if (!p.statelessMethod.empty() && message.find("result")) add2026Fields(p.statelessMethod, message.mutableMembers()["result"]);
+      openRequests_.erase(std::remove_if(openRequests_.begin(), openRequests_.end(), [&](const auto& e) { return e.first == p.request; }),
+                          openRequests_.end());
+    }
+    p.request->messages.push_back(json::write(message));
+    p.request->done = true;
+    changed_.notify_all();
+    return;
+  }
+
+  if (hasId) {  // a request from the server: sampling, elicitation, roots
+    std::string ours = nextId("moat-server-");
+    serverRequests_[json::quote(ours)] = rpcIdJson(message);
+    message.mutableMembers()["id"] = json::Value::makeString(ours);
+    std::string text = json::write(message);
+    std::shared_ptr<ClientSession> owner;
+    if (auto request = latestOpenRequest(&owner)) {
+      request->messages.push_back(text);
+      changed_.notify_all();
+      return;
+    }
+    for (auto& [sid, session] : sessions_) {
+      bool listening = false;
+      {
+        std::lock_guard<std::mutex> sessionLock(session->mutex);
+        listening = session->getStreamOpen;
+      }
+      if (listening) {
+        deliverToSession(*session, text);
+        return;
+      }
+    }
+    serverRequests_.erase(json::quote(ours));
+    if (channel_)
+      channel_->send(rpcErrorBody(rpcIdJson(json::parse(line)), rpc::kInternalError, "no client session is open to answer " + method));
+    return;
+  }
+
+  json::Value* params = message.mutableMembers().count("params") ? &message.mutableMembers()["params"] : nullptr;
+  if (method == "notifications/progress" && params && params->isObject()) {
+    const json::Value* token = params->find("progressToken");
+    auto it = token ? progress_.find(json::write(*token)) : progress_.end();
+    if (it == progress_.end()) return;  // its request is over
+    params->mutableMembers()["progressToken"] = json::parse(it->second.clientTokenJson);
+    it->second.request->messages.push_back(json::write(message));
+    changed_.notify_all();
+    return;
+  }
+  const std::string text = json::write(message);
+  if (method == "notifications/message") {
+    int rank = params ? logRank(params->find("level")) : -1;
+    if (!deliverToOpenRequests(text, std::max(rank, 0))) broadcast(text, std::max(rank, 0));
+    return;
+  }
+  if (method == "notifications/resources/updated") {
+    std::string uri = params && params->isObject() ? params->stringOr("uri", "") : "";
+    for (auto& [sid, session] : sessions_)
+      if (session->subscriptions.count(uri)) deliverToSession(*session, text);
+    return;
+  }
+  if (method.size() > 13 && method.compare(method.size() - 13, 13, "/list_changed") == 0) {
+    broadcast(text, -1);
+    return;
+  }
+  if (!deliverToOpenRequests(text, -1)) broadcast(text, -1);
+}
+
+bool SharedStdioUpstream::deliverToOpenRequests(const std::string& message, int rank) {
+  // Newest first, so each session gets it once, on its most recent open request.
+  std::set<const ClientSession*> served;
+  for (auto it = openRequests_.rbegin(); it != openRequests_.rend(); ++it) {
+    const ClientSession* session = it->second.get();
+    if (!served.insert(session).second) continue;
+    if (rank >= 0 && session->logRank >= 0 && rank < session->logRank) continue;
+    it->first->messages.push_back(message);
+  }
+  if (!served.empty()) changed_.notify_all();
+  return !served.empty();
+}
+
+std::shared_ptr<SharedStdioUpstream::ClientSession> SharedStdioUpstream::findSession(Exchange& exchange) {
+  const auto& headers = exchange.ctx.upstreamHeaders;
+  if (!headers.has("Mcp-Session-Id")) {
+    exchange.sendError(400, rpc::kInvalidRequest, "missing Mcp-Session-Id header");
+    return nullptr;
+  }
+  std::shared_ptr<ClientSession> session;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = sessions_.find(headers.get("Mcp-Session-Id"));
+    if (it != sessions_.end()) {
+      session = it->second;
+      session->lastActive = std::chrono::steady_clock::now();
+    }
+  }
+  bool closed = !session;
+  if (session) {
+    std::lock_guard<std::mutex> lock(session->mutex);
+    closed = session->closed;
+  }
+  if (closed) {
+    if (session) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      sessions_.erase(session->id);
+      releaseSession(*session);
+    }
+    exchange.sendError(404, rpc::kNotFound, "unknown or ended session; initialize again");
+    return nullptr;
+  }
+  return session;
+}
+
+void SharedStdioUpstream::releaseSession(ClientSession& session) {
+  for (const auto& uri : session.subscriptions) {
+    auto it = subscriptionCounts_.find(uri);
+    if (it == subscriptionCounts_.end()) continue;
+    if (--it->second <= 0) {
+      subscriptionCounts_.erase(it);
+      if (state_ == State::Up) sendInternal("resources/unsubscribe", "{\"uri\":" + json::quote(uri) + "}");
+    }
+  }
+  session.subscriptions.clear();
+  session.logRank = -1;
+  int rank = effectiveLogRank();
+  if (rank >= 0 && rank != backendLogRank_) {
+    backendLogRank_ = rank;
+    if (state_ == State::Up) sendInternal("logging/setLevel", "{\"level\":\"" + std::string(kLogLevels[rank]) + "\"}");
+  }
+  std::lock_guard<std::mutex> lock(session.mutex);
+  session.closed = true;
+  session.changed.notify_all();
+}
+
+void SharedStdioUpstream::expireIdleSessions() {
+  auto cutoff = std::chrono::steady_clock::now() - std::chrono::milliseconds(server_.upstream.idleTimeoutMs);
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    ClientSession& s = *it->second;
+    bool busy = std::any_of(openRequests_.begin(), openRequests_.end(), [&](const auto& e) { return e.second.get() == &s; });
+    bool streaming = false;
+    {
+      std::lock_guard<std::mutex> sessionLock(s.mutex);
+      streaming = s.getStreamOpen;
+    }
+    if (!busy && !streaming && s.lastActive < cutoff) {
+      log::info("stdio", "ending an idle session of the shared server", {{"server", server_.name}});
+      auto session = it->second;
+      it = sessions_.erase(it);
+      releaseSession(*session);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void SharedStdioUpstream::forward(Exchange& exchange) {
+  const std::string& method = exchange.ctx.httpMethod;
+  if (method == "POST") handlePost(exchange);
+  else if (method == "GET") handleGet(exchange);
+  else handleDelete(exchange);
+}
+
+void SharedStdioUpstream::answerLocally(Exchange& exchange, const ClientSession& session, const std::string& idJson,
+                                        const std::string& resultJson) {
+  std::string body = "{\"jsonrpc\":\"2.0\",\"id\":" + idJson + ",\"result\":" + resultJson + "}";
+  net::HeaderList headers;
+  headers.set("Mcp-Session-Id", session.id);
+  headers.set("Content-Type", "application/json");
+  if (std::ostream* out = exchange.beginResponse(200, headers, static_cast<long long>(body.size()))) *out << body;
+}
+
+void SharedStdioUpstream::handlePost(Exchange& exchange) {
+  json::Value message;
+  try {
+    message = json::parse(exchange.ctx.body);
+  } catch (const std::exception& e) {
+    exchange.sendError(400, -32700, std::string("parse error: ") + e.what());
+    return;
+  }
+  if (!message.isObject()) {
+    exchange.sendError(400, rpc::kInvalidRequest, "batches are not supported by a stdio upstream");
+    return;
+  }
+  const std::string method = message.stringOr("method", "");
+  const json::Value* id = message.find("id");
+  const bool hasId = id && !id->isNull();
+  const auto& upstreamHeaders = exchange.ctx.upstreamHeaders;
+  if (!upstreamHeaders.has("Mcp-Session-Id") && method != "initialize" && upstreamHeaders.has("MCP-Protocol-Version") &&
+      upstreamHeaders.get("MCP-Protocol-Version") == kStatelessRevision) {
+    handleStateless(exchange, message);
+    return;
+  }
+  if (method == "initialize" && !upstreamHeaders.has("Mcp-Session-Id")) {
+    handleInitialize(exchange, message);
+    return;
+  }
+  std::shared_ptr<ClientSession> session = findSession(exchange);
+  if (!session) return;
+  net::HeaderList headers;
+  headers.set("Mcp-Session-Id", session->id);
+  auto accepted = [&] {
+    if (std::ostream* out = exchange.beginResponse(202, headers, 0)) out->flush();
+  };
+
+  if (hasId && !method.empty()) {
+    handleRequest(exchange, session, message);
+    return;
+  }
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (hasId) {  // the client's answer to a server request
+    auto it = serverRequests_.find(rpcIdJson(message));
+    if (it == serverRequests_.end()) {
+      lock.unlock();
+      log::warn("stdio", "a client answered a server request that is no longer open", {{"server", server_.name}});
+      accepted();
+      return;
+    }
+    message.mutableMembers()["id"] = json::parse(it->second);
+    serverRequests_.erase(it);
+  } else if (method == "notifications/initialized") {
+    lock.unlock();
+    accepted();  // the process was initialized once, by the bridge
+    return;
+  } else if (method == "notifications/cancelled") {
+    json::Value* params = &message.mutableMembers()["params"];
+    const json::Value* requestId = params->isObject() ? params->find("requestId") : nullptr;
+    std::string upstreamId;
+    if (requestId)
+      for (const auto& [ours, p] : pending_)
+        if (p.session == session && p.clientIdJson == json::write(*requestId)) upstreamId = ours;
+    if (upstreamId.empty()) {
+      lock.unlock();
+      accepted();
+      return;
+    }
+    params->mutableMembers()["requestId"] = json::parse(upstreamId);
+  }
+  // Written without the lock: a large answer may wait on a full pipe while the reader, which
+  // needs the lock, is what lets the server drain it.
+  std::shared_ptr<StdioChannel> channel = state_ == State::Up ? channel_ : nullptr;
+  lock.unlock();
+  bool sent = channel && channel->send(json::write(message));
+  if (!sent) {
+    exchange.sendError(502, rpc::kUpstreamUnreachable, "the server process is not running");
+    return;
+  }
+  accepted();
+}
+
+void SharedStdioUpstream::handleInitialize(Exchange& exchange, json::Value& message) {
+  auto session = std::make_shared<ClientSession>();
+  session->id = newSessionId();
+  const std::string idJson = rpcIdJson(message);
+  std::string result, why;
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (!initializeParams_) {
+      const json::Value* params = message.find("params");
+      initializeParams_ = params ? json::write(*params) : "{}";
+    }
+    if (!ensureUp(lock, why)) {
+      lock.unlock();
+      exchange.sendError(502, rpc::kUpstreamUnreachable, why);
+      return;
+    }
+    result = initializeResult_;
+    sessions_[session->id] = session;
+  }
+  log::info("stdio", "a session joined the shared server", {{"server", server_.name}});
+  answerLocally(exchange, *session, idJson, result);
+}
+
+void SharedStdioUpstream::handleStateless(Exchange& exchange, json::Value& message) {
+  if (std::string problem = headerProblem(exchange, message); !problem.empty()) {
+    exchange.sendError(400, rpc::kInvalidRequest, problem);
+    return;
+  }
+  const std::string method = message.stringOr("method", "");
+  const json::Value* id = message.find("id");
+  if (!id || id->isNull()) {
+    net::HeaderList none;
+    if (std::ostream* out = exchange.beginResponse(202, none, 0)) out->flush();
+    return;
+  }
+  if (method == "subscriptions/listen") {
+    exchange.sendError(400, -32601, "subscriptions/listen is not offered by a stdio server bridged from 2025-11-25");
+    return;
+  }
+  std::string why, result;
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    // No session has initialized the process: the bridge does, as a client of the older revision.
+    if (!initializeParams_)
+      initializeParams_ = "{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"moat\",\"version\":\"1\"}}";
+    if (!ensureUp(lock, why)) {
+      lock.unlock();
+      exchange.sendError(502, rpc::kUpstreamUnreachable, why);
+      return;
+    }
+    result = initializeResult_;
+  }
+  auto session = std::make_shared<ClientSession>();  // one request's worth; not a session clients can name
+  if (method != "server/discover") {
+    handleRequest(exchange, session, message, true);
+    return;
+  }
+  json::Value initialized = json::parse(result), discovered = json::Value::makeObject();
+  auto& d = discovered.mutableMembers();
+  json::Value versions = json::Value::makeArray();
+  versions.mutableItems().push_back(json::Value::makeString(std::string(kStatelessRevision)));
+  versions.mutableItems().push_back(json::Value::makeString(initialized.stringOr("protocolVersion", "2025-11-25")));
+  d["supportedVersions"] = versions;
+  for (const char* field : {"capabilities", "serverInfo", "instructions"})
+    if (const json::Value* v = member(initialized, field)) d[field] = *v;
+  add2026Fields(method, discovered);
+  std::string body = "{\"jsonrpc\":\"2.0\",\"id\":" + rpcIdJson(message) + ",\"result\":" + json::write(discovered) + "}";
+  net::HeaderList headers;
+  headers.set("Content-Type", "application/json");
+  if (std::ostream* out = exchange.beginResponse(200, headers, static_cast<long long>(body.size()))) *out << body;
+}
+
+void SharedStdioUpstream::handleRequest(Exchange& exchange, const std::shared_ptr<ClientSession>& session, json::Value& message,
+                                        bool stateless) {
+  const std::string method = message.stringOr("method", "");
+  const std::string idJson = rpcIdJson(message);
+  json::Value* params = message.mutableMembers().count("params") ? &message.mutableMembers()["params"] : nullptr;
+  const std::string uri = params && params->isObject() ? params->stringOr("uri", "") : "";
+
+  // dispatch: serial — the turn is handed on when this request is answered or given up. Declared
+  // before the lock so that it is released after it.
+  struct Turn {
+    SharedStdioUpstream* owner = nullptr;
+    ~Turn() {
+      if (!owner) return;
+      std::lock_guard<std::mutex> guard(owner->mutex_);
+      owner->requestInProcess_ = false;
+      owner->turnFree_.notify_one();
+    }
+  } turn;
+  std::unique_lock<std::mutex> lock(mutex_);
+  // Requests whose effect is shared are answered here when the process already has it.
+  if (stateless) {
+    // A single request has no subscriptions or log level to account for.
+  } else if (method == "resources/subscribe" && !uri.empty()) {
+    bool already = !session->subscriptions.insert(uri).second || subscriptionCounts_[uri]++ > 0;
+    if (already) {
+      lock.unlock();
+      answerLocally(exchange, *session, idJson, "{}");
+      return;
+    }
+  } else if (method == "resources/unsubscribe" && !uri.empty()) {
+    bool last = session->subscriptions.erase(uri) && --subscriptionCounts_[uri] <= 0;
+    if (!last) {
+      lock.unlock();
+      answerLocally(exchange, *session, idJson, "{}");
+      return;
+    }
+    subscriptionCounts_.erase(uri);
+  } else if (method == "logging/setLevel" && params) {
+    int rank = logRank(params->find("level"));
+    if (rank >= 0) {
+      session->logRank = rank;
+      int effective = effectiveLogRank();
+      if (effective == backendLogRank_) {
+        lock.unlock();
+        answerLocally(exchange, *session, idJson, "{}");
+        return;
+      }
+      backendLogRank_ = effective;
+      params->mutableMembers()["level"] = json::Value::makeString(std::string(kLogLevels[effective]));
+    }
+  }
+
+  // dispatch: serial — wait for the process to be free.
+  if (!server_.upstream.sharedParallel) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(server_.upstream.timeoutMs);
+    if (!turnFree_.wait_until(lock, deadline, [&] { return !requestInProcess_ || stopping_; })) {
+      lock.unlock();
+      exchange.sendError(504, rpc::kUpstreamTimeout,
+                         "the shared server was busy with other sessions' requests for " + std::to_string(server_.upstream.timeoutMs) + " ms");
+      return;
+    }
+    requestInProcess_ = true;
+    turn.owner = this;
+  }
+  std::string why;
+  if (!ensureUp(lock, why)) {
+    lock.unlock();
+    exchange.sendError(502, rpc::kUpstreamUnreachable, why);
+    return;
+  }
+  auto request = std::make_shared<PendingRequest>();
+  const std::string upstreamId = json::quote(nextId("moat-"));
+  message.mutableMembers()["id"] = json::parse(upstreamId);
+  Pending pending{request, session, idJson, "", stateless ? method : ""};
+  if (params && params->isObject()) {
+    auto& members = params->mutableMembers();
+    auto meta = members.find("_meta");
+    if (meta != members.end() && meta->second.isObject() && meta->second.find("progressToken")) {
+      std::string ours = json::quote(nextId("moat-progress-"));
+      progress_[ours] = Progress{request, json::write(*meta->second.find("progressToken"))};
+      meta->second.mutableMembers()["progressToken"] = json::parse(ours);
+      pending.progressToken = ours;
+    }
+  }
+  pending_[upstreamId] = pending;
+  openRequests_.emplace_back(request, session);
+  std::shared_ptr<StdioChannel> channel = channel_;
+  lock.unlock();
+
+  auto forget = [&] {
+    std::lock_guard<std::mutex> guard(mutex_);
+    auto it = pending_.find(upstreamId);
+    if (it != pending_.end() && it->second.request == request) {
+      if (!it->second.progressToken.empty()) progress_.erase(it->second.progressToken);
+      pending_.erase(it);
+    }
+    openRequests_.erase(std::remove_if(openRequests_.begin(), openRequests_.end(), [&](const auto& e) { return e.first == request; }),
+                        openRequests_.end());
+  };
+  if (!channel->send(json::write(message))) {
+    forget();
+    exchange.sendError(502, rpc::kUpstreamUnreachable, "the server process is gone");
+    return;
+  }
+  net::HeaderList headers;
+  if (!stateless) headers.set("Mcp-Session-Id", session->id);
+  ClientSession& s = *session;
+  ConversationWatch watch{mutex_, changed_,
+                          [&s] {
+                            std::lock_guard<std::mutex> sessionLock(s.mutex);
+                            return s.closed;
+                          },
+                          [] { return std::string("the session was closed"); },
+                          [this, &s](std::deque<std::string>& batch) {
+                            for (auto& m : batch) deliverToSession(s, m);
+                          }};
+  answerPending(exchange, *request, watch, headers, idJson, server_.upstream.timeoutMs, forget, server_.name);
+}
+
+void SharedStdioUpstream::handleGet(Exchange& exchange) {
+  if (std::shared_ptr<ClientSession> session = findSession(exchange)) serveGetStream(exchange, *session, session->id);
+}
+
+void SharedStdioUpstream::handleDelete(Exchange& exchange) {
+  std::shared_ptr<ClientSession> session = findSession(exchange);
+  if (!session) return;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    sessions_.erase(session->id);
+    releaseSession(*session);
+  }
+  net::HeaderList headers;
+  headers.set("Mcp-Session-Id", session->id);
+  if (std::ostream* out = exchange.beginResponse(200, headers, 0)) out->flush();
+}
+
+}  // namespace moat::gateway

@@ -1,0 +1,108 @@
+#include "upstream/StreamableHttpUpstream.h"
+
+#include <Poco/Net/NetException.h>
+
+#include "server/JsonRpcError.h"
+#include "upstream/StreamPump.h"
+#include "log/Log.h"
+
+namespace moat::gateway {
+namespace {
+
+// The upstream path with the client's query string, if any.
+std::string targetPath(const Poco::URI& target, const std::string& clientPath) {
+  std::string path = target.getPathAndQuery();
+  if (path.empty()) path = "/";
+  auto q = clientPath.find('?');
+  if (q != std::string::npos) path += (target.getQuery().empty() ? "?" : "&") + clientPath.substr(q + 1);
+  return path;
+}
+
+// A JSON answer up to this size is read whole and sent with its head in one piece; larger ones
+// are copied through as they arrive, so memory stays bounded.
+constexpr long long kWholeBodyLimit = 1 << 20;
+
+
+}  // namespace
+
+StreamableHttpUpstream::StreamableHttpUpstream(const config::UpstreamConfig& config)
+    : target_(config.url), config_(config), pool_(target_, config.connectTimeoutMs, config.timeoutMs) {}
+
+void StreamableHttpUpstream::forward(Exchange& exchange) {
+  core::RequestContext& ctx = exchange.ctx;
+  const std::string path = targetPath(target_, ctx.path);
+
+  UpstreamResponse in;
+  std::unique_ptr<UpstreamSession> session;
+  std::istream* body = nullptr;
+  // A pooled connection the upstream closed just now can fail while the request is written;
+  // only then is one retry on a fresh connection safe. A failure after the request was sent is
+  // never retried: the upstream may have acted on it (a tools/call must not run twice).
+  for (int attempt = 0; attempt < 2 && !body; ++attempt) {
+    session = attempt == 0 ? pool_.acquire() : pool_.fresh();
+    bool sent = false;
+    try {
+      session->sendRequest(ctx.httpMethod, path, ctx.upstreamHeaders, ctx.body);
+      sent = true;
+      body = &session->receiveResponse(in);
+    } catch (const Poco::Net::ConnectionRefusedException&) {
+      exchange.sendError(502, rpc::kUpstreamUnreachable, "upstream " + target_.getAuthority() + " refused the connection");
+      return;
+    } catch (const Poco::TimeoutException&) {
+      exchange.sendError(504, rpc::kUpstreamTimeout,
+                         "upstream " + target_.getAuthority() + " did not answer within " + std::to_string(config_.timeoutMs) + " ms");
+      return;
+    } catch (const Poco::Exception& e) {
+      if (session->reused && !sent && attempt == 0) continue;
+      exchange.sendError(502, rpc::kUpstreamUnreachable, "upstream " + target_.getAuthority() + " failed: " + e.displayText());
+      return;
+    }
+  }
+  if (!body) {
+    exchange.sendError(502, rpc::kUpstreamUnreachable, "upstream " + target_.getAuthority() + " closed the connection");
+    return;
+  }
+
+  bool streaming = in.isEventStream() || in.chunked;
+  long long length = streaming ? -1 : in.contentLength;
+  if (length >= 0 && length <= kWholeBodyLimit) {
+    forwardWhole(exchange, in, *body, static_cast<size_t>(length), std::move(session));
+    return;
+  }
+  std::ostream* client = exchange.beginResponse(in.status, in.headers, length);
+  if (!client) return;
+  bool waitOnSocket = streaming || length < 0;
+  PumpEnd end = pumpBody(*body, *session, *client, waitOnSocket ? exchange.clientSocket() : nullptr, waitOnSocket);
+  if (end == PumpEnd::UpstreamFinished && !in.isEventStream() && in.keepAlive) {
+    pool_.release(std::move(session));
+  } else if (end != PumpEnd::UpstreamFinished) {
+    log::debug("proxy", "stream ended", {{"server", exchange.server.name}, {"reason", pumpEndName(end)}});
+    try {
+      session->http().abort();
+    } catch (const Poco::Exception&) {
+      // The upstream already closed it.
+    }
+  }
+}
+
+void StreamableHttpUpstream::forwardWhole(Exchange& exchange, const UpstreamResponse& in, std::istream& body, size_t length,
+                                          std::unique_ptr<UpstreamSession> session) {
+  std::string payload(length, '\0');
+  try {
+    body.read(payload.data(), static_cast<std::streamsize>(length));
+  } catch (const std::exception&) {
+    // Reported below as a short read.
+  }
+  if (static_cast<size_t>(body.gcount()) != length) {
+    try {
+      session->http().abort();
+    } catch (const Poco::Exception&) {
+    }
+    exchange.sendError(502, rpc::kUpstreamUnreachable, "upstream " + target_.getAuthority() + " closed the connection in the middle of its answer");
+    return;
+  }
+  exchange.sendWhole(in.status, in.headers, payload);
+  if (in.keepAlive) pool_.release(std::move(session));
+}
+
+}  // namespace moat::gateway

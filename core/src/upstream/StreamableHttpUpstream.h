@@ -1,0 +1,31 @@
+// Upstream over MCP's streamable HTTP transport: requests pass through as they are (headers,
+// session ids, protocol-version headers); SSE and large responses stream back unbuffered, and a
+// JSON answer of known length up to 1 MiB goes back whole, head and body in one piece.
+#pragma once
+
+#include <Poco/URI.h>
+
+#include <istream>
+#include <memory>
+
+#include "config/Config.h"
+#include "upstream/Upstream.h"
+#include "upstream/UpstreamSession.h"
+
+namespace moat::gateway {
+
+class StreamableHttpUpstream : public Upstream {
+ public:
+  explicit StreamableHttpUpstream(const config::UpstreamConfig& config);
+  void forward(Exchange& exchange) override;
+
+ private:
+  void forwardWhole(Exchange& exchange, const UpstreamResponse& in, std::istream& body, size_t length,
+                    std::unique_ptr<UpstreamSession> session);
+
+  Poco::URI target_;
+  config::UpstreamConfig config_;
+  UpstreamPool pool_;
+};
+
+}  // namespace moat::gateway
