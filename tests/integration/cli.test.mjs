@@ -67,7 +67,7 @@ servers:
 `);
     const second = moat(['validate', '--config', plugins]);
     assert.equal(second.code, 1);
-    assert.ok(second.err.includes(`${plugins}:5:9: servers.web.pipeline[0]: plugin 'stage-headers' rejected its configuration: unknown key 'sett'`), second.err);
+    assert.ok(second.err.includes(`${plugins}:5:9: servers.web.pipeline[0]: plugin 'stage-headers' rejected its configuration: sett: unknown key in web/stage-headers (did you mean 'set'?)`), second.err);
     assert.ok(second.err.includes(`${plugins}:7:9: servers.web.pipeline[1]: plugin 'no-such-plugin': no file libmoat-no-such-plugin.so`), second.err);
   });
 
@@ -93,10 +93,10 @@ servers:
 
   test('plugins lists first-party plugins with kind and ABI version', () => {
     const result = moat(['plugins']);
-    assert.match(result.out, /stage-headers\s+stage\s+1\.2\s+0\.1\.0/);
-    assert.match(result.out, /auth-oidc\s+authenticator\s+1\.2/);
-    assert.match(result.out, /exchange-rfc8693\s+exchanger\s+1\.2/);
-    assert.match(result.out, /exchange-google-sts\s+exchanger\s+1\.2/);
+    assert.match(result.out, /stage-headers\s+stage\s+1\.3\s+0\.1\.0/);
+    assert.match(result.out, /auth-oidc\s+authenticator\s+1\.3/);
+    assert.match(result.out, /exchange-rfc8693\s+exchanger\s+1\.3/);
+    assert.match(result.out, /exchange-google-sts\s+exchanger\s+1\.3/);
   });
 
   test('TLS: serves HTTPS with the configured certificate', async () => {

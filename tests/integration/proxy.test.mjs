@@ -257,7 +257,9 @@ describe('streamable HTTP through the gateway', () => {
     assert.ok(!JSON.stringify(seen).includes('credential-value'), 'credentials never travel upstream by themselves');
     await client.close();
     const metrics = await (await fetch(`${moat.base}/metrics`)).text();
-    assert.match(metrics, /moat_host_services_calls_total [1-9]/);
+    // Two stages of one plugin count separately, each labelled with its instance.
+    assert.match(metrics, /^moat_host_services_calls_total\{instance="services\/host-services"\} [1-9]/m);
+    assert.match(metrics, /^moat_host_services_calls_total\{instance="services\/host-services#2"\} [1-9]/m);
     assert.match(metrics, /moat_requests_total [1-9]/);
   });
 
