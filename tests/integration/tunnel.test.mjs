@@ -108,7 +108,7 @@ describe('moat tunnel --tunnel-provider ssh against a real sshd', () => {
         status = await postJson(publicUrl, initializeMessage(), basic).then((r) => r.status, () => 0);
       }
       assert.equal(status, 200, 'the supervisor reconnected');
-      assert.match(tunnel.output.text, /reconnecting in \d+ s/);
+      assert.match(tunnel.output.text, /reconnecting in \d+ ms/);
       assert.ok(!tunnel.output.text.includes('tunnel-secret'));
     } finally {
       await stop(tunnel);

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "moat/restart.hpp"
+
 namespace moat::config {
 
 // Where a value came from, for error messages.
@@ -53,6 +55,15 @@ struct RestartPolicy {
   int backoffMs = 500;          // the wait before the second attempt; doubles each failure
   int maxBackoffMs = 30000;
   int failuresBeforeFailed = 5;  // consecutive failures before health says "failed"
+
+  // The schedule every supervised upstream follows (moat/restart.hpp).
+  moat::RestartSchedule schedule() const {
+    moat::RestartSchedule::Policy policy;
+    policy.initialMs = backoffMs;
+    policy.maxMs = maxBackoffMs;
+    policy.giveUpAfter = failuresBeforeFailed;
+    return moat::RestartSchedule(policy);
+  }
 };
 
 struct VolumeMount {

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <chrono>
 
-#include "server/JsonRpcError.h"
+#include "moat/jsonrpc.hpp"
 #include "upstream/LegacySseUpstream.h"
 #include "upstream/StreamableHttpUpstream.h"
 #include "log/Log.h"
@@ -116,9 +116,7 @@ void ContainerHttpUpstream::discard(const std::string& workload) {
 }
 
 void ContainerHttpUpstream::supervise() {
-  const auto& policy = server_.upstream.restart;
-  int failures = 0;
-  int backoffMs = 0;  // the first restart is immediate
+  RestartSchedule schedule = server_.upstream.restart.schedule();
   for (;;) {
     std::string workload;
     try {
@@ -126,40 +124,40 @@ void ContainerHttpUpstream::supervise() {
       std::lock_guard<std::mutex> lock(mutex_);
       inner_ = std::move(inner);
       state_ = State::Up;
-      failures = 0;
-      backoffMs = 0;
     } catch (const std::exception& e) {
       discard(workload);
       std::unique_lock<std::mutex> lock(mutex_);
       if (stopping_) return;
       lastFailure_ = e.what();
-      state_ = ++failures >= policy.failuresBeforeFailed ? State::Failed : State::Restarting;
+      auto wait = schedule.failed(0);
+      state_ = schedule.exhausted() ? State::Failed : State::Restarting;
       log::error("container", "the server's container could not be started", {{"server", server_.name}, {"reason", e.what()},
-                 {"failures", std::to_string(failures)}, {"backoff_ms", std::to_string(backoffMs)}});
+                 {"failures", std::to_string(schedule.failures())}, {"backoff_ms", std::to_string(wait.count())}});
       changed_.notify_all();  // requests waiting for it fail now with the reason
-      if (changed_.wait_for(lock, std::chrono::milliseconds(backoffMs), [&] { return stopping_; })) return;
-      backoffMs = std::min(std::max(backoffMs * 2, policy.backoffMs), policy.maxBackoffMs);
+      if (changed_.wait_for(lock, wait, [&] { return stopping_; })) return;
       continue;
     }
     changed_.notify_all();
+    const auto started = std::chrono::steady_clock::now();
     bool exited = waitForExit(workload);
     std::shared_ptr<Upstream> old;
+    std::chrono::milliseconds wait{0};
     {
       std::lock_guard<std::mutex> lock(mutex_);
       old.swap(inner_);
       if (exited) {
+        wait = schedule.failed(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
         state_ = State::Restarting;
         ++restarts_;
         log::warn("container", "the server's container exited; starting a new one", {{"server", server_.name}, {"workload", workload},
-                  {"reason", lastFailure_}, {"backoff_ms", std::to_string(backoffMs)}});
+                  {"reason", lastFailure_}, {"backoff_ms", std::to_string(wait.count())}});
       }
     }
     if (old) old->shutdown();
     discard(workload);
     if (!exited) return;
     std::unique_lock<std::mutex> lock(mutex_);
-    if (changed_.wait_for(lock, std::chrono::milliseconds(backoffMs), [&] { return stopping_; })) return;
-    backoffMs = std::min(std::max(backoffMs * 2, policy.backoffMs), policy.maxBackoffMs);
+    if (changed_.wait_for(lock, wait, [&] { return stopping_; })) return;
   }
 }
 
@@ -174,10 +172,10 @@ void ContainerHttpUpstream::forward(Exchange& exchange) {
     why = lastFailure_;
     if (!inner) {
       if (stopping_) {
-        exchange.sendError(503, rpc::kShuttingDown, "the gateway is shutting down");
+        exchange.sendError(503, jsonrpc::kShuttingDown, "the gateway is shutting down");
         return;
       }
-      exchange.sendError(503, rpc::kUpstreamUnreachable, "the server's container is not running" + (why.empty() ? std::string() : ": " + why));
+      exchange.sendError(503, jsonrpc::kUpstreamUnreachable, "the server's container is not running" + (why.empty() ? std::string() : ": " + why));
       return;
     }
   }

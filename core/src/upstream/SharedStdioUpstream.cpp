@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <array>
 
-#include "server/JsonRpcError.h"
+#include "moat/jsonrpc.hpp"
 #include "log/Log.h"
 #include "runtime/WorkloadSpec.h"
 #include "metrics/Counters.h"
@@ -13,21 +13,12 @@ namespace {
 
 constexpr std::array<std::string_view, 8> kLogLevels = {"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"};
 constexpr std::string_view kStatelessRevision = "2026-07-28";
-// A process that stayed up this long has recovered; its next death starts the backoff again.
-constexpr auto kHealthyUptime = std::chrono::seconds(10);
 
 int logRank(const json::Value* level) {
   if (!level || !level->isString()) return -1;
   for (size_t i = 0; i < kLogLevels.size(); ++i)
     if (kLogLevels[i] == level->asString()) return static_cast<int>(i);
   return -1;
-}
-
-// No wait before the first restart, then `initial` doubling up to `max`.
-std::chrono::milliseconds backoff(int failures, const config::RestartPolicy& policy) {
-  if (failures <= 1) return std::chrono::milliseconds(0);
-  int64_t ms = static_cast<int64_t>(policy.backoffMs) << std::min(failures - 2, 20);
-  return std::chrono::milliseconds(std::min<int64_t>(ms, policy.maxBackoffMs));
 }
 
 const json::Value* member(const json::Value& v, std::string_view name) { return v.isObject() ? v.find(name) : nullptr; }
@@ -67,7 +58,7 @@ std::string headerProblem(const Exchange& exchange, const json::Value& message) 
 }  // namespace
 
 SharedStdioUpstream::SharedStdioUpstream(const config::ServerConfig& server, std::unique_ptr<core::RuntimeClient> runtime)
-    : server_(server), runtime_(std::move(runtime)) {
+    : server_(server), runtime_(std::move(runtime)), schedule_(server.upstream.restart.schedule()) {
   janitor_ = std::thread([this] {
     std::unique_lock<std::mutex> lock(mutex_);
     while (!stopping_) {
@@ -200,12 +191,13 @@ std::string SharedStdioUpstream::startBackend(std::unique_lock<std::mutex>& lock
 
   lock.lock();
   auto fail = [&](const std::string& why) {
-    ++consecutiveFailures_;
-    state_ = consecutiveFailures_ >= server_.upstream.restart.failuresBeforeFailed ? State::Failed : State::Restarting;
-    nextStartAt_ = std::chrono::steady_clock::now() + backoff(consecutiveFailures_ + 1, server_.upstream.restart);
+    auto wait = schedule_.failed(0);
+    state_ = schedule_.exhausted() ? State::Failed : State::Restarting;
+    nextStartAt_ = std::chrono::steady_clock::now() + wait;
     lastFailure_ = why;
     log::error("stdio", "the shared server process could not be started", {{"server", server_.name}, {"reason", why},
-                                                                           {"failures", std::to_string(consecutiveFailures_)}});
+                                                                           {"failures", std::to_string(schedule_.failures())},
+                                                                           {"backoff_ms", std::to_string(wait.count())}});
     changed_.notify_all();
     return why;
   };
@@ -262,7 +254,7 @@ void SharedStdioUpstream::backendExited(uint64_t generation) {
   // Every open request fails now rather than at its timeout.
   for (auto& [id, p] : pending_) {
     if (!p.request || !p.session) continue;
-    p.request->messages.push_back(rpcErrorBody(p.clientIdJson, rpc::kUpstreamUnreachable, "the server ended before answering: " + reason));
+    p.request->messages.push_back(jsonrpc::errorBody(p.clientIdJson, jsonrpc::kUpstreamUnreachable, "the server ended before answering: " + reason));
     p.request->done = true;
   }
   pending_.clear();
@@ -273,14 +265,13 @@ void SharedStdioUpstream::backendExited(uint64_t generation) {
     changed_.notify_all();
     return;
   }
-  if (state_ == State::Up && std::chrono::steady_clock::now() - upSince_ > kHealthyUptime) consecutiveFailures_ = 0;
-  ++consecutiveFailures_;
-  state_ = consecutiveFailures_ >= server_.upstream.restart.failuresBeforeFailed ? State::Failed : State::Restarting;
-  nextStartAt_ = std::chrono::steady_clock::now() + backoff(consecutiveFailures_, server_.upstream.restart);
+  const auto now = std::chrono::steady_clock::now();
+  auto wait = schedule_.failed(state_ == State::Up ? std::chrono::duration_cast<std::chrono::milliseconds>(now - upSince_).count() : 0);
+  state_ = schedule_.exhausted() ? State::Failed : State::Restarting;
+  nextStartAt_ = now + wait;
   lastFailure_ = reason;
   log::warn("stdio", "the shared server process exited; restarting it", {{"server", server_.name},
-            {"failures", std::to_string(consecutiveFailures_)},
-            {"backoff_ms", std::to_string(backoff(consecutiveFailures_, server_.upstream.restart).count())}});
+            {"failures", std::to_string(schedule_.failures())}, {"backoff_ms", std::to_string(wait.count())}});
   changed_.notify_all();
   janitorWake_.notify_all();
 }
@@ -331,7 +322,7 @@ void SharedStdioUpstream::route(const std::string& line, uint64_t generation) {
   const bool hasId = id && !id->isNull();
 
   if (method.empty() && hasId) {  // a response to one of ours
-    auto it = pending_.find(rpcIdJson(message));
+    auto it = pending_.find(jsonrpc::idJson(message));
     if (it == pending_.end()) {
       log::warn("stdio", "server answered a request nobody is waiting for", {{"server", server_.name}});
       return;
@@ -354,7 +345,7 @@ void SharedStdioUpstream::route(const std::string& line, uint64_t generation) {
 
   if (hasId) {  // a request from the server: sampling, elicitation, roots
     std::string ours = nextId("moat-server-");
-    serverRequests_[json::quote(ours)] = rpcIdJson(message);
+    serverRequests_[json::quote(ours)] = jsonrpc::idJson(message);
     message.mutableMembers()["id"] = json::Value::makeString(ours);
     std::string text = json::write(message);
     std::shared_ptr<ClientSession> owner;
@@ -376,7 +367,7 @@ void SharedStdioUpstream::route(const std::string& line, uint64_t generation) {
     }
     serverRequests_.erase(json::quote(ours));
     if (channel_)
-      channel_->send(rpcErrorBody(rpcIdJson(json::parse(line)), rpc::kInternalError, "no client session is open to answer " + method));
+      channel_->send(jsonrpc::errorBody(jsonrpc::idJson(json::parse(line)), jsonrpc::kInternalError, "no client session is open to answer " + method));
     return;
   }
 
@@ -425,7 +416,7 @@ bool SharedStdioUpstream::deliverToOpenRequests(const std::string& message, int 
 std::shared_ptr<SharedStdioUpstream::ClientSession> SharedStdioUpstream::findSession(Exchange& exchange) {
   const auto& headers = exchange.ctx.upstreamHeaders;
   if (!headers.has("Mcp-Session-Id")) {
-    exchange.sendError(400, rpc::kInvalidRequest, "missing Mcp-Session-Id header");
+    exchange.sendError(400, jsonrpc::kInvalidRequest, "missing Mcp-Session-Id header");
     return nullptr;
   }
   std::shared_ptr<ClientSession> session;
@@ -448,7 +439,7 @@ std::shared_ptr<SharedStdioUpstream::ClientSession> SharedStdioUpstream::findSes
       sessions_.erase(session->id);
       releaseSession(*session);
     }
-    exchange.sendError(404, rpc::kNotFound, "unknown or ended session; initialize again");
+    exchange.sendError(404, jsonrpc::kNotFound, "unknown or ended session; initialize again");
     return nullptr;
   }
   return session;
@@ -522,7 +513,7 @@ void SharedStdioUpstream::handlePost(Exchange& exchange) {
     return;
   }
   if (!message.isObject()) {
-    exchange.sendError(400, rpc::kInvalidRequest, "batches are not supported by a stdio upstream");
+    exchange.sendError(400, jsonrpc::kInvalidRequest, "batches are not supported by a stdio upstream");
     return;
   }
   const std::string method = message.stringOr("method", "");
@@ -552,7 +543,7 @@ void SharedStdioUpstream::handlePost(Exchange& exchange) {
   }
   std::unique_lock<std::mutex> lock(mutex_);
   if (hasId) {  // the client's answer to a server request
-    auto it = serverRequests_.find(rpcIdJson(message));
+    auto it = serverRequests_.find(jsonrpc::idJson(message));
     if (it == serverRequests_.end()) {
       lock.unlock();
       log::warn("stdio", "a client answered a server request that is no longer open", {{"server", server_.name}});
@@ -585,7 +576,7 @@ void SharedStdioUpstream::handlePost(Exchange& exchange) {
   lock.unlock();
   bool sent = channel && channel->send(json::write(message));
   if (!sent) {
-    exchange.sendError(502, rpc::kUpstreamUnreachable, "the server process is not running");
+    exchange.sendError(502, jsonrpc::kUpstreamUnreachable, "the server process is not running");
     return;
   }
   accepted();
@@ -594,7 +585,7 @@ void SharedStdioUpstream::handlePost(Exchange& exchange) {
 void SharedStdioUpstream::handleInitialize(Exchange& exchange, json::Value& message) {
   auto session = std::make_shared<ClientSession>();
   session->id = newSessionId();
-  const std::string idJson = rpcIdJson(message);
+  const std::string idJson = jsonrpc::idJson(message);
   std::string result, why;
   {
     std::unique_lock<std::mutex> lock(mutex_);
@@ -604,7 +595,7 @@ void SharedStdioUpstream::handleInitialize(Exchange& exchange, json::Value& mess
     }
     if (!ensureUp(lock, why)) {
       lock.unlock();
-      exchange.sendError(502, rpc::kUpstreamUnreachable, why);
+      exchange.sendError(502, jsonrpc::kUpstreamUnreachable, why);
       return;
     }
     result = initializeResult_;
@@ -616,7 +607,7 @@ void SharedStdioUpstream::handleInitialize(Exchange& exchange, json::Value& mess
 
 void SharedStdioUpstream::handleStateless(Exchange& exchange, json::Value& message) {
   if (std::string problem = headerProblem(exchange, message); !problem.empty()) {
-    exchange.sendError(400, rpc::kInvalidRequest, problem);
+    exchange.sendError(400, jsonrpc::kInvalidRequest, problem);
     return;
   }
   const std::string method = message.stringOr("method", "");
@@ -638,7 +629,7 @@ void SharedStdioUpstream::handleStateless(Exchange& exchange, json::Value& messa
       initializeParams_ = "{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"moat\",\"version\":\"1\"}}";
     if (!ensureUp(lock, why)) {
       lock.unlock();
-      exchange.sendError(502, rpc::kUpstreamUnreachable, why);
+      exchange.sendError(502, jsonrpc::kUpstreamUnreachable, why);
       return;
     }
     result = initializeResult_;
@@ -657,7 +648,7 @@ void SharedStdioUpstream::handleStateless(Exchange& exchange, json::Value& messa
   for (const char* field : {"capabilities", "serverInfo", "instructions"})
     if (const json::Value* v = member(initialized, field)) d[field] = *v;
   add2026Fields(method, discovered);
-  std::string body = "{\"jsonrpc\":\"2.0\",\"id\":" + rpcIdJson(message) + ",\"result\":" + json::write(discovered) + "}";
+  std::string body = "{\"jsonrpc\":\"2.0\",\"id\":" + jsonrpc::idJson(message) + ",\"result\":" + json::write(discovered) + "}";
   net::HeaderList headers;
   headers.set("Content-Type", "application/json");
   if (std::ostream* out = exchange.beginResponse(200, headers, static_cast<long long>(body.size()))) *out << body;
@@ -666,7 +657,7 @@ void SharedStdioUpstream::handleStateless(Exchange& exchange, json::Value& messa
 void SharedStdioUpstream::handleRequest(Exchange& exchange, const std::shared_ptr<ClientSession>& session, json::Value& message,
                                         bool stateless) {
   const std::string method = message.stringOr("method", "");
-  const std::string idJson = rpcIdJson(message);
+  const std::string idJson = jsonrpc::idJson(message);
   json::Value* params = message.mutableMembers().count("params") ? &message.mutableMembers()["params"] : nullptr;
   const std::string uri = params && params->isObject() ? params->stringOr("uri", "") : "";
 
@@ -720,7 +711,7 @@ void SharedStdioUpstream::handleRequest(Exchange& exchange, const std::shared_pt
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(server_.upstream.timeoutMs);
     if (!turnFree_.wait_until(lock, deadline, [&] { return !requestInProcess_ || stopping_; })) {
       lock.unlock();
-      exchange.sendError(504, rpc::kUpstreamTimeout,
+      exchange.sendError(504, jsonrpc::kUpstreamTimeout,
                          "the shared server was busy with other sessions' requests for " + std::to_string(server_.upstream.timeoutMs) + " ms");
       return;
     }
@@ -730,7 +721,7 @@ void SharedStdioUpstream::handleRequest(Exchange& exchange, const std::shared_pt
   std::string why;
   if (!ensureUp(lock, why)) {
     lock.unlock();
-    exchange.sendError(502, rpc::kUpstreamUnreachable, why);
+    exchange.sendError(502, jsonrpc::kUpstreamUnreachable, why);
     return;
   }
   auto request = std::make_shared<PendingRequest>();
@@ -764,7 +755,7 @@ void SharedStdioUpstream::handleRequest(Exchange& exchange, const std::shared_pt
   };
   if (!channel->send(json::write(message))) {
     forget();
-    exchange.sendError(502, rpc::kUpstreamUnreachable, "the server process is gone");
+    exchange.sendError(502, jsonrpc::kUpstreamUnreachable, "the server process is gone");
     return;
   }
   net::HeaderList headers;

@@ -111,7 +111,7 @@ class SharedStdioUpstream : public Upstream {
   uint64_t generation_ = 0;  // which process a reader thread belongs to
   std::chrono::steady_clock::time_point upSince_;
   std::chrono::steady_clock::time_point nextStartAt_;
-  int consecutiveFailures_ = 0;
+  RestartSchedule schedule_;  // consecutive failures and the wait before the next start
   std::string lastFailure_;
   uint64_t restarts_ = 0;
 
