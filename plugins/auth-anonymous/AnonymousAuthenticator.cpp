@@ -1,6 +1,7 @@
 // auth-anonymous: gives every request the same identity, so stages that expect one (audit,
 // session binding) work in development. Logs at startup that it is not for production.
 #include "moat/plugin.hpp"
+#include "moat/settings.hpp"
 
 namespace {
 
@@ -8,8 +9,7 @@ class AnonymousAuthenticator : public moat::Filter {
  public:
   AnonymousAuthenticator(const moat::Host& host, const moat::json::Value& config)
       : subject_(config.stringOr("subject", "anonymous")) {
-    for (const auto& [key, value] : config.members())
-      if (key != "subject") throw std::runtime_error(key + ": unknown key");
+    moat::settings::checkKeys(config, {"subject"}, host.instanceName());
     if (subject_.empty()) throw std::runtime_error("subject: must not be empty");
     host.warn("auth-anonymous lets every request in as '" + subject_ + "': for development only, not for production");
   }

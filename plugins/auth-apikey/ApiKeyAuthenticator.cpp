@@ -1,36 +1,15 @@
 #include "ApiKeyAuthenticator.h"
 
-#include <openssl/crypto.h>
-#include <openssl/sha.h>
 #include <strings.h>
 
 #include <sstream>
 
-namespace {
-
-std::string sha256(std::string_view text) {
-  unsigned char out[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), out);
-  return std::string(reinterpret_cast<char*>(out), sizeof out);
-}
-
-std::optional<std::string> fromHex(const std::string& hex) {
-  if (hex.size() != 64) return std::nullopt;
-  std::string out;
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    int hi = std::isxdigit(static_cast<unsigned char>(hex[i])) ? std::stoi(hex.substr(i, 1), nullptr, 16) : -1;
-    int lo = std::isxdigit(static_cast<unsigned char>(hex[i + 1])) ? std::stoi(hex.substr(i + 1, 1), nullptr, 16) : -1;
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out += static_cast<char>(hi * 16 + lo);
-  }
-  return out;
-}
-
-}  // namespace
+#include "crypto/ConstantTime.h"
+#include "crypto/Sha256.h"
+#include "moat/settings.hpp"
 
 ApiKeyAuthenticator::ApiKeyAuthenticator(const moat::Host& host, const moat::json::Value& config) : host_(host) {
-  for (const auto& [key, value] : config.members())
-    if (key != "keys_file" && key != "header") throw std::runtime_error(key + ": unknown key");
+  moat::settings::checkKeys(config, {"keys_file", "header"}, host.instanceName());
   header_ = config.stringOr("header", "X-API-Key");
   std::string file = config.stringOr("keys_file", "");
   if (file.empty()) throw std::runtime_error("keys_file: required (lines of name:sha256:HEX)");
@@ -45,12 +24,12 @@ ApiKeyAuthenticator::ApiKeyAuthenticator(const moat::Host& host, const moat::jso
     if (colon == std::string::npos || colon == 0 || colon + 1 == line.size()) throw std::runtime_error(where + ": expected name:sha256:HEX");
     std::string name = line.substr(0, colon), rest = line.substr(colon + 1);
     if (rest.rfind("sha256:", 0) == 0) {
-      auto digest = fromHex(rest.substr(7));
-      if (!digest) throw std::runtime_error(where + ": sha256: must be followed by 64 hex digits");
+      auto digest = moat::crypto::fromHex(rest.substr(7));
+      if (!digest || digest->size() != 32) throw std::runtime_error(where + ": sha256: must be followed by 64 hex digits");
       digests_.emplace_back(name, *digest);
     } else {
       plain = true;
-      digests_.emplace_back(name, sha256(rest));
+      digests_.emplace_back(name, moat::crypto::sha256(rest));
     }
   }
   if (digests_.empty()) throw std::runtime_error("keys_file " + file + " holds no keys");
@@ -75,13 +54,13 @@ moat::Status ApiKeyAuthenticator::onRequest(moat::Request& request) {
   auto presented = presentedKey(request);
   const std::string* name = nullptr;
   if (presented) {
-    std::string digest = sha256(*presented);
+    std::string digest = moat::crypto::sha256(*presented);
     for (const auto& [n, d] : digests_)  // every entry is compared: the time does not depend on which matched
-      if (CRYPTO_memcmp(d.data(), digest.data(), digest.size()) == 0) name = &n;
+      if (moat::crypto::constantTimeEquals(d, digest)) name = &n;
   }
   if (!name) {
     host_.count(presented ? "rejected" : "missing");
-    return request.replyRpcError(401, -32001, presented ? "invalid API key" : "missing API key in " + header_,
+    return request.replyRpcError(401, moat::jsonrpc::kUnauthorized, presented ? "invalid API key" : "missing API key in " + header_,
                                  {{"WWW-Authenticate", "ApiKey header=\"" + header_ + "\""}});
   }
   host_.count("accepted");

@@ -1,15 +1,16 @@
 #include "BasicAuthenticator.h"
 
 #include <crypt.h>
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/sha.h>
-
 #include <strings.h>
 
 #include <cstring>
 #include <memory>
 #include <sstream>
+
+#include "crypto/ConstantTime.h"
+#include "crypto/Sha256.h"
+#include "moat/settings.hpp"
 
 namespace {
 
@@ -20,12 +21,6 @@ bool supportedHash(const std::string& hash) {
   for (const char* prefix : {"$2y$", "$2b$", "$2a$", "$6$", "$5$", "$y$", "$gy$"})
     if (hash.rfind(prefix, 0) == 0) return true;
   return false;
-}
-
-std::string digest(const std::string& text) {
-  unsigned char out[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), out);
-  return std::string(reinterpret_cast<char*>(out), sizeof out);
 }
 
 std::optional<std::string> decodeBase64(std::string_view text) {
@@ -42,8 +37,7 @@ std::optional<std::string> decodeBase64(std::string_view text) {
 }  // namespace
 
 BasicAuthenticator::BasicAuthenticator(const moat::Host& host, const moat::json::Value& config) : host_(host) {
-  for (const auto& [key, value] : config.members())
-    if (key != "users_file" && key != "realm") throw std::runtime_error(key + ": unknown key");
+  moat::settings::checkKeys(config, {"users_file", "realm"}, host.instanceName());
   realm_ = config.stringOr("realm", "moat");
   std::string file = config.stringOr("users_file", "");
   if (file.empty()) throw std::runtime_error("users_file: required (lines of user:hash, e.g. from htpasswd -nB user)");
@@ -68,7 +62,7 @@ bool BasicAuthenticator::verify(const std::string& user, const std::string& pass
   auto it = hashes_.find(user);
   // An unknown user costs the same hash as a known one, so timing does not reveal user names.
   const std::string& hash = it != hashes_.end() ? it->second : hashes_.begin()->second;
-  const std::string key = digest(user + '\0' + password + '\0' + hash);
+  const std::string key = moat::crypto::sha256(user + '\0' + password + '\0' + hash);
   const int64_t now = host_.monotonicMs();
   {
     std::lock_guard lock(cacheMutex_);
@@ -79,8 +73,7 @@ bool BasicAuthenticator::verify(const std::string& user, const std::string& pass
   // crypt_rn, not crypt_r: sanitizers intercept crypt_r and, when libcrypt arrives with a plugin
   // loaded after start-up, call through a null pointer. crypt_rn returns NULL on failure.
   const char* computed = crypt_rn(password.c_str(), hash.c_str(), data.get(), sizeof(crypt_data));
-  bool match = computed && computed[0] != '*' && std::strlen(computed) == hash.size() &&
-               CRYPTO_memcmp(computed, hash.data(), hash.size()) == 0 && it != hashes_.end();
+  bool match = computed && computed[0] != '*' && moat::crypto::constantTimeEquals(computed, hash) && it != hashes_.end();
   if (match) {
     std::lock_guard lock(cacheMutex_);
     if (verified_.size() >= kRememberMax) verified_.clear();
@@ -91,7 +84,7 @@ bool BasicAuthenticator::verify(const std::string& user, const std::string& pass
 
 moat::Status BasicAuthenticator::challenge(moat::Request& request, const std::string& why) {
   host_.count("rejected");
-  return request.replyRpcError(401, -32001, why, {{"WWW-Authenticate", "Basic realm=\"" + realm_ + "\", charset=\"UTF-8\""}});
+  return request.replyRpcError(401, moat::jsonrpc::kUnauthorized, why, {{"WWW-Authenticate", "Basic realm=\"" + realm_ + "\", charset=\"UTF-8\""}});
 }
 
 moat::Status BasicAuthenticator::onRequest(moat::Request& request) {

@@ -1,5 +1,5 @@
 // auth-oidc: bearer tokens from any OpenID Connect / OAuth 2 authorization server.
-#include "OidcAuthenticator.h"
+#include "oauth/OidcAuthenticator.h"
 
 namespace {
 

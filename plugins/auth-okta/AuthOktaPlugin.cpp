@@ -1,5 +1,5 @@
 // auth-okta: Okta access tokens, from a domain and an authorization server id.
-#include "OidcAuthenticator.h"
+#include "oauth/OidcAuthenticator.h"
 #include "OktaSettings.h"
 
 namespace {

@@ -2,7 +2,7 @@
 // issuer, key and introspection URLs of Okta's documented layout; the rest is auth-oidc's.
 #pragma once
 
-#include "OidcSettings.h"
+#include "oauth/OidcSettings.h"
 
 namespace moat::okta {
 

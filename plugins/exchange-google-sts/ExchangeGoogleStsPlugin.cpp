@@ -7,7 +7,7 @@ namespace {
 class ExchangeGoogleSts : public moat::exchange::GoogleStsExchanger {
  public:
   ExchangeGoogleSts(const moat::Host& host, const moat::json::Value& config)
-      : GoogleStsExchanger(host, moat::exchange::readGoogleStsSettings(config)) {}
+      : GoogleStsExchanger(host, moat::exchange::readGoogleStsSettings(config, host.instanceName())) {}
 };
 
 }  // namespace

@@ -2,9 +2,10 @@
 
 #include <ctime>
 
-#include "ClientAuthentication.h"
-#include "TokenResponse.h"
-#include "TokenTypes.h"
+#include "oauth/ClientAuthentication.h"
+#include "oauth/TokenResponse.h"
+#include "oauth/TokenTypes.h"
+#include "crypto/PercentEncoding.h"
 
 namespace moat::exchange {
 namespace {
@@ -74,11 +75,10 @@ GoogleStsExchanger::GoogleStsExchanger(const Host& host, GoogleStsSettings setti
     : ExchangeStage(host, settings.stage, describe(settings)), settings_(std::move(settings)) {}
 
 std::string GoogleStsExchanger::stsRequestBody(const std::string& subjectToken) const {
-  using oidc::formUrlEncode;
   std::string body;
   auto add = [&](std::string_view name, std::string_view value) {
     if (!body.empty()) body += '&';
-    body.append(name).append("=").append(formUrlEncode(value));
+    body.append(name).append("=").append(crypto::formUrlEncode(value));
   };
   add("audience", settings_.audience);
   add("grant_type", kTokenExchangeGrant);

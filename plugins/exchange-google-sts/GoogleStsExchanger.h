@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "ExchangeStage.h"
+#include "exchange/ExchangeStage.h"
 #include "GoogleStsSettings.h"
 
 namespace moat::exchange {

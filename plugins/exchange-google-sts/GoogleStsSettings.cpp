@@ -3,9 +3,9 @@
 #include <regex>
 #include <stdexcept>
 
-#include "Discovery.h"
-#include "SettingsReader.h"
-#include "TokenTypes.h"
+#include "oauth/Discovery.h"
+#include "moat/settings.hpp"
+#include "oauth/TokenTypes.h"
 
 namespace moat::exchange {
 namespace {
@@ -19,45 +19,44 @@ std::set<std::string> knownKeys() {
 
 }  // namespace
 
-GoogleStsSettings readGoogleStsSettings(const json::Value& config) {
-  if (!config.isObject()) throw std::runtime_error("configuration must be a mapping");
-  oidc::rejectUnknownKeys(config, knownKeys());
+GoogleStsSettings readGoogleStsSettings(const json::Value& config, std::string_view instance) {
+  settings::checkKeys(config, knownKeys(), instance);
   GoogleStsSettings s;
-  s.audience = oidc::textSetting(config, "audience");
+  s.audience = settings::text(config, "audience");
   static const std::regex workload(
       R"(//iam\.googleapis\.com/projects/[0-9]+/locations/global/workloadIdentityPools/[a-z0-9-]+/providers/[a-z0-9-]+)");
   static const std::regex workforce(R"(//iam\.googleapis\.com/locations/global/workforcePools/[a-z0-9-]+/providers/[a-z0-9-]+)");
   if (s.audience.empty())
-    oidc::badSetting("audience", "required: the pool provider's full resource name, "
+    settings::fail("audience", "required: the pool provider's full resource name, "
                                  "//iam.googleapis.com/projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER "
                                  "or //iam.googleapis.com/locations/global/workforcePools/POOL/providers/PROVIDER");
   s.workforcePool = std::regex_match(s.audience, workforce);
   if (!s.workforcePool && !std::regex_match(s.audience, workload))
-    oidc::badSetting("audience", "\"" + s.audience + "\" is not a workload or workforce identity pool provider name "
+    settings::fail("audience", "\"" + s.audience + "\" is not a workload or workforce identity pool provider name "
                                  "(//iam.googleapis.com/projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER "
                                  "or //iam.googleapis.com/locations/global/workforcePools/POOL/providers/PROVIDER)");
-  s.scopes = oidc::stringList(config, "scopes");
+  s.scopes = settings::list(config, "scopes");
   if (s.scopes.empty()) s.scopes = {"https://www.googleapis.com/auth/cloud-platform"};
-  std::string type = oidc::textSetting(config, "subject_token_type");
+  std::string type = settings::text(config, "subject_token_type");
   s.subjectTokenType = tokenTypeUrn(type.empty() ? "id_token" : type, "subject_token_type");
   if (s.subjectTokenType != kIdTokenType && s.subjectTokenType != kJwtType && s.subjectTokenType != kAccessTokenType)
-    oidc::badSetting("subject_token_type", "Google STS takes id_token, jwt or access_token from an OIDC provider");
-  s.userProject = oidc::textSetting(config, "user_project");
+    settings::fail("subject_token_type", "Google STS takes id_token, jwt or access_token from an OIDC provider");
+  s.userProject = settings::text(config, "user_project");
   if (!s.userProject.empty() && !s.workforcePool)
-    oidc::badSetting("user_project", "only workforce pools take a user project (options.userProject)");
-  s.serviceAccount = oidc::textSetting(config, "service_account");
+    settings::fail("user_project", "only workforce pools take a user project (options.userProject)");
+  s.serviceAccount = settings::text(config, "service_account");
   static const std::regex email(R"([a-z0-9][a-z0-9._-]*@[a-z0-9][a-z0-9.-]*)");
   if (!s.serviceAccount.empty() && !std::regex_match(s.serviceAccount, email))
-    oidc::badSetting("service_account", "expected the service account's email, e.g. bq-reader@PROJECT.iam.gserviceaccount.com");
-  s.impersonationLifetimeSeconds = oidc::durationMs(config, "impersonation_lifetime", 3'600'000) / 1000;
+    settings::fail("service_account", "expected the service account's email, e.g. bq-reader@PROJECT.iam.gserviceaccount.com");
+  s.impersonationLifetimeSeconds = settings::durationMs(config, "impersonation_lifetime", 3'600'000) / 1000;
   if (s.impersonationLifetimeSeconds < 1 || s.impersonationLifetimeSeconds > 43'200)
-    oidc::badSetting("impersonation_lifetime", "between 1s and 12h (Google's limit)");
-  if (auto url = oidc::textSetting(config, "sts_url"); !url.empty()) s.stsUrl = url;
-  if (auto url = oidc::textSetting(config, "iam_credentials_url"); !url.empty()) s.iamCredentialsUrl = url;
+    settings::fail("impersonation_lifetime", "between 1s and 12h (Google's limit)");
+  if (auto url = settings::text(config, "sts_url"); !url.empty()) s.stsUrl = url;
+  if (auto url = settings::text(config, "iam_credentials_url"); !url.empty()) s.iamCredentialsUrl = url;
   while (!s.iamCredentialsUrl.empty() && s.iamCredentialsUrl.back() == '/') s.iamCredentialsUrl.pop_back();
   oidc::requireSecureUrl(s.stsUrl, "sts_url");
   oidc::requireSecureUrl(s.iamCredentialsUrl, "iam_credentials_url");
-  s.timeoutMs = static_cast<uint32_t>(oidc::durationMs(config, "timeout", s.timeoutMs));
+  s.timeoutMs = static_cast<uint32_t>(settings::durationMs(config, "timeout", s.timeoutMs));
   s.stage = readStageSettings(config);
   return s;
 }

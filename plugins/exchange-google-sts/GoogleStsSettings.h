@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "ExchangeStage.h"
+#include "exchange/ExchangeStage.h"
 #include "moat/plugin.hpp"
 
 namespace moat::exchange {
@@ -29,6 +29,6 @@ struct GoogleStsSettings {
 };
 
 // Throws std::runtime_error "key: problem".
-GoogleStsSettings readGoogleStsSettings(const json::Value& config);
+GoogleStsSettings readGoogleStsSettings(const json::Value& config, std::string_view instance = {});
 
 }  // namespace moat::exchange

@@ -1,5 +1,5 @@
 // exchange-rfc8693: swaps the caller's token for one meant for the upstream (RFC 8693).
-#include "Rfc8693Exchanger.h"
+#include "exchange/Rfc8693Exchanger.h"
 
 namespace {
 

@@ -1,5 +1,5 @@
 // runtime-docker: MCP servers in containers run by dockerd, through the Docker Engine API.
-#include "ContainerRuntime.h"
+#include "container/ContainerRuntime.h"
 
 namespace {
 

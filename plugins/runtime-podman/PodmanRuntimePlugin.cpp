@@ -1,6 +1,6 @@
 // runtime-podman: MCP servers in containers run by Podman, through its Docker-compatible API
 // (`podman system service`); the same code as runtime-docker with Podman's socket defaults.
-#include "ContainerRuntime.h"
+#include "container/ContainerRuntime.h"
 
 namespace {
 

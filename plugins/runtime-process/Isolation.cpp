@@ -1,5 +1,7 @@
 #include "Isolation.h"
 
+#include "moat/settings.hpp"
+
 #include <unistd.h>
 
 #include <cstdlib>
@@ -37,9 +39,7 @@ std::vector<std::string> absolutePaths(const moat::json::Value& isolation, const
 }  // namespace
 
 std::vector<std::string> isolatedCommand(const moat::json::Value& isolation, const std::vector<std::string>& command) {
-  if (!isolation.isObject()) throw std::runtime_error("isolation must be a mapping");
-  for (const auto& [key, value] : isolation.members())
-    if (key != "network" && key != "writable" && key != "readable" && key != "hide") throw std::runtime_error("isolation." + key + ": unknown key");
+  moat::settings::checkKeys(isolation, {"network", "writable", "readable", "hide"}, {}, "isolation.");
   bool network = false;
   if (const moat::json::Value* n = isolation.find("network")) {
     if (n->type() != moat::json::Value::Type::Bool) throw std::runtime_error("isolation.network must be true or false");

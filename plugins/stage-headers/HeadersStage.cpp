@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "moat/settings.hpp"
+
 namespace moat::plugins {
 namespace {
 
@@ -13,18 +15,6 @@ std::vector<std::pair<std::string, std::string>> stringMap(const json::Value& co
   for (const auto& [name, value] : v->members()) {
     if (!value.isString()) throw std::runtime_error(std::string(key) + "." + name + ": expected a string");
     out.emplace_back(name, value.asString());
-  }
-  return out;
-}
-
-std::vector<std::string> stringList(const json::Value& config, const char* key) {
-  std::vector<std::string> out;
-  const json::Value* v = config.find(key);
-  if (!v) return out;
-  if (!v->isArray()) throw std::runtime_error(std::string(key) + ": expected a list of header names");
-  for (const auto& item : v->items()) {
-    if (!item.isString()) throw std::runtime_error(std::string(key) + ": expected header names");
-    out.push_back(item.asString());
   }
   return out;
 }
@@ -46,17 +36,13 @@ std::string claimText(const json::Value& value) {
 
 }  // namespace
 
-HeadersStage::HeadersStage(const Host&, const json::Value& config) {
-  for (const auto& [key, value] : config.members()) {
-    (void)value;
-    if (key != "set" && key != "remove" && key != "identity_headers" && key != "response_set" && key != "response_remove")
-      throw std::runtime_error("unknown key '" + key + "' (expected set, remove, identity_headers, response_set, response_remove)");
-  }
+HeadersStage::HeadersStage(const Host& host, const json::Value& config) {
+  settings::checkKeys(config, {"set", "remove", "identity_headers", "response_set", "response_remove"}, host.instanceName());
   set_ = stringMap(config, "set");
-  remove_ = stringList(config, "remove");
+  remove_ = settings::list(config, "remove");
   identityHeaders_ = stringMap(config, "identity_headers");
   responseSet_ = stringMap(config, "response_set");
-  responseRemove_ = stringList(config, "response_remove");
+  responseRemove_ = settings::list(config, "response_remove");
   for (const auto& [header, source] : identityHeaders_)
     if (source != "subject" && source.rfind("claim:", 0) != 0)
       throw std::runtime_error("identity_headers." + header + ": expected 'subject' or 'claim:<name>'");

@@ -4,7 +4,7 @@
 
 #include <stdexcept>
 
-#include "ProviderArgs.h"
+#include "moat/settings.hpp"
 
 namespace moat::tunnel {
 namespace {
@@ -26,32 +26,32 @@ std::pair<std::string, std::string> splitLocalUrl(std::string_view url) {
 }  // namespace
 
 NgrokSettings readNgrokSettings(const Host& host, const json::Value& c) {
-  rejectUnknownArguments(c, {"auth-token", "auth-token-file", "url", "pooling", "traffic-policy-file", "ngrok-binary",
-                             "max-backoff-seconds", "start-timeout-seconds"},
-                         "ngrok takes auth-token, url, pooling, traffic-policy-file");
+  settings::checkKeys(c, {"auth-token", "auth-token-file", "url", "pooling", "traffic-policy-file", "ngrok-binary",
+                          "max-backoff-seconds", "start-timeout-seconds"},
+                      host.instanceName());
   NgrokSettings s;
-  s.authToken = textArgument(c, "auth-token");
-  if (auto file = textArgument(c, "auth-token-file"); !file.empty()) {
-    if (!s.authToken.empty()) badArgument("auth-token", "give auth-token or auth-token-file, not both");
+  s.authToken = settings::text(c, "auth-token");
+  if (auto file = settings::text(c, "auth-token-file"); !file.empty()) {
+    if (!s.authToken.empty()) settings::fail("auth-token", "give auth-token or auth-token-file, not both");
     try {
       s.authToken = trimmed(host.readSecretFile(file));
     } catch (const std::exception& e) {
-      badArgument("auth-token-file", e.what());
+      settings::fail("auth-token-file", e.what());
     }
   }
-  s.url = textArgument(c, "url");
+  s.url = settings::text(c, "url");
   if (!s.url.empty() && s.url.find("://") == std::string::npos) s.url = "https://" + s.url;
   if (const json::Value* pooling = c.find("pooling"); pooling && !pooling->isNull()) {
-    if (pooling->type() != json::Value::Type::Bool) badArgument("pooling", "expected true or false");
+    if (pooling->type() != json::Value::Type::Bool) settings::fail("pooling", "expected true or false");
     s.pooling = pooling->asBool();
   }
-  if (s.pooling && s.url.empty()) badArgument("pooling", "pooling shares a reserved url between agents: give url too");
-  s.trafficPolicyFile = textArgument(c, "traffic-policy-file");
+  if (s.pooling && s.url.empty()) settings::fail("pooling", "pooling shares a reserved url between agents: give url too");
+  s.trafficPolicyFile = settings::text(c, "traffic-policy-file");
   if (!s.trafficPolicyFile.empty() && ::access(s.trafficPolicyFile.c_str(), R_OK) != 0)
-    badArgument("traffic-policy-file", "cannot read " + s.trafficPolicyFile);
-  if (auto binary = textArgument(c, "ngrok-binary"); !binary.empty()) s.binary = binary;
-  secondsArgument(c, "max-backoff-seconds", s.maxBackoffMs);
-  secondsArgument(c, "start-timeout-seconds", s.startTimeoutMs);
+    settings::fail("traffic-policy-file", "cannot read " + s.trafficPolicyFile);
+  if (auto binary = settings::text(c, "ngrok-binary"); !binary.empty()) s.binary = binary;
+  s.maxBackoffMs = settings::secondsMs(c, "max-backoff-seconds", s.maxBackoffMs);
+  s.startTimeoutMs = settings::secondsMs(c, "start-timeout-seconds", s.startTimeoutMs);
   return s;
 }
 
@@ -68,7 +68,7 @@ std::optional<std::string> startedTunnelUrl(const std::string& line) {
 std::string NgrokTunnel::open(std::string_view localUrl) {
   if (agent_) throw std::runtime_error("this tunnel is already open");
   auto [origin, path] = splitLocalUrl(localUrl);
-  ProcessSupervisor::Options options;
+  process::ProcessSupervisor::Options options;
   options.name = "ngrok agent";
   options.command = {settings_.binary, "http", origin, "--log", "stdout", "--log-format", "logfmt"};
   if (!settings_.url.empty()) options.command.insert(options.command.end(), {"--url", settings_.url});
@@ -84,7 +84,7 @@ std::string NgrokTunnel::open(std::string_view localUrl) {
   };
   options.readyTimeoutMs = settings_.startTimeoutMs;
   options.maxBackoffMs = settings_.maxBackoffMs;
-  agent_ = std::make_unique<ProcessSupervisor>(host_, std::move(options));
+  agent_ = std::make_unique<process::ProcessSupervisor>(host_, std::move(options));
   try {
     std::string url = agent_->start();
     while (!url.empty() && url.back() == '/') url.pop_back();

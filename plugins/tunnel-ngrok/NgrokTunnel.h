@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "ProcessSupervisor.h"
+#include "process/ProcessSupervisor.h"
 #include "moat/plugin.hpp"
 
 namespace moat::tunnel {
@@ -42,7 +42,7 @@ class NgrokTunnel : public Tunnel {
   Host host_;
   NgrokSettings settings_;
   std::string publicUrl_;
-  std::unique_ptr<ProcessSupervisor> agent_;
+  std::unique_ptr<process::ProcessSupervisor> agent_;
 };
 
 }  // namespace moat::tunnel

@@ -32,7 +32,7 @@ LocalTarget parseLocalUrl(std::string_view url) {
 std::string SshTunnel::open(std::string_view localUrl) {
   if (ssh_) throw std::runtime_error("this tunnel is already open");
   LocalTarget local = parseLocalUrl(localUrl);
-  ProcessSupervisor::Options options;
+  process::ProcessSupervisor::Options options;
   options.name = "ssh to " + settings_.user + "@" + settings_.host + ":" + std::to_string(settings_.port);
   options.command = sshCommand(settings_, local.host, local.port);
   // With -v, ssh reports the forward the server accepted at debug level 1.
@@ -43,7 +43,7 @@ std::string SshTunnel::open(std::string_view localUrl) {
   options.worthReporting = [](const std::string& line) { return line.rfind("debug", 0) != 0 && line.rfind("OpenSSH_", 0) != 0; };
   options.readyTimeoutMs = settings_.connectTimeoutMs + 5'000;
   options.maxBackoffMs = settings_.maxBackoffMs;
-  ssh_ = std::make_unique<ProcessSupervisor>(host_, std::move(options));
+  ssh_ = std::make_unique<process::ProcessSupervisor>(host_, std::move(options));
   try {
     ssh_->start();
   } catch (...) {

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "ProcessSupervisor.h"
+#include "process/ProcessSupervisor.h"
 #include "SshTunnelSettings.h"
 #include "moat/plugin.hpp"
 
@@ -14,7 +14,7 @@ namespace moat::tunnel {
 
 class SshTunnel : public Tunnel {
  public:
-  SshTunnel(const Host& host, const json::Value& config) : host_(host), settings_(readSshTunnelSettings(config)) {}
+  SshTunnel(const Host& host, const json::Value& config) : host_(host), settings_(readSshTunnelSettings(config, host.instanceName())) {}
 
   std::string open(std::string_view localUrl) override;
   std::string status() override;
@@ -24,7 +24,7 @@ class SshTunnel : public Tunnel {
   Host host_;
   SshTunnelSettings settings_;
   std::string publicUrl_;
-  std::unique_ptr<ProcessSupervisor> ssh_;
+  std::unique_ptr<process::ProcessSupervisor> ssh_;
 };
 
 }  // namespace moat::tunnel

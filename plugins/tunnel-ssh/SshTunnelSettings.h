@@ -25,7 +25,7 @@ struct SshTunnelSettings {
 };
 
 // Throws std::runtime_error "key: problem".
-SshTunnelSettings readSshTunnelSettings(const json::Value& config);
+SshTunnelSettings readSshTunnelSettings(const json::Value& config, std::string_view instance = {});
 
 // The ssh command line for one connection that forwards remote -> localHost:localPort.
 std::vector<std::string> sshCommand(const SshTunnelSettings& s, const std::string& localHost, uint16_t localPort);

@@ -44,7 +44,7 @@ moat::Status ApiKeyAuthenticator::onRequest(moat::Request& request) {
   const std::string* name = presented ? match(*presented) : nullptr;
   if (!name) {
     host_.count(presented ? "rejected" : "missing");
-    return request.replyRpcError(401, -32001, presented ? "invalid API key" : "missing API key in " + header_,
+    return request.replyRpcError(401, moat::jsonrpc::kUnauthorized, presented ? "invalid API key" : "missing API key in " + header_,
                                  {{"WWW-Authenticate", "ApiKey header=\"" + header_ + "\""}});
   }
   request.removeHeader(header_);  // the key is for the gateway, not for the upstream

@@ -3,6 +3,8 @@
 #include <cctype>
 #include <string>
 
+#include "moat/settings.hpp"
+
 namespace moat::config {
 namespace {
 
@@ -19,16 +21,7 @@ bool splitNumber(std::string_view text, long long& number, std::string_view& uni
 
 }  // namespace
 
-std::optional<long long> parseDurationMs(std::string_view text) {
-  long long n = 0;
-  std::string_view unit;
-  if (!splitNumber(text, n, unit)) return std::nullopt;
-  if (unit.empty() || unit == "ms") return n;
-  if (unit == "s") return n * 1000;
-  if (unit == "m") return n * 60'000;
-  if (unit == "h") return n * 3'600'000;
-  return std::nullopt;
-}
+std::optional<long long> parseDurationMs(std::string_view text) { return settings::parseDurationMs(text); }
 
 std::optional<size_t> parseBytes(std::string_view text) {
   long long n = 0;

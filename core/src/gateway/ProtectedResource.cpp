@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "server/JsonRpcError.h"
+#include "moat/jsonrpc.hpp"
 #include "gateway/ProxyHandler.h"
 #include "log/Log.h"
 #include "moat/json.hpp"
@@ -47,12 +47,12 @@ class MetadataHandler : public Poco::Net::HTTPRequestHandler {
     if (request.getMethod() != "GET" && request.getMethod() != "HEAD") {
       response.setStatus(Poco::Net::HTTPResponse::HTTP_METHOD_NOT_ALLOWED);
       response.set("Allow", "GET, HEAD");
-      body = rpcErrorBody("null", rpc::kInvalidRequest, "the metadata document is read with GET");
+      body = jsonrpc::errorBody("null", jsonrpc::kInvalidRequest, "the metadata document is read with GET");
     } else {
       body = metadataDocument(route_, resourceUrlsFor(route_.config, listener_, request).resource);
       if (body.empty()) {
         response.setStatus(Poco::Net::HTTPResponse::HTTP_NOT_FOUND);
-        body = rpcErrorBody("null", rpc::kNotFound, "server " + route_.config.name + " is not protected by an authenticator");
+        body = jsonrpc::errorBody("null", jsonrpc::kNotFound, "server " + route_.config.name + " is not protected by an authenticator");
       } else {
         response.set("Cache-Control", "max-age=300");
       }

@@ -10,7 +10,7 @@
 #include <random>
 #include <vector>
 
-#include "server/JsonRpcError.h"
+#include "moat/jsonrpc.hpp"
 #include "gateway/ProtectedResource.h"
 #include "log/Log.h"
 #include "metrics/Counters.h"
@@ -86,7 +86,7 @@ void ProxyHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Ne
     serve(exchange);
   } catch (const std::exception& e) {
     log::error("proxy", "unexpected failure", {{"reason", e.what()}});
-    if (!response.sent()) exchange.sendError(500, rpc::kInternalError, "internal gateway error");
+    if (!response.sent()) exchange.sendError(500, jsonrpc::kInternalError, "internal gateway error");
   }
   if (log::enabled(log::Level::Info)) {
     auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
@@ -99,12 +99,12 @@ void ProxyHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Ne
 void ProxyHandler::serve(Exchange& exchange) {
   core::RequestContext& ctx = exchange.ctx;
   if (auto denial = guard_.check(exchange.request)) {
-    exchange.sendError(403, rpc::kForbidden, *denial);
+    exchange.sendError(403, jsonrpc::kForbidden, *denial);
     return;
   }
   if (ctx.httpMethod != "POST" && ctx.httpMethod != "GET" && ctx.httpMethod != "DELETE") {
     exchange.response.set("Allow", "GET, POST, DELETE");
-    exchange.sendError(405, rpc::kInvalidRequest, "method " + ctx.httpMethod + " is not allowed on an MCP endpoint");
+    exchange.sendError(405, jsonrpc::kInvalidRequest, "method " + ctx.httpMethod + " is not allowed on an MCP endpoint");
     return;
   }
   if (!readBody(exchange)) return;
@@ -125,13 +125,13 @@ void ProxyHandler::serve(Exchange& exchange) {
     }
     if (outcome.kind == core::StageOutcome::Kind::Failed) {
       log::error("pipeline", "stage failed", {{"stage", outcome.stage}, {"reason", outcome.message}});
-      exchange.sendError(500, rpc::kStageFailed, "stage " + outcome.stage + " failed: " + outcome.message);
+      exchange.sendError(500, jsonrpc::kStageFailed, "stage " + outcome.stage + " failed: " + outcome.message);
       return;
     }
   }
   if (ctx.identitySubject && ctx.upstreamHeaders.has("Mcp-Session-Id") &&
       exchange.sessions.check(ctx.upstreamHeaders.get("Mcp-Session-Id"), *ctx.identitySubject) == SessionBindings::Check::Other) {
-    exchange.sendError(403, rpc::kForbidden, "this session belongs to another identity");
+    exchange.sendError(403, jsonrpc::kForbidden, "this session belongs to another identity");
     return;
   }
   if (route_.config.forwardClientAuthorization && ctx.clientAuthorization && !ctx.upstreamHeaders.has("Authorization"))
@@ -143,7 +143,7 @@ bool ProxyHandler::readBody(Exchange& exchange) {
   auto& request = exchange.request;
   const size_t limit = listener_.bodyLimitBytes;
   if (request.hasContentLength() && request.getContentLength64() > static_cast<long long>(limit)) {
-    exchange.sendError(413, rpc::kTooLarge, "request body exceeds the limit of " + std::to_string(limit) + " bytes");
+    exchange.sendError(413, jsonrpc::kTooLarge, "request body exceeds the limit of " + std::to_string(limit) + " bytes");
     return false;
   }
   if (exchange.ctx.httpMethod != "POST") return true;
@@ -161,7 +161,7 @@ bool ProxyHandler::readBody(Exchange& exchange) {
     if (body.size() > limit) {
       exchange.ctx.body.clear();
       drainBody(in, limit);
-      exchange.sendError(413, rpc::kTooLarge, "request body exceeds the limit of " + std::to_string(limit) + " bytes");
+      exchange.sendError(413, jsonrpc::kTooLarge, "request body exceeds the limit of " + std::to_string(limit) + " bytes");
       return false;
     }
   }

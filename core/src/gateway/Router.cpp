@@ -4,7 +4,7 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 
-#include "server/JsonRpcError.h"
+#include "moat/jsonrpc.hpp"
 #include "gateway/ProtectedResource.h"
 #include "gateway/ProxyHandler.h"
 #include "metrics/Counters.h"
@@ -90,7 +90,7 @@ Poco::Net::HTTPRequestHandler* Router::createRequestHandler(const Poco::Net::HTT
   if (path == "/healthz") return healthHandler();
   if (path == "/metrics") return new FixedHandler(200, "text/plain; version=0.0.4", metrics::prometheusText());
   metrics::add("requests_unrouted");
-  return new FixedHandler(404, "application/json", rpcErrorBody("null", rpc::kNotFound, "no MCP server is served at " + path));
+  return new FixedHandler(404, "application/json", jsonrpc::errorBody("null", jsonrpc::kNotFound, "no MCP server is served at " + path));
 }
 
 }  // namespace moat::gateway

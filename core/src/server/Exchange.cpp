@@ -3,7 +3,7 @@
 #include <Poco/Net/SecureStreamSocketImpl.h>
 #include <strings.h>
 
-#include "server/JsonRpcError.h"
+#include "moat/jsonrpc.hpp"
 #include "log/Log.h"
 #include "metrics/Counters.h"
 
@@ -27,7 +27,7 @@ void Exchange::sendError(int httpStatus, int rpcCode, const std::string& message
             {{"server", server.name}, {"status", std::to_string(httpStatus)}, {"reason", message}});
   metrics::add("requests_failed");
   if (response.sent()) return;
-  std::string body = rpcErrorBody(rpcIdJson(ctx.body), rpcCode, message);
+  std::string body = jsonrpc::errorBody(jsonrpc::idJson(ctx.body), rpcCode, message);
   if (!bodyConsumed && (request.getChunkedTransferEncoding() || request.getContentLength64() > 0)) response.setKeepAlive(false);
   response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(httpStatus));
   response.setContentType("application/json");
@@ -43,7 +43,7 @@ bool Exchange::prepareResponse(int status, const net::HeaderList& upstreamHeader
   if (!pipeline.empty()) {
     core::StageOutcome outcome = pipeline.runResponse(ctx);
     if (outcome.kind != core::StageOutcome::Kind::Continue) {
-      sendError(500, rpc::kStageFailed, "stage " + outcome.stage + " failed: " + outcome.message);
+      sendError(500, jsonrpc::kStageFailed, "stage " + outcome.stage + " failed: " + outcome.message);
       return false;
     }
   }

@@ -10,7 +10,7 @@
 #include <optional>
 #include <thread>
 
-#include "server/JsonRpcError.h"
+#include "moat/jsonrpc.hpp"
 #include "server/Shutdown.h"
 #include "upstream/SessionStream.h"
 #include "net/SseParser.h"
@@ -38,7 +38,7 @@ struct LegacySseUpstream::Session : ServerMessageQueue {
     try {
       json::Value parsed = json::parse(message);
       isResponse = parsed.find("method") == nullptr && (parsed.find("result") || parsed.find("error"));
-      idJson = rpcIdJson(parsed);
+      idJson = jsonrpc::idJson(parsed);
     } catch (const std::exception&) {
       log::warn("sse-upstream", "upstream sent a message that is not JSON", {{"server", serverName}});
       return;
@@ -142,16 +142,16 @@ std::shared_ptr<LegacySseUpstream::Session> LegacySseUpstream::openSession(Excha
     session->stream->http().sendRequest(get);
     session->body = &session->stream->http().receiveResponse(response);
   } catch (const Poco::TimeoutException&) {
-    exchange.sendError(504, rpc::kUpstreamTimeout, "upstream " + target_.getAuthority() + " did not open its SSE stream in time");
+    exchange.sendError(504, jsonrpc::kUpstreamTimeout, "upstream " + target_.getAuthority() + " did not open its SSE stream in time");
     return nullptr;
   } catch (const Poco::Exception& e) {
-    exchange.sendError(502, rpc::kUpstreamUnreachable, "upstream " + target_.getAuthority() + " is unreachable: " + e.displayText());
+    exchange.sendError(502, jsonrpc::kUpstreamUnreachable, "upstream " + target_.getAuthority() + " is unreachable: " + e.displayText());
     return nullptr;
   }
   if (response.getStatus() != 200) {
     std::string detail;
     Poco::StreamCopier::copyToString(*session->body, detail);
-    exchange.sendError(502, rpc::kUpstreamUnreachable,
+    exchange.sendError(502, jsonrpc::kUpstreamUnreachable,
                        "upstream SSE stream answered HTTP " + std::to_string(response.getStatus()));
     return nullptr;
   }
@@ -173,11 +173,11 @@ std::shared_ptr<LegacySseUpstream::Session> LegacySseUpstream::openSession(Excha
       }
     }
   } catch (const Poco::Exception& e) {
-    exchange.sendError(504, rpc::kUpstreamTimeout, "upstream SSE stream sent no endpoint event: " + e.displayText());
+    exchange.sendError(504, jsonrpc::kUpstreamTimeout, "upstream SSE stream sent no endpoint event: " + e.displayText());
     return nullptr;
   }
   if (!session->posts) {
-    exchange.sendError(502, rpc::kUpstreamUnreachable, "upstream SSE stream ended before its endpoint event");
+    exchange.sendError(502, jsonrpc::kUpstreamUnreachable, "upstream SSE stream ended before its endpoint event");
     return nullptr;
   }
   session->stream->http().socket().setReceiveTimeout(Poco::Timespan(24 * 3600, 0));
@@ -192,14 +192,14 @@ std::shared_ptr<LegacySseUpstream::Session> LegacySseUpstream::openSession(Excha
 std::shared_ptr<LegacySseUpstream::Session> LegacySseUpstream::findSession(Exchange& exchange) {
   const auto& headers = exchange.ctx.upstreamHeaders;
   if (!headers.has("Mcp-Session-Id")) {
-    exchange.sendError(400, rpc::kInvalidRequest, "missing Mcp-Session-Id header");
+    exchange.sendError(400, jsonrpc::kInvalidRequest, "missing Mcp-Session-Id header");
     return nullptr;
   }
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = sessions_.find(headers.get("Mcp-Session-Id"));
   if (it == sessions_.end() || it->second->closed) {
     if (it != sessions_.end()) sessions_.erase(it);
-    exchange.sendError(404, rpc::kNotFound, "unknown or closed session; initialize again");
+    exchange.sendError(404, jsonrpc::kNotFound, "unknown or closed session; initialize again");
     return nullptr;
   }
   return it->second;
@@ -225,17 +225,17 @@ bool LegacySseUpstream::postMessage(Exchange& exchange, Session& session) {
       std::string ignored;
       Poco::StreamCopier::copyToString(http->http().receiveResponse(response), ignored);
       if (response.getStatus() / 100 != 2) {
-        exchange.sendError(502, rpc::kUpstreamUnreachable, "upstream refused the message with HTTP " + std::to_string(response.getStatus()));
+        exchange.sendError(502, jsonrpc::kUpstreamUnreachable, "upstream refused the message with HTTP " + std::to_string(response.getStatus()));
         return false;
       }
       if (response.getKeepAlive()) session.posts->release(std::move(http));
       return true;
     } catch (const Poco::TimeoutException&) {
-      exchange.sendError(504, rpc::kUpstreamTimeout, "upstream did not accept the message in time");
+      exchange.sendError(504, jsonrpc::kUpstreamTimeout, "upstream did not accept the message in time");
       return false;
     } catch (const Poco::Exception& e) {
       if (http->reused && !sent && attempt == 0) continue;  // never resend a message the upstream may have taken
-      exchange.sendError(502, rpc::kUpstreamUnreachable, "upstream message endpoint failed: " + e.displayText());
+      exchange.sendError(502, jsonrpc::kUpstreamUnreachable, "upstream message endpoint failed: " + e.displayText());
       return false;
     }
   }
@@ -270,8 +270,8 @@ void LegacySseUpstream::handlePost(Exchange& exchange) {
   session->pending.erase(idJson);
   lock.unlock();
   if (reply) sendJson(exchange, 200, *reply, session->id);
-  else if (!answered) exchange.sendError(504, rpc::kUpstreamTimeout, "upstream did not answer within " + std::to_string(config_.timeoutMs) + " ms");
-  else exchange.sendError(502, rpc::kUpstreamUnreachable, "upstream SSE stream closed before answering");
+  else if (!answered) exchange.sendError(504, jsonrpc::kUpstreamTimeout, "upstream did not answer within " + std::to_string(config_.timeoutMs) + " ms");
+  else exchange.sendError(502, jsonrpc::kUpstreamUnreachable, "upstream SSE stream closed before answering");
 }
 
 void LegacySseUpstream::handleGet(Exchange& exchange) {

@@ -2,7 +2,7 @@
 
 #include <chrono>
 
-#include "server/JsonRpcError.h"
+#include "moat/jsonrpc.hpp"
 #include "server/Shutdown.h"
 #include "net/SseParser.h"
 #include "log/Log.h"
@@ -67,11 +67,11 @@ void answerPending(Exchange& exchange, PendingRequest& request, const Conversati
     if (!failure.empty()) {
       forget();
       if (stream) {
-        *out << formatSseEvent("message", rpcErrorBody(idJson, rpc::kUpstreamUnreachable, failure));
+        *out << formatSseEvent("message", jsonrpc::errorBody(idJson, jsonrpc::kUpstreamUnreachable, failure));
         out->flush();
         log::warn("stdio", "request failed", {{"server", serverName}, {"reason", failure}});
       } else {
-        exchange.sendError(ended ? 502 : 504, ended ? rpc::kUpstreamUnreachable : rpc::kUpstreamTimeout, failure);
+        exchange.sendError(ended ? 502 : 504, ended ? jsonrpc::kUpstreamUnreachable : jsonrpc::kUpstreamTimeout, failure);
       }
       return;
     }

@@ -7,7 +7,7 @@
 
 #include "server/HangupWatcher.h"
 #include "server/IdleStack.h"
-#include "server/JsonRpcError.h"
+#include "moat/jsonrpc.hpp"
 #include "server/Shutdown.h"
 #include "net/SseParser.h"
 #include "upstream/StreamPump.h"
@@ -19,7 +19,7 @@ void serveGetStream(Exchange& exchange, ServerMessageQueue& queue, const std::st
   {
     std::lock_guard<std::mutex> lock(queue.mutex);
     if (queue.getStreamOpen) {
-      exchange.sendError(409, rpc::kInvalidRequest, "this session already has an open GET stream");
+      exchange.sendError(409, jsonrpc::kInvalidRequest, "this session already has an open GET stream");
       return;
     }
     queue.getStreamOpen = true;
@@ -66,13 +66,13 @@ std::optional<ClientMessage> classifyClientMessage(Exchange& exchange, const cha
     return std::nullopt;
   }
   if (!message.isObject()) {
-    exchange.sendError(400, rpc::kInvalidRequest, std::string("batches are not supported by a ") + transportName + " upstream");
+    exchange.sendError(400, jsonrpc::kInvalidRequest, std::string("batches are not supported by a ") + transportName + " upstream");
     return std::nullopt;
   }
   ClientMessage out;
   out.isRequest = message.find("method") && message.find("id");
   out.opensSession = message.stringOr("method", "") == "initialize" && !exchange.ctx.upstreamHeaders.has("Mcp-Session-Id");
-  out.idJson = rpcIdJson(message);
+  out.idJson = jsonrpc::idJson(message);
   return out;
 }
 

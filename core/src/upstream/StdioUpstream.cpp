@@ -5,7 +5,7 @@
 
 #include <Poco/URI.h>
 
-#include "server/JsonRpcError.h"
+#include "moat/jsonrpc.hpp"
 #include "upstream/PendingRequest.h"
 #include "upstream/StdioChannel.h"
 #include "upstream/SessionStream.h"
@@ -49,7 +49,7 @@ struct StdioUpstream::Session : ServerMessageQueue {
     try {
       json::Value parsed = json::parse(message);
       isResponse = parsed.isObject() && !parsed.find("method") && (parsed.find("result") || parsed.find("error"));
-      if (isResponse) idJson = rpcIdJson(parsed);
+      if (isResponse) idJson = jsonrpc::idJson(parsed);
     } catch (const std::exception&) {
       log::warn("stdio", "server wrote a line that is not JSON-RPC; dropped", {{"server", serverName}});
       return;
@@ -155,7 +155,7 @@ std::shared_ptr<StdioUpstream::Session> StdioUpstream::startSession(Exchange& ex
     if (!session->workload.empty()) {
       try { runtime_->remove(session->workload); } catch (const std::exception&) {}
     }
-    exchange.sendError(502, rpc::kUpstreamUnreachable, std::string("cannot start the server: ") + e.what());
+    exchange.sendError(502, jsonrpc::kUpstreamUnreachable, std::string("cannot start the server: ") + e.what());
     return nullptr;
   }
   std::lock_guard<std::mutex> lock(mutex_);
@@ -186,7 +186,7 @@ void StdioUpstream::endSession(const std::shared_ptr<Session>& session) {
 std::shared_ptr<StdioUpstream::Session> StdioUpstream::findSession(Exchange& exchange) {
   const auto& headers = exchange.ctx.upstreamHeaders;
   if (!headers.has("Mcp-Session-Id")) {
-    exchange.sendError(400, rpc::kInvalidRequest, "missing Mcp-Session-Id header");
+    exchange.sendError(400, jsonrpc::kInvalidRequest, "missing Mcp-Session-Id header");
     return nullptr;
   }
   std::shared_ptr<Session> session;
@@ -208,7 +208,7 @@ std::shared_ptr<StdioUpstream::Session> StdioUpstream::findSession(Exchange& exc
       }
       endSession(session);
     }
-    exchange.sendError(404, rpc::kNotFound, "unknown or ended session; initialize again");
+    exchange.sendError(404, jsonrpc::kNotFound, "unknown or ended session; initialize again");
     return nullptr;
   }
   return session;
@@ -220,12 +220,12 @@ void StdioUpstream::forward(Exchange& exchange) {
     std::string path = exchange.ctx.path.substr(0, exchange.ctx.path.find('?'));
     if (path == server_.legacySsePath) {
       if (method == "GET") handleLegacyStream(exchange);
-      else exchange.sendError(405, rpc::kInvalidRequest, "the legacy SSE stream is opened with GET");
+      else exchange.sendError(405, jsonrpc::kInvalidRequest, "the legacy SSE stream is opened with GET");
       return;
     }
     if (path == server_.legacySsePath + "/messages") {
       if (method == "POST") handleLegacyPost(exchange);
-      else exchange.sendError(405, rpc::kInvalidRequest, "legacy SSE messages are sent with POST");
+      else exchange.sendError(405, jsonrpc::kInvalidRequest, "legacy SSE messages are sent with POST");
       return;
     }
   }
@@ -241,7 +241,7 @@ void StdioUpstream::handlePost(Exchange& exchange) {
   const auto& upstreamHeaders = exchange.ctx.upstreamHeaders;
   if (!message->opensSession && !upstreamHeaders.has("Mcp-Session-Id") && upstreamHeaders.has("MCP-Protocol-Version") &&
       upstreamHeaders.get("MCP-Protocol-Version") == "2026-07-28") {
-    exchange.sendError(400, rpc::kInvalidRequest,
+    exchange.sendError(400, jsonrpc::kInvalidRequest,
                        "2026-07-28 stateless requests reach a stdio server through mode: shared; this one runs a process per session");
     return;
   }
@@ -257,7 +257,7 @@ void StdioUpstream::handlePost(Exchange& exchange) {
   headers.set("Mcp-Session-Id", session->id);
   if (!isRequest) {
     if (!session->send(exchange.ctx.body)) {
-      exchange.sendError(502, rpc::kUpstreamUnreachable, "the server process is gone");
+      exchange.sendError(502, jsonrpc::kUpstreamUnreachable, "the server process is gone");
       return;
     }
     if (std::ostream* out = exchange.beginResponse(202, headers, 0)) out->flush();
@@ -280,7 +280,7 @@ void StdioUpstream::handlePost(Exchange& exchange) {
   };
   if (!session->send(exchange.ctx.body)) {
     forget();
-    exchange.sendError(502, rpc::kUpstreamUnreachable, "the server process is gone");
+    exchange.sendError(502, jsonrpc::kUpstreamUnreachable, "the server process is gone");
     return;
   }
   Session& s = *session;
@@ -326,17 +326,17 @@ void StdioUpstream::handleLegacyPost(Exchange& exchange) {
     alive = session->legacy && !session->closed;
   }
   if (!alive) {
-    exchange.sendError(404, rpc::kNotFound, "unknown or ended legacy SSE session; open the stream again");
+    exchange.sendError(404, jsonrpc::kNotFound, "unknown or ended legacy SSE session; open the stream again");
     return;
   }
   if (exchange.ctx.identitySubject &&
       exchange.sessions.check(sessionId, *exchange.ctx.identitySubject) == SessionBindings::Check::Other) {
-    exchange.sendError(403, rpc::kForbidden, "this session belongs to another identity");
+    exchange.sendError(403, jsonrpc::kForbidden, "this session belongs to another identity");
     return;
   }
   session->touch();
   if (!session->send(exchange.ctx.body)) {
-    exchange.sendError(502, rpc::kUpstreamUnreachable, "the server process is gone");
+    exchange.sendError(502, jsonrpc::kUpstreamUnreachable, "the server process is gone");
     return;
   }
   net::HeaderList headers;

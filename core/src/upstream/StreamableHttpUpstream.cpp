@@ -2,7 +2,7 @@
 
 #include <Poco/Net/NetException.h>
 
-#include "server/JsonRpcError.h"
+#include "moat/jsonrpc.hpp"
 #include "upstream/StreamPump.h"
 #include "log/Log.h"
 
@@ -46,20 +46,20 @@ void StreamableHttpUpstream::forward(Exchange& exchange) {
       sent = true;
       body = &session->receiveResponse(in);
     } catch (const Poco::Net::ConnectionRefusedException&) {
-      exchange.sendError(502, rpc::kUpstreamUnreachable, "upstream " + target_.getAuthority() + " refused the connection");
+      exchange.sendError(502, jsonrpc::kUpstreamUnreachable, "upstream " + target_.getAuthority() + " refused the connection");
       return;
     } catch (const Poco::TimeoutException&) {
-      exchange.sendError(504, rpc::kUpstreamTimeout,
+      exchange.sendError(504, jsonrpc::kUpstreamTimeout,
                          "upstream " + target_.getAuthority() + " did not answer within " + std::to_string(config_.timeoutMs) + " ms");
       return;
     } catch (const Poco::Exception& e) {
       if (session->reused && !sent && attempt == 0) continue;
-      exchange.sendError(502, rpc::kUpstreamUnreachable, "upstream " + target_.getAuthority() + " failed: " + e.displayText());
+      exchange.sendError(502, jsonrpc::kUpstreamUnreachable, "upstream " + target_.getAuthority() + " failed: " + e.displayText());
       return;
     }
   }
   if (!body) {
-    exchange.sendError(502, rpc::kUpstreamUnreachable, "upstream " + target_.getAuthority() + " closed the connection");
+    exchange.sendError(502, jsonrpc::kUpstreamUnreachable, "upstream " + target_.getAuthority() + " closed the connection");
     return;
   }
 
@@ -98,7 +98,7 @@ void StreamableHttpUpstream::forwardWhole(Exchange& exchange, const UpstreamResp
       session->http().abort();
     } catch (const Poco::Exception&) {
     }
-    exchange.sendError(502, rpc::kUpstreamUnreachable, "upstream " + target_.getAuthority() + " closed the connection in the middle of its answer");
+    exchange.sendError(502, jsonrpc::kUpstreamUnreachable, "upstream " + target_.getAuthority() + " closed the connection in the middle of its answer");
     return;
   }
   exchange.sendWhole(in.status, in.headers, payload);

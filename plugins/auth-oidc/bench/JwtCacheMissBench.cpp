@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "OidcAuthenticator.h"
-#include "TestKeys.h"
+#include "oauth/OidcAuthenticator.h"
+#include "testing/TestKeys.h"
 #include "moat/testing.hpp"
 
 using namespace moat;

@@ -4,10 +4,10 @@
 
 #include <map>
 
-#include "Base64Url.h"
-#include "Discovery.h"
-#include "OidcAuthenticator.h"
-#include "TestKeys.h"
+#include "crypto/Base64.h"
+#include "oauth/Discovery.h"
+#include "oauth/OidcAuthenticator.h"
+#include "testing/TestKeys.h"
 #include "moat/testing.hpp"
 
 using namespace moat;
@@ -132,12 +132,12 @@ TEST_CASE("oidc: hostile and malformed tokens are rejected with a reason", "[oid
   const std::string good = claims();
   SECTION("alg none") {
     CHECK_THAT(f.rejection(tokenWithSignature(R"({"alg":"none","kid":"rsa-1"})", good, "x")), Catch::Contains("alg none"));
-    CHECK_THAT(f.rejection(base64UrlEncode(R"({"alg":"none"})") + "." + base64UrlEncode(good) + "."), Catch::Contains("alg none"));
+    CHECK_THAT(f.rejection(crypto::base64UrlEncode(R"({"alg":"none"})") + "." + crypto::base64UrlEncode(good) + "."), Catch::Contains("alg none"));
   }
   SECTION("HS256 signed with the public key as the HMAC secret") {
     std::string h = header("HS256", "rsa-1");
-    std::string input = base64UrlEncode(h) + "." + base64UrlEncode(good);
-    CHECK_THAT(f.rejection(input + "." + base64UrlEncode(hmacSha256(f.rsa.jwk(), input))), Catch::Contains("HMAC"));
+    std::string input = crypto::base64UrlEncode(h) + "." + crypto::base64UrlEncode(good);
+    CHECK_THAT(f.rejection(input + "." + crypto::base64UrlEncode(hmacSha256(f.rsa.jwk(), input))), Catch::Contains("HMAC"));
   }
   SECTION("a signature by a key the issuer does not hold, under its kid") {
     TestKey forger = TestKey::rsa("rsa-1");
@@ -147,7 +147,7 @@ TEST_CASE("oidc: hostile and malformed tokens are rejected with a reason", "[oid
     std::string token = signedToken(f.rsa, "RS256", header("RS256", "rsa-1"), good);
     std::string forged = claims().replace(claims().find("alice"), 5, "admin");
     size_t d1 = token.find('.'), d2 = token.rfind('.');
-    token = token.substr(0, d1 + 1) + base64UrlEncode(forged) + token.substr(d2);
+    token = token.substr(0, d1 + 1) + crypto::base64UrlEncode(forged) + token.substr(d2);
     CHECK_THAT(f.rejection(token), Catch::Contains("signature does not verify"));
   }
   SECTION("kid of an RSA key with an EC algorithm") {
@@ -183,8 +183,8 @@ TEST_CASE("oidc: hostile and malformed tokens are rejected with a reason", "[oid
   SECTION("malformed base64 and JSON") {
     CHECK_THAT(f.rejection("e30.e30.c2ln"), Catch::Contains("no algorithm"));
     CHECK_THAT(f.rejection(signedToken(f.rsa, "RS256", header("RS256", "rsa-1"), claims()) + "!"), Catch::Contains("signature is not"));
-    CHECK_THAT(f.rejection(base64UrlEncode(header("RS256", "rsa-1")) + ".%%%." + base64UrlEncode("sig")), Catch::Contains("payload"));
-    CHECK_THAT(f.rejection(base64UrlEncode("not json") + ".e30.c2ln"), Catch::Contains("header is not"));
+    CHECK_THAT(f.rejection(crypto::base64UrlEncode(header("RS256", "rsa-1")) + ".%%%." + crypto::base64UrlEncode("sig")), Catch::Contains("payload"));
+    CHECK_THAT(f.rejection(crypto::base64UrlEncode("not json") + ".e30.c2ln"), Catch::Contains("header is not"));
   }
   SECTION("oversized header and token") {
     std::string padding(3000, 'a');
@@ -309,7 +309,7 @@ TEST_CASE("oidc: opaque tokens are introspected with client credentials and cach
   auto r = f.request("opaque-token-value");
   REQUIRE(f.run(r) == Status::Continue);
   CHECK(r.identity->first == "carol");
-  CHECK(f.idp.lastIntrospectionAuth == "Basic " + base64Encode("gateway:s3cret"));
+  CHECK(f.idp.lastIntrospectionAuth == "Basic " + crypto::base64Encode("gateway:s3cret"));
   CHECK(f.idp.lastIntrospectionBody == "token=opaque-token-value&token_type_hint=access_token");
   auto again = f.request("opaque-token-value");
   CHECK(f.run(again) == Status::Continue);
@@ -345,9 +345,9 @@ TEST_CASE("oidc: configuration errors name the key", "[oidc]") {
 }
 
 TEST_CASE("oidc: base64url decoding is strict", "[oidc]") {
-  CHECK(base64UrlDecode("aGk") == std::optional<std::string>("hi"));
-  CHECK_FALSE(base64UrlDecode("aGk="));   // padding
-  CHECK_FALSE(base64UrlDecode("aG+k"));   // standard alphabet
-  CHECK_FALSE(base64UrlDecode("aGl"));    // non-zero trailing bits
-  CHECK_FALSE(base64UrlDecode("a"));      // impossible length
+  CHECK(crypto::base64UrlDecode("aGk") == std::optional<std::string>("hi"));
+  CHECK_FALSE(crypto::base64UrlDecode("aGk="));   // padding
+  CHECK_FALSE(crypto::base64UrlDecode("aG+k"));   // standard alphabet
+  CHECK_FALSE(crypto::base64UrlDecode("aGl"));    // non-zero trailing bits
+  CHECK_FALSE(crypto::base64UrlDecode("a"));      // impossible length
 }

@@ -3,9 +3,9 @@
 #define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
 
-#include "OidcAuthenticator.h"
+#include "oauth/OidcAuthenticator.h"
 #include "OktaSettings.h"
-#include "TestKeys.h"
+#include "testing/TestKeys.h"
 #include "moat/testing.hpp"
 
 using namespace moat;

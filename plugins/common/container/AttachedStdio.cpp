@@ -1,4 +1,4 @@
-#include "AttachedStdio.h"
+#include "container/AttachedStdio.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <stdexcept>
 
-#include "StreamDemux.h"
+#include "container/StreamDemux.h"
 
 namespace moat::container {
 namespace {

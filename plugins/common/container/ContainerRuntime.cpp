@@ -1,4 +1,4 @@
-#include "ContainerRuntime.h"
+#include "container/ContainerRuntime.h"
 
 #include <signal.h>
 #include <sys/resource.h>
@@ -10,10 +10,11 @@
 #include <set>
 #include <stdexcept>
 
-#include "ContainerSpec.h"
-#include "NpxImage.h"
-#include "StreamDemux.h"
+#include "container/ContainerSpec.h"
+#include "container/NpxImage.h"
+#include "container/StreamDemux.h"
 #include "moat/json.hpp"
+#include "crypto/PercentEncoding.h"
 
 namespace moat::container {
 namespace {
@@ -37,7 +38,7 @@ uint64_t currentHardLimit(int resource, uint64_t cap) {
   return std::min<uint64_t>(limit.rlim_max, cap);
 }
 
-std::string containerPath(std::string_view id, const std::string& rest = {}) { return "/containers/" + queryValue(std::string(id)) + rest; }
+std::string containerPath(std::string_view id, const std::string& rest = {}) { return "/containers/" + crypto::formUrlEncode(std::string(id)) + rest; }
 
 }  // namespace
 
@@ -75,7 +76,7 @@ void ContainerRuntime::release(const std::string& name, Workload& workload) {
   workload.fence.reset();
   if (!workload.network.empty()) {
     try {
-      auto removed = engine_.call("DELETE", "/networks/" + queryValue(workload.network), {}, 15'000);
+      auto removed = engine_.call("DELETE", "/networks/" + crypto::formUrlEncode(workload.network), {}, 15'000);
       if (removed.status != 204 && removed.status != 404) host_.warn("could not remove network " + workload.network + " of " + name + ": " + engineError(removed));
     } catch (const std::exception& e) {
       host_.warn("could not remove network " + workload.network + " of " + name + ": " + e.what());
@@ -120,7 +121,7 @@ void ContainerRuntime::preparePrivateNetwork(const std::string& name, const Cont
   auto created = engine_.call("POST", "/networks/create", body);
   if (created.status != 201) throw std::runtime_error("creating the private network for " + spec.name + " failed: " + engineError(created));
   workload.network = name;
-  auto inspected = engine_.call("GET", "/networks/" + queryValue(name));
+  auto inspected = engine_.call("GET", "/networks/" + crypto::formUrlEncode(name));
   json::Value network = json::parse(inspected.body);
   std::string gateway;
   if (const auto* ipam = network.find("IPAM"))
@@ -141,7 +142,7 @@ void ContainerRuntime::preparePrivateNetwork(const std::string& name, const Cont
 // Containers of a gateway that died without removing them (SIGKILL, a crash) are removed, so a
 // restarted gateway starts clean and none of them keeps running unobserved.
 void ContainerRuntime::removeOrphans() {
-  auto listed = engine_.call("GET", "/containers/json?all=1&filters=" + queryValue("{\"label\":[\"moat.managed=true\"]}"));
+  auto listed = engine_.call("GET", "/containers/json?all=1&filters=" + crypto::formUrlEncode("{\"label\":[\"moat.managed=true\"]}"));
   if (listed.status != 200) return;
   int removed = 0;
   json::Value containers = json::parse(listed.body);
@@ -155,7 +156,7 @@ void ContainerRuntime::removeOrphans() {
     std::string id = container.stringOr("Id", "");
     if (engine_.call("DELETE", containerPath(id, "?force=1&v=1"), {}, 15'000).status / 100 == 2) ++removed;
   }
-  auto networks = engine_.call("GET", "/networks?filters=" + queryValue("{\"label\":[\"moat.managed=true\"]}"));
+  auto networks = engine_.call("GET", "/networks?filters=" + crypto::formUrlEncode("{\"label\":[\"moat.managed=true\"]}"));
   if (networks.status == 200) {
     json::Value all = json::parse(networks.body);
     for (const auto& network : all.items()) {
@@ -165,7 +166,7 @@ void ContainerRuntime::removeOrphans() {
       if (pid <= 0 || ::kill(pid, 0) == 0 || errno == EPERM) continue;
       if (const auto* options = network.find("Options"); options && options->isObject())
         if (auto bridge = options->stringOr("com.docker.network.bridge.name", ""); !bridge.empty()) HostFence::removeTagged(bridge);
-      engine_.call("DELETE", "/networks/" + queryValue(network.stringOr("Name", "")), {}, 15'000);
+      engine_.call("DELETE", "/networks/" + crypto::formUrlEncode(network.stringOr("Name", "")), {}, 15'000);
     }
   }
   if (removed) host_.info("removed " + std::to_string(removed) + " container(s) left by a gateway that is gone");
@@ -191,7 +192,7 @@ std::string ContainerRuntime::prepareImage(ContainerSpec& spec) {
       image.resize(colon);
     }
     std::string progress, errorBody;
-    int status = engine_.stream("POST", "/images/create?fromImage=" + queryValue(image) + (tag.empty() ? "" : "&tag=" + queryValue(tag)),
+    int status = engine_.stream("POST", "/images/create?fromImage=" + crypto::formUrlEncode(image) + (tag.empty() ? "" : "&tag=" + crypto::formUrlEncode(tag)),
                                 [&](const char* data, size_t size) { progress.append(data, size); }, errorBody);
     std::string failure;
     if (status != 200) failure = engineError({status, errorBody});
@@ -231,7 +232,7 @@ std::string ContainerRuntime::start(std::string_view specJson) {
   };
   try {
     if (!spec.isolation.network && (!spec.stdio || !spec.isolation.egress.empty())) preparePrivateNetwork(name, spec, options, workload);
-    auto created = engine_.call("POST", "/containers/create?name=" + queryValue(name), createContainerBody(spec, options));
+    auto created = engine_.call("POST", "/containers/create?name=" + crypto::formUrlEncode(name), createContainerBody(spec, options));
     if (created.status != 201) throw std::runtime_error("creating a container from " + spec.image + " failed: " + engineError(created));
     if (spec.stdio) {
       // Attached before it starts, so nothing the server writes first is lost.
@@ -302,7 +303,7 @@ void ContainerRuntime::remove(std::string_view id) {
 }
 
 std::string ContainerRuntime::list() {
-  auto listed = engine_.call("GET", "/containers/json?all=1&filters=" + queryValue("{\"label\":[\"moat.managed=true\"]}"));
+  auto listed = engine_.call("GET", "/containers/json?all=1&filters=" + crypto::formUrlEncode("{\"label\":[\"moat.managed=true\"]}"));
   if (listed.status != 200) throw std::runtime_error("listing containers failed: " + engineError(listed));
   std::string out = "[";
   json::Value containers = json::parse(listed.body);

@@ -9,10 +9,10 @@
 #include <mutex>
 #include <string>
 
-#include "AttachedStdio.h"
-#include "EgressForwarder.h"
-#include "EngineClient.h"
-#include "HostFence.h"
+#include "container/AttachedStdio.h"
+#include "container/EgressForwarder.h"
+#include "container/EngineClient.h"
+#include "container/HostFence.h"
 #include "moat/plugin.hpp"
 
 namespace moat::container {

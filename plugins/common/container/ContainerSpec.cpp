@@ -1,4 +1,4 @@
-#include "ContainerSpec.h"
+#include "container/ContainerSpec.h"
 
 #include <cmath>
 #include <set>

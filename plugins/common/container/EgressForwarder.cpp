@@ -1,4 +1,4 @@
-#include "EgressForwarder.h"
+#include "container/EgressForwarder.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-#include "EngineClient.h"
+#include "container/EngineClient.h"
 
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -175,21 +175,6 @@ std::string engineError(const EngineClient::Response& response) {
   std::string body = response.body.substr(0, 300);
   while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
   return "HTTP " + std::to_string(response.status) + (body.empty() ? "" : ": " + body);
-}
-
-std::string queryValue(const std::string& text) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
 }
 
 }  // namespace moat::container

@@ -5,7 +5,7 @@
 #include <functional>
 #include <string>
 
-#include "EngineSocket.h"
+#include "container/EngineSocket.h"
 
 namespace moat::container {
 
@@ -47,7 +47,5 @@ class EngineClient {
 // The engine's own error text ({"message": "..."}), else the status and body.
 std::string engineError(const EngineClient::Response& response);
 
-// Percent-encodes a query parameter value.
-std::string queryValue(const std::string& text);
 
 }  // namespace moat::container

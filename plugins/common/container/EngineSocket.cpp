@@ -1,4 +1,4 @@
-#include "EngineSocket.h"
+#include "container/EngineSocket.h"
 
 #include <stdexcept>
 

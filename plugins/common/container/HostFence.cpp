@@ -1,19 +1,19 @@
-#include "HostFence.h"
+#include "container/HostFence.h"
 
 #include <sstream>
 #include <stdexcept>
 
-#include "Subprocess.h"
+#include "process/Subprocess.h"
 
 namespace moat::container {
 namespace {
 
 // rule: {"-t", TABLE, CHAIN, spec...}
-RunResult iptables(const std::string& action, const std::vector<std::string>& rule) {
+process::RunResult iptables(const std::string& action, const std::vector<std::string>& rule) {
   std::vector<std::string> argv{"iptables", "-w", "5", rule[0], rule[1], action, rule[2]};
   if (action == "-I") argv.push_back("1");
   argv.insert(argv.end(), rule.begin() + 3, rule.end());
-  return runCaptured(argv);
+  return process::runCaptured(argv);
 }
 
 }  // namespace
@@ -43,7 +43,7 @@ HostFence::HostFence(const std::string& bridgeInterface, const std::string& tag,
   auto rules = fenceRules(bridgeInterface, tag, address, redirects);
   // Each insert goes to the top of its chain, so the last rule is inserted first.
   for (auto it = rules.rbegin(); it != rules.rend(); ++it) {
-    RunResult result = iptables("-I", *it);
+    process::RunResult result = iptables("-I", *it);
     if (result.exitCode != 0) {
       for (const auto& done : added_) iptables("-D", done);
       throw std::runtime_error("cannot fence the container network off the host (iptables, as root): " + result.output);
@@ -58,7 +58,7 @@ HostFence::~HostFence() {
 
 void HostFence::removeTagged(const std::string& tag) {
   for (const auto& [table, chain] : {std::pair{"filter", "INPUT"}, std::pair{"nat", "PREROUTING"}}) {
-    RunResult listed = runCaptured({"iptables", "-w", "5", "-t", table, "-S", chain});
+    process::RunResult listed = process::runCaptured({"iptables", "-w", "5", "-t", table, "-S", chain});
     if (listed.exitCode != 0) continue;
     std::stringstream lines(listed.output);
     std::string line;

@@ -1,6 +1,5 @@
-#include "NpxImage.h"
+#include "container/NpxImage.h"
 
-#include <openssl/sha.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,8 +9,10 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "Subprocess.h"
+#include "crypto/Sha256.h"
+#include "process/Subprocess.h"
 #include "moat/json.hpp"
+#include "crypto/PercentEncoding.h"
 
 namespace fs = std::filesystem;
 
@@ -28,18 +29,6 @@ std::string findInPath(const std::string& program) {
   while (std::getline(dirs, dir, ':'))
     if (!dir.empty() && ::access((dir + "/" + program).c_str(), X_OK) == 0) return dir + "/" + program;
   throw std::runtime_error("npx:// needs " + program + " on this machine (set MOAT_NPX_NODE to its path)");
-}
-
-std::string shortDigest(const std::string& text) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < 6; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 15];
-  }
-  return out;
 }
 
 std::string lastLines(const std::string& text, size_t count) {
@@ -135,7 +124,7 @@ BuiltImage ensureNpxImage(const EngineClient& engine, const Host& host, const Np
   if (::stat(nodePath.c_str(), &nodeStat) != 0) throw std::runtime_error("npx:// cannot use " + nodePath);
   std::string repository = "moat-npx/";
   for (char c : package.name.substr(package.name[0] == '@' ? 1 : 0)) repository += (c == '/' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  std::string tag = shortDigest(package.spec + "\n" + nodePath + "\n" + std::to_string(nodeStat.st_size) + "\n" + std::to_string(nodeStat.st_mtime));
+  std::string tag = crypto::hex(crypto::sha256(package.spec + "\n" + nodePath + "\n" + std::to_string(nodeStat.st_size) + "\n" + std::to_string(nodeStat.st_mtime)), 6);
   BuiltImage image{repository + ":" + tag, {}, false};
 
   // The entrypoint is recorded as a label, so a cached image needs no npm at all.
@@ -156,7 +145,7 @@ BuiltImage ensureNpxImage(const EngineClient& engine, const Host& host, const Np
   StagingDirectory staging;
   const fs::path root = staging.path() / "rootfs";
   fs::create_directories(root / "app");
-  RunResult npm = runCaptured({"npm", "install", "--prefix", (root / "app").string(), "--omit=dev", "--no-audit", "--no-fund",
+  process::RunResult npm = process::runCaptured({"npm", "install", "--prefix", (root / "app").string(), "--omit=dev", "--no-audit", "--no-fund",
                                "--no-save", "--loglevel=error", package.spec});
   if (npm.exitCode != 0) throw std::runtime_error("npm install " + package.spec + " failed:\n" + lastLines(npm.output, 6));
   fs::path packageDir = root / "app" / "node_modules" / package.name;
@@ -164,7 +153,7 @@ BuiltImage ensureNpxImage(const EngineClient& engine, const Host& host, const Np
 
   fs::create_directories(root / "usr/local/bin");
   fs::copy_file(fs::canonical(nodePath), root / "usr/local/bin/node");
-  RunResult ldd = runCaptured({"ldd", nodePath});
+  process::RunResult ldd = process::runCaptured({"ldd", nodePath});
   if (ldd.exitCode != 0) throw std::runtime_error("ldd " + nodePath + " failed: " + lastLines(ldd.output, 3));
   for (const auto& library : sharedLibraryPaths(ldd.output)) copyInto(root, library);
   writeFile(root / "etc/passwd", "root:x:0:0:root:/root:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
@@ -174,18 +163,18 @@ BuiltImage ensureNpxImage(const EngineClient& engine, const Host& host, const Np
 
   // The tag goes inside `repo` (the API allows it): Podman's compatible import ignores `tag`.
   std::string changes = "LABEL moat.npx.script=" + script;
-  std::string path = "/images/create?fromSrc=-&repo=" + queryValue(image.reference) + "&changes=" + queryValue(changes);
-  Spawned tar = spawnReading({"tar", "--numeric-owner", "--owner=0", "--group=0", "-C", root.string(), "-cf", "-", "."}, false);
+  std::string path = "/images/create?fromSrc=-&repo=" + crypto::formUrlEncode(image.reference) + "&changes=" + crypto::formUrlEncode(changes);
+  process::Spawned tar = process::spawn({{"tar", "--numeric-owner", "--owner=0", "--group=0", "-C", root.string(), "-cf", "-", "."}, {}, process::SpawnOptions::Output::Pipe});
   EngineClient::Response imported;
   try {
     imported = engine.upload(path, tar.output, "application/x-tar");
   } catch (...) {
     ::close(tar.output);
-    waitForExit(tar.pid);
+    process::waitForExit(tar.pid);
     throw;
   }
   ::close(tar.output);
-  int tarExit = waitForExit(tar.pid);
+  int tarExit = process::waitForExit(tar.pid);
   if (tarExit != 0) throw std::runtime_error("tar of the image for npx://" + package.spec + " failed (exit " + std::to_string(tarExit) + ")");
   if (imported.status != 200 || imported.body.find("\"error") != std::string::npos)
     throw std::runtime_error(engineName(engine.engine()) + " refused to import the image for npx://" + package.spec + ": " + engineError(imported));

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "EngineClient.h"
+#include "container/EngineClient.h"
 #include "moat/plugin.hpp"
 
 namespace moat::container {

@@ -1,4 +1,4 @@
-#include "StreamDemux.h"
+#include "container/StreamDemux.h"
 
 #include <algorithm>
 #include <stdexcept>

@@ -1,9 +1,9 @@
-#include "Base64Url.h"
+#include "crypto/Base64.h"
 
 #include <array>
 #include <cstdint>
 
-namespace moat::oidc {
+namespace moat::crypto {
 namespace {
 
 constexpr std::string_view kUrlAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -70,4 +70,4 @@ std::optional<std::string> base64UrlDecode(std::string_view text) {
 std::string base64UrlEncode(std::string_view bytes) { return encode(bytes, kUrlAlphabet, false); }
 std::string base64Encode(std::string_view bytes) { return encode(bytes, kStdAlphabet, true); }
 
-}  // namespace moat::oidc
+}  // namespace moat::crypto

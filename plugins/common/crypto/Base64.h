@@ -6,11 +6,11 @@
 #include <string>
 #include <string_view>
 
-namespace moat::oidc {
+namespace moat::crypto {
 
 std::optional<std::string> base64UrlDecode(std::string_view text);
 std::string base64UrlEncode(std::string_view bytes);
 // Standard base64 with padding, for HTTP Basic credentials.
 std::string base64Encode(std::string_view bytes);
 
-}  // namespace moat::oidc
+}  // namespace moat::crypto

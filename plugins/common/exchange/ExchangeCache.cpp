@@ -1,4 +1,4 @@
-#include "ExchangeCache.h"
+#include "exchange/ExchangeCache.h"
 
 namespace moat::exchange {
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "ExchangeResult.h"
+#include "exchange/ExchangeResult.h"
 
 namespace moat::exchange {
 

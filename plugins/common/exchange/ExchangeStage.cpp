@@ -1,10 +1,11 @@
-#include "ExchangeStage.h"
+#include "exchange/ExchangeStage.h"
 
 #include <stdexcept>
 
-#include "SettingsReader.h"
-#include "TokenCache.h"
+#include "moat/settings.hpp"
+#include "oauth/TokenCache.h"
 #include "moat/bearer.hpp"
+#include "crypto/Sha256.h"
 
 namespace moat::exchange {
 namespace {
@@ -37,26 +38,26 @@ const std::set<std::string>& stageSettingKeys() {
 
 StageSettings readStageSettings(const json::Value& config) {
   StageSettings s;
-  std::string subject = oidc::textSetting(config, "subject_token");
+  std::string subject = settings::text(config, "subject_token");
   if (subject.rfind("credential:", 0) == 0) {
     s.subjectCredential = subject.substr(11);
-    if (s.subjectCredential.empty()) oidc::badSetting("subject_token", "credential: needs a name, e.g. credential:id_token");
+    if (s.subjectCredential.empty()) settings::fail("subject_token", "credential: needs a name, e.g. credential:id_token");
   } else if (!subject.empty() && subject != "bearer") {
-    oidc::badSetting("subject_token", "expected \"bearer\" (the client's token) or \"credential:NAME\" (a token an earlier stage obtained)");
+    settings::fail("subject_token", "expected \"bearer\" (the client's token) or \"credential:NAME\" (a token an earlier stage obtained)");
   }
-  s.requireIdentity = oidc::boolSetting(config, "require_identity", true);
-  std::string header = oidc::textSetting(config, "header_name");
+  s.requireIdentity = settings::flag(config, "require_identity", true);
+  std::string header = settings::text(config, "header_name");
   if (!header.empty()) {
-    if (!validHeaderName(header)) oidc::badSetting("header_name", "\"" + header + "\" is not an HTTP header name");
+    if (!validHeaderName(header)) settings::fail("header_name", "\"" + header + "\" is not an HTTP header name");
     s.headerName = header;
   }
   if (const json::Value* prefix = config.find("header_prefix"); prefix && !prefix->isNull()) {
-    if (!prefix->isString()) oidc::badSetting("header_prefix", "expected a string (\"Bearer \" or \"\")");
+    if (!prefix->isString()) settings::fail("header_prefix", "expected a string (\"Bearer \" or \"\")");
     s.headerPrefix = prefix->asString();
   }
-  s.cache.capacity = oidc::countSetting(config, "cache_size", s.cache.capacity);
-  s.cache.expirySkewMs = oidc::durationMs(config, "expiry_skew", s.cache.expirySkewMs);
-  s.cache.defaultTtlMs = oidc::durationMs(config, "default_ttl", s.cache.defaultTtlMs);
+  s.cache.capacity = settings::count(config, "cache_size", s.cache.capacity);
+  s.cache.expirySkewMs = settings::durationMs(config, "expiry_skew", s.cache.expirySkewMs);
+  s.cache.defaultTtlMs = settings::durationMs(config, "default_ttl", s.cache.defaultTtlMs);
   return s;
 }
 
@@ -82,7 +83,7 @@ Status ExchangeStage::onRequest(Request& request) {
     subject = std::string(*credential);
   }
 
-  const std::string key = oidc::sha256(parameters_ + '\n' + subject);
+  const std::string key = crypto::sha256(parameters_ + '\n' + subject);
   ExchangeCache::Source source = ExchangeCache::Source::Cache;
   ExchangeResult result = cache_.get(
       key, [this] { return host_.nowUnixMs(); },
@@ -93,9 +94,9 @@ Status ExchangeStage::onRequest(Request& request) {
       source);
   host_.count(source == ExchangeCache::Source::Cache ? "cache_hits" : "cache_misses");
   // The fingerprint is a second SHA-256: only failures and debug lines need it, not every hit.
-  if (!result.ok()) return fail(request, result, oidc::tokenFingerprint(subject));
+  if (!result.ok()) return fail(request, result, crypto::fingerprint(subject));
   if (source == ExchangeCache::Source::Exchanged && host_.api()->log_enabled(host_.context(), MOAT_LOG_DEBUG))
-    host_.debug("exchanged token " + oidc::tokenFingerprint(subject) + " for " + oidc::tokenFingerprint(result.token) +
+    host_.debug("exchanged token " + crypto::fingerprint(subject) + " for " + crypto::fingerprint(result.token) +
                 (result.expiresAtMs ? " (valid " + std::to_string((result.expiresAtMs - host_.nowUnixMs()) / 1000) + " s)" : ""));
 
   // The client's token never travels on: with a custom header, Authorization is dropped too.
@@ -111,7 +112,7 @@ Status ExchangeStage::onResponse(Request& request) {
   const std::string token(sent->substr(settings_.headerPrefix.size()));
   if (cache_.forgetIssued(token)) {
     host_.count("upstream_rejections");
-    host_.info("the upstream refused exchanged token " + oidc::tokenFingerprint(token) + "; it is dropped from the cache");
+    host_.info("the upstream refused exchanged token " + crypto::fingerprint(token) + "; it is dropped from the cache");
   }
   return Status::Continue;
 }

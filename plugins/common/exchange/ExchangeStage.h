@@ -7,7 +7,7 @@
 #include <set>
 #include <string>
 
-#include "ExchangeCache.h"
+#include "exchange/ExchangeCache.h"
 #include "moat/plugin.hpp"
 
 namespace moat::exchange {

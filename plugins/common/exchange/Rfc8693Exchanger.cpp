@@ -1,8 +1,9 @@
-#include "Rfc8693Exchanger.h"
+#include "exchange/Rfc8693Exchanger.h"
 
-#include "ClientAuthentication.h"
-#include "TokenResponse.h"
-#include "TokenTypes.h"
+#include "oauth/ClientAuthentication.h"
+#include "oauth/TokenResponse.h"
+#include "oauth/TokenTypes.h"
+#include "crypto/PercentEncoding.h"
 
 namespace moat::exchange {
 namespace {
@@ -26,10 +27,10 @@ Rfc8693Exchanger::Rfc8693Exchanger(const Host& host, Rfc8693Settings settings)
     : ExchangeStage(host, settings.stage, describe(settings)), settings_(std::move(settings)) {}
 
 std::string Rfc8693Exchanger::requestBody(const std::string& subjectToken) const {
-  using oidc::formUrlEncode;
-  std::string body = "grant_type=" + formUrlEncode(kTokenExchangeGrant);
+  using crypto::formUrlEncode;
+  std::string body = "grant_type=" + crypto::formUrlEncode(kTokenExchangeGrant);
   auto add = [&](std::string_view name, std::string_view value) {
-    body.append("&").append(name).append("=").append(formUrlEncode(value));
+    body.append("&").append(name).append("=").append(crypto::formUrlEncode(value));
   };
   add("subject_token", subjectToken);
   add("subject_token_type", settings_.subjectTokenType);

@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "ExchangeStage.h"
-#include "Rfc8693Settings.h"
+#include "exchange/ExchangeStage.h"
+#include "exchange/Rfc8693Settings.h"
 
 namespace moat::exchange {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "ExchangeStage.h"
+#include "exchange/ExchangeStage.h"
 #include "moat/plugin.hpp"
 
 namespace moat::exchange {

@@ -1,4 +1,4 @@
-#include "Algorithm.h"
+#include "oauth/Algorithm.h"
 
 #include <array>
 #include <utility>

@@ -1,4 +1,4 @@
-#include "ClaimsPolicy.h"
+#include "oauth/ClaimsPolicy.h"
 
 #include <algorithm>
 #include <sstream>

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "Verdict.h"
+#include "oauth/Verdict.h"
 #include "moat/json.hpp"
 
 namespace moat::oidc {

@@ -1,29 +1,11 @@
-#include "ClientAuthentication.h"
+#include "oauth/ClientAuthentication.h"
 
-#include <cctype>
-
-#include "Base64Url.h"
+#include "crypto/Base64.h"
 
 namespace moat::oidc {
 
-std::string formUrlEncode(std::string_view text) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 std::string basicAuthorization(std::string_view clientId, std::string_view clientSecret) {
-  return "Basic " + base64Encode(formUrlEncode(clientId) + ":" + formUrlEncode(clientSecret));
+  return "Basic " + crypto::base64Encode(crypto::formUrlEncode(clientId) + ":" + crypto::formUrlEncode(clientSecret));
 }
 
 }  // namespace moat::oidc

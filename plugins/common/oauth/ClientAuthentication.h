@@ -5,10 +5,9 @@
 #include <string>
 #include <string_view>
 
-namespace moat::oidc {
+#include "crypto/PercentEncoding.h"
 
-// application/x-www-form-urlencoded, every byte outside the unreserved set percent-encoded.
-std::string formUrlEncode(std::string_view text);
+namespace moat::oidc {
 
 // "Basic ..." for client_secret_basic: each part is form-encoded before joining and base64
 // (RFC 6749 §2.3.1), so a secret holding ':' or '%' survives.

@@ -1,4 +1,4 @@
-#include "Discovery.h"
+#include "oauth/Discovery.h"
 
 #include <arpa/inet.h>
 

@@ -1,14 +1,15 @@
-#include "Introspector.h"
+#include "oauth/Introspector.h"
 
-#include "ClientAuthentication.h"
+#include "oauth/ClientAuthentication.h"
+#include "crypto/PercentEncoding.h"
 
 namespace moat::oidc {
 
 Verdict Introspector::introspect(const std::string& token, const ClaimsPolicy& policy, const std::string& resourceUrl) const {
-  std::string body = "token=" + formUrlEncode(token) + "&token_type_hint=access_token";
+  std::string body = "token=" + crypto::formUrlEncode(token) + "&token_type_hint=access_token";
   Headers headers{{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
   if (settings_.clientSecret.empty()) {
-    body += "&client_id=" + formUrlEncode(settings_.clientId);
+    body += "&client_id=" + crypto::formUrlEncode(settings_.clientId);
   } else {
     headers.emplace_back("Authorization", basicAuthorization(settings_.clientId, settings_.clientSecret));
   }

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <string>
 
-#include "ClaimsPolicy.h"
-#include "Verdict.h"
+#include "oauth/ClaimsPolicy.h"
+#include "oauth/Verdict.h"
 #include "moat/plugin.hpp"
 
 namespace moat::oidc {

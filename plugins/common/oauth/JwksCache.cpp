@@ -1,4 +1,4 @@
-#include "JwksCache.h"
+#include "oauth/JwksCache.h"
 
 #include <vector>
 

@@ -10,7 +10,7 @@
 #include <mutex>
 #include <string>
 
-#include "KeySet.h"
+#include "oauth/KeySet.h"
 #include "moat/plugin.hpp"
 
 namespace moat::oidc {

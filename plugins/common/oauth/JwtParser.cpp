@@ -1,9 +1,9 @@
-#include "JwtParser.h"
+#include "oauth/JwtParser.h"
 
 #include <algorithm>
 #include <strings.h>
 
-#include "Base64Url.h"
+#include "crypto/Base64.h"
 
 namespace moat::oidc {
 namespace {
@@ -15,7 +15,7 @@ bool typeAccepted(const std::string& typ) {
 }
 
 std::optional<json::Value> decodeObject(std::string_view segment) {
-  auto bytes = base64UrlDecode(segment);
+  auto bytes = crypto::base64UrlDecode(segment);
   if (!bytes) return std::nullopt;
   try {
     json::Value value = json::parse(*bytes);
@@ -102,7 +102,7 @@ std::optional<ParsedJwt> parseJwt(std::string_view token, const std::vector<Algo
     why = "token payload is not base64url-encoded JSON";
     return std::nullopt;
   }
-  auto signature = base64UrlDecode(token.substr(second + 1));
+  auto signature = crypto::base64UrlDecode(token.substr(second + 1));
   if (!signature || signature->empty()) {
     why = "token signature is not base64url";
     return std::nullopt;

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "Algorithm.h"
+#include "oauth/Algorithm.h"
 #include "moat/json.hpp"
 
 namespace moat::oidc {

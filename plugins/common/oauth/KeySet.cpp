@@ -1,4 +1,4 @@
-#include "KeySet.h"
+#include "oauth/KeySet.h"
 
 #include <stdexcept>
 

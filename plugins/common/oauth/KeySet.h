@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "PublicKey.h"
+#include "oauth/PublicKey.h"
 
 namespace moat::oidc {
 

@@ -1,11 +1,12 @@
-#include "OidcAuthenticator.h"
+#include "oauth/OidcAuthenticator.h"
 
 #include <strings.h>
 
 #include <algorithm>
 
-#include "JwtParser.h"
+#include "oauth/JwtParser.h"
 #include "moat/bearer.hpp"
+#include "crypto/Sha256.h"
 
 namespace moat::oidc {
 namespace {
@@ -101,7 +102,7 @@ Verdict OidcAuthenticator::checkJwt(const std::string& token, const std::string&
 }
 
 Verdict OidcAuthenticator::check(const std::string& token, const std::string& resourceUrl) {
-  const std::string hash = sha256(token);
+  const std::string hash = crypto::sha256(token);
   const int64_t now = host_.nowUnixMs() / 1000;
   const bool jwt = looksLikeJwt(token);
   TokenCache& cache = jwt ? jwtCache_ : introspectionCache_;
@@ -180,7 +181,7 @@ Status OidcAuthenticator::onRequest(Request& request) {
   }
   if (!verdict.ok()) {
     host_.count("rejected");
-    host_.info("token " + tokenFingerprint(token) + " rejected: " + verdict.reason);
+    host_.info("token " + crypto::fingerprint(token) + " rejected: " + verdict.reason);
     return bearer::reject(request, {"invalid_token", verdict.reason, scopeHint});
   }
   auto missing = missingScopes(needed, verdict.identity.scopes);

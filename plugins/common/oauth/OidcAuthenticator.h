@@ -7,11 +7,11 @@
 #include <optional>
 #include <string>
 
-#include "Discovery.h"
-#include "JwksCache.h"
-#include "Introspector.h"
-#include "OidcSettings.h"
-#include "TokenCache.h"
+#include "oauth/Discovery.h"
+#include "oauth/JwksCache.h"
+#include "oauth/Introspector.h"
+#include "oauth/OidcSettings.h"
+#include "oauth/TokenCache.h"
 #include "moat/plugin.hpp"
 
 namespace moat::oidc {

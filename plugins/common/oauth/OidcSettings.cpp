@@ -1,10 +1,10 @@
-#include "OidcSettings.h"
+#include "oauth/OidcSettings.h"
 
 #include <set>
 #include <stdexcept>
 
-#include "Discovery.h"
-#include "SettingsReader.h"
+#include "oauth/Discovery.h"
+#include "moat/settings.hpp"
 
 namespace moat::oidc {
 namespace {
@@ -18,33 +18,32 @@ const std::set<std::string> kKnownKeys{
 }  // namespace
 
 OidcSettings readOidcSettings(const Host& host, const json::Value& config) {
-  if (!config.isObject()) throw std::runtime_error("configuration must be a mapping");
-  rejectUnknownKeys(config, kKnownKeys);
+  settings::checkKeys(config, kKnownKeys, host.instanceName());
   OidcSettings s;
-  s.claims.issuer = textSetting(config, "issuer");
-  if (s.claims.issuer.empty()) badSetting("issuer", "required (the IdP's issuer URL, exactly as its tokens name it)");
+  s.claims.issuer = settings::text(config, "issuer");
+  if (s.claims.issuer.empty()) settings::fail("issuer", "required (the IdP's issuer URL, exactly as its tokens name it)");
   requireSecureUrl(s.claims.issuer, "issuer");
-  s.claims.audiences = stringList(config, "audience");
-  s.claims.leewaySeconds = durationMs(config, "leeway", 60'000) / 1000;
-  s.claims.subjectClaim = textSetting(config, "subject_claim");
+  s.claims.audiences = settings::list(config, "audience");
+  s.claims.leewaySeconds = settings::durationMs(config, "leeway", 60'000) / 1000;
+  s.claims.subjectClaim = settings::text(config, "subject_claim");
   if (s.claims.subjectClaim.empty()) s.claims.subjectClaim = "sub";
-  s.claims.groupsClaim = textSetting(config, "groups_claim");
+  s.claims.groupsClaim = settings::text(config, "groups_claim");
   if (s.claims.groupsClaim.empty()) s.claims.groupsClaim = "groups";
 
-  s.jwksUrl = textSetting(config, "jwks_url");
+  s.jwksUrl = settings::text(config, "jwks_url");
   if (!s.jwksUrl.empty()) requireSecureUrl(s.jwksUrl, "jwks_url");
-  s.introspectionUrl = textSetting(config, "introspection_url");
+  s.introspectionUrl = settings::text(config, "introspection_url");
   if (!s.introspectionUrl.empty()) requireSecureUrl(s.introspectionUrl, "introspection_url");
-  s.clientId = textSetting(config, "client_id");
-  s.clientSecret = secretSetting(host, config, "client_secret");
-  if (!s.introspectionUrl.empty() && s.clientId.empty()) badSetting("client_id", "required with introspection_url");
-  s.discover = boolSetting(config, "discovery", true);
-  if (!s.discover && s.jwksUrl.empty()) badSetting("jwks_url", "required when discovery is off");
+  s.clientId = settings::text(config, "client_id");
+  s.clientSecret = settings::secret(host, config, "client_secret");
+  if (!s.introspectionUrl.empty() && s.clientId.empty()) settings::fail("client_id", "required with introspection_url");
+  s.discover = settings::flag(config, "discovery", true);
+  if (!s.discover && s.jwksUrl.empty()) settings::fail("jwks_url", "required when discovery is off");
 
   s.algorithms.clear();
-  for (const auto& name : stringList(config, "algorithms")) {
+  for (const auto& name : settings::list(config, "algorithms")) {
     auto algorithm = algorithmNamed(name);
-    if (!algorithm) badSetting("algorithms", "\"" + name + "\" is not one of RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA");
+    if (!algorithm) settings::fail("algorithms", "\"" + name + "\" is not one of RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA");
     s.algorithms.push_back(*algorithm);
   }
   if (s.algorithms.empty())
@@ -52,22 +51,22 @@ OidcSettings readOidcSettings(const Host& host, const json::Value& config) {
                    Algorithm::ES256, Algorithm::ES384, Algorithm::ES512, Algorithm::EdDSA})
       s.algorithms.push_back(a);
 
-  s.requiredScopes = stringList(config, "scopes");
+  s.requiredScopes = settings::list(config, "scopes");
   if (const json::Value* methods = config.find("method_scopes"); methods && !methods->isNull()) {
-    if (!methods->isObject()) badSetting("method_scopes", "expected a mapping from JSON-RPC method to scopes");
-    for (const auto& [method, scopes] : methods->members()) s.methodScopes[method] = stringList(*methods, method);
+    if (!methods->isObject()) settings::fail("method_scopes", "expected a mapping from JSON-RPC method to scopes");
+    for (const auto& [method, scopes] : methods->members()) s.methodScopes[method] = settings::list(*methods, method);
   }
-  s.scopesSupported = stringList(config, "scopes_supported");
+  s.scopesSupported = settings::list(config, "scopes_supported");
   if (s.scopesSupported.empty()) {
     std::set<std::string> all(s.requiredScopes.begin(), s.requiredScopes.end());
     for (const auto& [method, scopes] : s.methodScopes) all.insert(scopes.begin(), scopes.end());
     s.scopesSupported.assign(all.begin(), all.end());
   }
-  s.jwks.refetchIntervalMs = durationMs(config, "jwks_refetch_interval", s.jwks.refetchIntervalMs);
-  s.jwks.maxAgeMs = durationMs(config, "jwks_max_age", s.jwks.maxAgeMs);
-  s.jwks.timeoutMs = static_cast<uint32_t>(durationMs(config, "http_timeout", s.jwks.timeoutMs));
-  s.tokenCacheSize = countSetting(config, "token_cache_size", s.tokenCacheSize);
-  s.introspectionCacheMaxSeconds = durationMs(config, "introspection_cache_max_ttl", 0) / 1000;
+  s.jwks.refetchIntervalMs = settings::durationMs(config, "jwks_refetch_interval", s.jwks.refetchIntervalMs);
+  s.jwks.maxAgeMs = settings::durationMs(config, "jwks_max_age", s.jwks.maxAgeMs);
+  s.jwks.timeoutMs = static_cast<uint32_t>(settings::durationMs(config, "http_timeout", s.jwks.timeoutMs));
+  s.tokenCacheSize = settings::count(config, "token_cache_size", s.tokenCacheSize);
+  s.introspectionCacheMaxSeconds = settings::durationMs(config, "introspection_cache_max_ttl", 0) / 1000;
   return s;
 }
 

@@ -7,9 +7,9 @@
 #include <utility>
 #include <vector>
 
-#include "Algorithm.h"
-#include "ClaimsPolicy.h"
-#include "JwksCache.h"
+#include "oauth/Algorithm.h"
+#include "oauth/ClaimsPolicy.h"
+#include "oauth/JwksCache.h"
 #include "moat/plugin.hpp"
 
 namespace moat::oidc {

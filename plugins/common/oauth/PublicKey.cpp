@@ -1,4 +1,4 @@
-#include "PublicKey.h"
+#include "oauth/PublicKey.h"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -9,7 +9,7 @@
 
 #include <stdexcept>
 
-#include "Base64Url.h"
+#include "crypto/Base64.h"
 
 namespace moat::oidc {
 namespace {
@@ -28,7 +28,7 @@ std::string member(const json::Value& jwk, std::string_view name, bool required)
 }
 
 std::string decodedMember(const json::Value& jwk, std::string_view name) {
-  auto bytes = base64UrlDecode(member(jwk, name, true));
+  auto bytes = crypto::base64UrlDecode(member(jwk, name, true));
   if (!bytes || bytes->empty()) throw std::runtime_error("JWK member \"" + std::string(name) + "\" is not base64url");
   return *bytes;
 }

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "Algorithm.h"
+#include "oauth/Algorithm.h"
 #include "moat/json.hpp"
 
 typedef struct evp_pkey_st EVP_PKEY;

@@ -11,13 +11,9 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "Verdict.h"
+#include "oauth/Verdict.h"
 
 namespace moat::oidc {
-
-std::string sha256(std::string_view text);
-// The first bytes of the hash in hex: enough to correlate log lines, useless to an attacker.
-std::string tokenFingerprint(std::string_view token);
 
 class TokenCache {
  public:

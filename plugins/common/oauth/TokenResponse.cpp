@@ -1,8 +1,8 @@
-#include "TokenResponse.h"
+#include "oauth/TokenResponse.h"
 
 #include <string>
 
-#include "Base64Url.h"
+#include "crypto/Base64.h"
 
 namespace moat::exchange {
 namespace {
@@ -58,7 +58,7 @@ int64_t unverifiedJwtExpiryMs(std::string_view token) {
   size_t first = token.find('.');
   size_t second = first == std::string_view::npos ? first : token.find('.', first + 1);
   if (second == std::string_view::npos) return 0;
-  auto payload = oidc::base64UrlDecode(token.substr(first + 1, second - first - 1));
+  auto payload = crypto::base64UrlDecode(token.substr(first + 1, second - first - 1));
   if (!payload) return 0;
   try {
     json::Value claims = json::parse(*payload);

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "ExchangeResult.h"
+#include "exchange/ExchangeResult.h"
 #include "moat/plugin.hpp"
 
 namespace moat::exchange {

@@ -1,4 +1,4 @@
-#include "TokenTypes.h"
+#include "oauth/TokenTypes.h"
 
 #include <stdexcept>
 

@@ -1,8 +1,6 @@
-#include "ProcessSupervisor.h"
+#include "process/ProcessSupervisor.h"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,9 +9,10 @@
 #include <cstring>
 #include <stdexcept>
 
-extern char** environ;
+#include "moat/restart.hpp"
+#include "process/Subprocess.h"
 
-namespace moat::tunnel {
+namespace moat::process {
 namespace {
 
 const char* stateName(int state) {
@@ -60,7 +59,10 @@ std::string ProcessSupervisor::statusJson() const {
 }
 
 void ProcessSupervisor::supervise() {
-  int64_t backoffMs = 1'000;
+  RestartSchedule::Policy policy;
+  policy.initialMs = 1'000;
+  policy.maxMs = options_.maxBackoffMs;
+  RestartSchedule schedule(policy);
   for (;;) {
     const auto started = std::chrono::steady_clock::now();
     const bool wasUp = runOnce();
@@ -68,71 +70,43 @@ void ProcessSupervisor::supervise() {
     attemptFinished_ = true;
     if (stopping_) break;
     state_ = State::Reconnecting;
-    // A process that held for a while resets the backoff; one that keeps failing grows it.
-    if (wasUp && std::chrono::steady_clock::now() - started > std::chrono::seconds(10)) backoffMs = 1'000;
-    host_.warn(options_.name + " ended (" + lastReported() + "); reconnecting in " + std::to_string(backoffMs / 1000) + " s");
+    // Only a run that connected counts towards recovery; one that never came up is a failure however long it took.
+    const auto ran = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+    const auto wait = schedule.failed(wasUp ? ran : 0);
+    host_.warn(options_.name + " ended (" + lastReported() + "); reconnecting in " + std::to_string(wait.count()) + " ms");
     changed_.notify_all();
-    changed_.wait_for(lock, std::chrono::milliseconds(backoffMs), [&] { return stopping_; });
+    changed_.wait_for(lock, wait, [&] { return stopping_; });
     if (stopping_) break;
-    backoffMs = std::min(backoffMs * 2, options_.maxBackoffMs);
   }
   changed_.notify_all();
 }
 
 bool ProcessSupervisor::runOnce() {
-  int output[2];
-  if (::pipe2(output, O_CLOEXEC) != 0) return false;
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, output[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, output[1], 2);
-  // The gateway blocks SIGTERM/SIGINT for sigwait and ignores SIGPIPE; the child must not inherit that.
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  sigset_t none, defaults;
-  sigemptyset(&none);
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGPIPE);
-  posix_spawnattr_setsigmask(&attributes, &none);
-  posix_spawnattr_setsigdefault(&attributes, &defaults);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  std::vector<char*> argv, envp;
-  for (const auto& a : options_.command) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  for (char** e = environ; *e; ++e) envp.push_back(*e);
-  for (const auto& e : options_.extraEnvironment) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
-  pid_t pid = -1;
-  int spawned;
+  Spawned child;
   {
     std::lock_guard lock(mutex_);
-    spawned = stopping_ ? -1 : posix_spawnp(&pid, argv[0], &actions, &attributes, argv.data(), envp.data());
-    if (spawned == 0) child_ = pid;
+    if (stopping_) return false;
+    try {
+      child = spawn({options_.command, options_.extraEnvironment, SpawnOptions::Output::PipeWithStderr});
+    } catch (const std::exception& e) {
+      reported_.push_back(e.what());
+      return false;
+    }
+    child_ = child.pid;
   }
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  ::close(output[1]);
-  if (spawned != 0) {
-    ::close(output[0]);
-    std::lock_guard lock(mutex_);
-    if (spawned > 0) reported_.push_back("cannot run " + options_.command[0] + ": " + std::strerror(spawned));
-    return false;
-  }
+  const int output = child.output;
   bool up = false;
   std::string pending;
   char buffer[4096];
   for (;;) {
-    ssize_t n = ::read(output[0], buffer, sizeof buffer);
+    ssize_t n = ::read(output, buffer, sizeof buffer);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     pending.append(buffer, static_cast<size_t>(n));
     for (size_t eol; (eol = pending.find('\n')) != std::string::npos; pending.erase(0, eol + 1)) noteLine(pending.substr(0, eol), up);
   }
-  ::close(output[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  ::close(output);
+  waitForExit(child.pid);
   std::lock_guard lock(mutex_);
   child_ = -1;
   return up;
@@ -162,4 +136,4 @@ std::string ProcessSupervisor::lastReported() const {
   return out.empty() ? "it said nothing" : out;
 }
 
-}  // namespace moat::tunnel
+}  // namespace moat::process

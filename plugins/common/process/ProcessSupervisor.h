@@ -17,7 +17,7 @@
 
 #include "moat/plugin.hpp"
 
-namespace moat::tunnel {
+namespace moat::process {
 
 class ProcessSupervisor {
  public:
@@ -67,4 +67,4 @@ class ProcessSupervisor {
   std::thread supervisor_;
 };
 
-}  // namespace moat::tunnel
+}  // namespace moat::process

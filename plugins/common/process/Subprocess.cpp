@@ -1,4 +1,4 @@
-#include "Subprocess.h"
+#include "process/Subprocess.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -12,16 +12,24 @@
 
 extern char** environ;
 
-namespace moat::container {
+namespace moat::process {
 
-Spawned spawnReading(const std::vector<std::string>& argv, bool mergeStderr) {
-  int pipeFds[2];
-  if (::pipe2(pipeFds, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+Spawned spawn(const SpawnOptions& options) {
+  if (options.argv.empty()) throw std::runtime_error("cannot run an empty command");
+  int pipeFds[2] = {-1, -1};
+  const bool piped = options.output != SpawnOptions::Output::Discard;
+  if (piped && ::pipe2(pipeFds, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, pipeFds[1], 1);
-  if (mergeStderr) posix_spawn_file_actions_adddup2(&actions, pipeFds[1], 2);
+  if (piped) {
+    posix_spawn_file_actions_adddup2(&actions, pipeFds[1], 1);
+    if (options.output == SpawnOptions::Output::PipeWithStderr) posix_spawn_file_actions_adddup2(&actions, pipeFds[1], 2);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  }
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
   sigset_t none, defaults;
@@ -31,17 +39,22 @@ Spawned spawnReading(const std::vector<std::string>& argv, bool mergeStderr) {
   posix_spawnattr_setsigmask(&attributes, &none);
   posix_spawnattr_setsigdefault(&attributes, &defaults);
   posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  std::vector<char*> raw;
-  for (const auto& word : argv) raw.push_back(const_cast<char*>(word.c_str()));
-  raw.push_back(nullptr);
+
+  std::vector<char*> argv, envp;
+  for (const auto& word : options.argv) argv.push_back(const_cast<char*>(word.c_str()));
+  argv.push_back(nullptr);
+  for (char** e = environ; *e; ++e) envp.push_back(*e);
+  for (const auto& e : options.extraEnvironment) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+
   Spawned out;
-  int error = posix_spawnp(&out.pid, raw[0], &actions, &attributes, raw.data(), environ);
+  int error = posix_spawnp(&out.pid, argv[0], &actions, &attributes, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
-  ::close(pipeFds[1]);
+  if (piped) ::close(pipeFds[1]);
   if (error != 0) {
-    ::close(pipeFds[0]);
-    throw std::runtime_error("cannot run " + argv[0] + ": " + std::strerror(error));
+    if (piped) ::close(pipeFds[0]);
+    throw std::runtime_error("cannot run " + options.argv[0] + ": " + std::strerror(error));
   }
   out.output = pipeFds[0];
   return out;
@@ -56,7 +69,7 @@ int waitForExit(pid_t pid) {
 }
 
 RunResult runCaptured(const std::vector<std::string>& argv) {
-  Spawned child = spawnReading(argv, true);
+  Spawned child = spawn({argv, {}, SpawnOptions::Output::PipeWithStderr});
   RunResult result;
   char buffer[8192];
   for (;;) {
@@ -70,4 +83,4 @@ RunResult runCaptured(const std::vector<std::string>& argv) {
   return result;
 }
 
-}  // namespace moat::container
+}  // namespace moat::process

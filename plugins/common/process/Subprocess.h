@@ -1,5 +1,6 @@
-// Running the host's own tools (npm, ldd, tar) while building an image: spawned with the signal
-// mask reset (the gateway blocks SIGTERM for sigwait) and no stdin.
+// Starting the machine's own programs from a plugin (ssh, ngrok, npm, xdg-open): posix_spawn
+// with PATH lookup, no stdin, and the signal state a normal program expects. The gateway blocks
+// SIGTERM/SIGINT for sigwait and ignores SIGPIPE; a child must inherit neither.
 #pragma once
 
 #include <sys/types.h>
@@ -7,22 +8,33 @@
 #include <string>
 #include <vector>
 
-namespace moat::container {
+namespace moat::process {
+
+struct SpawnOptions {
+  std::vector<std::string> argv;              // argv[0] is looked up in PATH
+  std::vector<std::string> extraEnvironment;  // NAME=value, added to this process's environment
+  enum class Output {
+    Pipe,            // stdout to a pipe the caller reads; stderr inherited
+    PipeWithStderr,  // stdout and stderr to one pipe
+    Discard          // stdout and stderr to /dev/null
+  } output = Output::PipeWithStderr;
+};
 
 struct Spawned {
   pid_t pid = -1;
-  int output = -1;  // the child's stdout (and stderr when merged), to read
+  int output = -1;  // the read end of the pipe (close-on-exec), or -1 with Output::Discard
 };
 
-// Throws std::runtime_error naming the program when it cannot be started.
-Spawned spawnReading(const std::vector<std::string>& argv, bool mergeStderr);
-// The exit code, or 128 + signal.
+// Throws std::runtime_error "cannot run <program>: <reason>" when it cannot be started.
+Spawned spawn(const SpawnOptions& options);
+// Waits for the child; the exit code, or 128 + signal, or -1 when it cannot be waited for.
 int waitForExit(pid_t pid);
 
 struct RunResult {
   int exitCode = 0;
   std::string output;  // stdout and stderr together
 };
+// Runs to completion and collects what it printed.
 RunResult runCaptured(const std::vector<std::string>& argv);
 
-}  // namespace moat::container
+}  // namespace moat::process

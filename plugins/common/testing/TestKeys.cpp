@@ -1,4 +1,4 @@
-#include "TestKeys.h"
+#include "testing/TestKeys.h"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "Base64Url.h"
+#include "crypto/Base64.h"
 
 namespace moat::oidc::testing {
 namespace {
@@ -20,7 +20,7 @@ std::string bnParam(EVP_PKEY* key, const char* name, int pad = 0) {
   std::vector<unsigned char> bytes(pad ? pad : BN_num_bytes(bn));
   BN_bn2binpad(bn, bytes.data(), static_cast<int>(bytes.size()));
   BN_free(bn);
-  return base64UrlEncode(std::string(bytes.begin(), bytes.end()));
+  return crypto::base64UrlEncode(std::string(bytes.begin(), bytes.end()));
 }
 
 const EVP_MD* digestOf(std::string_view alg) {
@@ -72,7 +72,7 @@ std::string TestKey::jwk(std::string_view alg) const {
     unsigned char raw[32];
     size_t len = sizeof raw;
     EVP_PKEY_get_raw_public_key(key_, raw, &len);
-    out += ",\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + base64UrlEncode(std::string(reinterpret_cast<char*>(raw), len)) + "\"";
+    out += ",\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + crypto::base64UrlEncode(std::string(reinterpret_cast<char*>(raw), len)) + "\"";
   } else {
     int pad = fieldBytes(curve_);
     out += ",\"kty\":\"EC\",\"crv\":\"" + curve_ + "\",\"x\":\"" + bnParam(key_, OSSL_PKEY_PARAM_EC_PUB_X, pad) + "\",\"y\":\"" +
@@ -119,12 +119,12 @@ std::string jwks(std::initializer_list<std::string> keys) {
 }
 
 std::string signedToken(const TestKey& key, std::string_view alg, std::string_view headerJson, std::string_view claimsJson) {
-  std::string input = base64UrlEncode(headerJson) + "." + base64UrlEncode(claimsJson);
-  return input + "." + base64UrlEncode(key.sign(alg, input));
+  std::string input = crypto::base64UrlEncode(headerJson) + "." + crypto::base64UrlEncode(claimsJson);
+  return input + "." + crypto::base64UrlEncode(key.sign(alg, input));
 }
 
 std::string tokenWithSignature(std::string_view headerJson, std::string_view claimsJson, std::string_view signature) {
-  return base64UrlEncode(headerJson) + "." + base64UrlEncode(claimsJson) + "." + base64UrlEncode(signature);
+  return crypto::base64UrlEncode(headerJson) + "." + crypto::base64UrlEncode(claimsJson) + "." + crypto::base64UrlEncode(signature);
 }
 
 std::string hmacSha256(std::string_view secret, std::string_view input) {

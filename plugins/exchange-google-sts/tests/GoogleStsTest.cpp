@@ -6,7 +6,7 @@
 
 #include "GoogleStsExchanger.h"
 #include "GoogleStsSettings.h"
-#include "RecordedCall.h"
+#include "testing/RecordedCall.h"
 #include "moat/testing.hpp"
 
 using namespace moat;

@@ -6,7 +6,7 @@
 #include <thread>
 #include <vector>
 
-#include "ExchangeCache.h"
+#include "exchange/ExchangeCache.h"
 
 using namespace moat::exchange;
 using Kind = ExchangeResult::Kind;

@@ -3,10 +3,10 @@
 // reaches a log line.
 #include <catch2/catch.hpp>
 
-#include "Base64Url.h"
-#include "RecordedCall.h"
-#include "Rfc8693Exchanger.h"
-#include "Rfc8693Settings.h"
+#include "crypto/Base64.h"
+#include "testing/RecordedCall.h"
+#include "exchange/Rfc8693Exchanger.h"
+#include "exchange/Rfc8693Settings.h"
 #include "moat/testing.hpp"
 
 using namespace moat;
@@ -75,7 +75,7 @@ TEST_CASE_METHOD(WithTokenEndpoint, "rfc8693: the wire request carries the RFC 8
         "&scope=backend%3Aread%20backend%3Awrite");
   CHECK(idp.calls[0].headers["content-type"] == "application/x-www-form-urlencoded");
   // RFC 6749 §2.3.1: id and secret are form-encoded before base64.
-  CHECK(idp.calls[0].headers["authorization"] == "Basic " + oidc::base64Encode("gateway:s3cr%3At%25"));
+  CHECK(idp.calls[0].headers["authorization"] == "Basic " + crypto::base64Encode("gateway:s3cr%3At%25"));
   CHECK(r.headers["authorization"] == "Bearer backend-token");
 }
 
@@ -137,8 +137,8 @@ TEST_CASE_METHOD(WithTokenEndpoint, "rfc8693: one exchange per subject token whi
 
 TEST_CASE_METHOD(WithTokenEndpoint, "rfc8693: a token issued without expires_in is cached until its JWT exp", "[rfc8693]") {
   const int64_t exp = FakeHost::nowUnixMs / 1000 + 120;
-  std::string jwt = oidc::base64UrlEncode(R"({"alg":"RS256"})") + "." +
-                    oidc::base64UrlEncode(R"({"sub":"alice","exp":)" + std::to_string(exp) + "}") + ".sig";
+  std::string jwt = crypto::base64UrlEncode(R"({"alg":"RS256"})") + "." +
+                    crypto::base64UrlEncode(R"({"sub":"alice","exp":)" + std::to_string(exp) + "}") + ".sig";
   idp.body = R"({"access_token":")" + jwt + R"(","token_type":"N_A"})";
   Rfc8693Exchanger stage(host.host(), baseSettings());
   FakeRequest r = authenticatedRequest();

@@ -1,7 +1,7 @@
 #define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
 
-#include "ContainerSpec.h"
+#include "container/ContainerSpec.h"
 #include "moat/json.hpp"
 
 using namespace moat::container;

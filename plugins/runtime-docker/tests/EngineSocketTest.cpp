@@ -2,7 +2,7 @@
 
 #include <map>
 
-#include "EngineSocket.h"
+#include "container/EngineSocket.h"
 
 using namespace moat::container;
 

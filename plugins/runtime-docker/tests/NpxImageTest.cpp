@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "NpxImage.h"
+#include "container/NpxImage.h"
 
 using namespace moat::container;
 
@@ -24,7 +24,7 @@ TEST_CASE("the libraries ldd names") {
         std::vector<std::string>{"/lib/x86_64-linux-gnu/libstdc++.so.6", "/lib/x86_64-linux-gnu/libc.so.6", "/lib64/ld-linux-x86-64.so.2"});
 }
 
-#include "EgressForwarder.h"
+#include "container/EgressForwarder.h"
 
 TEST_CASE("egress rules are host names with a port") {
   auto rule = parseEgressRule("api.github.com:443");
@@ -35,7 +35,7 @@ TEST_CASE("egress rules are host names with a port") {
     CHECK_THROWS_WITH(parseEgressRule(bad), Catch::Contains("isolation.egress"));
 }
 
-#include "HostFence.h"
+#include "container/HostFence.h"
 
 TEST_CASE("the fence drops everything from the bridge but replies and the egress listeners") {
   auto rules = fenceRules("moat0123456789", "moat0123456789", "172.21.0.1", {{443, 40001}});

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "StreamDemux.h"
+#include "container/StreamDemux.h"
 
 using moat::container::StreamDemux;
 using moat::container::StreamKind;

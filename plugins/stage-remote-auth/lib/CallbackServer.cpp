@@ -12,27 +12,10 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "crypto/PercentEncoding.h"
+
 namespace moat::remoteauth {
 namespace {
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string percentDecode(const std::string& text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') out += ' ';
-    else if (text[i] == '%' && i + 2 < text.size() && hexValue(text[i + 1]) >= 0 && hexValue(text[i + 2]) >= 0) {
-      out += static_cast<char>(hexValue(text[i + 1]) * 16 + hexValue(text[i + 2]));
-      i += 2;
-    } else out += text[i];
-  }
-  return out;
-}
 
 void answer(int fd, int status, const std::string& text) {
   std::string body = "<!doctype html><meta charset=utf-8><title>Moat</title><p>" + text + "</p>";
@@ -53,7 +36,7 @@ QueryParameters parseQuery(const std::string& query) {
     std::string pair = query.substr(start, end - start);
     if (!pair.empty()) {
       size_t eq = pair.find('=');
-      out[percentDecode(pair.substr(0, eq))] = eq == std::string::npos ? "" : percentDecode(pair.substr(eq + 1));
+      out[crypto::formUrlDecode(pair.substr(0, eq))] = eq == std::string::npos ? "" : crypto::formUrlDecode(pair.substr(eq + 1));
     }
     start = end + 1;
   }

@@ -3,11 +3,6 @@
 #include "ResourceDiscovery.h"
 
 namespace moat::remoteauth {
-namespace {
-
-constexpr int kLoginRequired = -32001;
-
-}  // namespace
 
 RemoteAuthStage::RemoteAuthStage(const Host& host, const json::Value& config)
     : host_(host), inject_(true), login_(host, [&] {
@@ -23,7 +18,7 @@ Status RemoteAuthStage::onRequest(Request& request) {
   try {
     tokens = login_.current();
   } catch (const LoginRequired& e) {
-    return request.replyRpcError(503, kLoginRequired, e.what(), {{"Retry-After", "5"}});
+    return request.replyRpcError(503, jsonrpc::kLoginRequired, e.what(), {{"Retry-After", "5"}});
   }
   if (inject_) request.setHeader("Authorization", "Bearer " + tokens.accessToken);
   request.setCredential("remote_auth_access_token", tokens.accessToken);

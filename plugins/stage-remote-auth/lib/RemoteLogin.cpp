@@ -1,7 +1,5 @@
 #include "RemoteLogin.h"
 
-#include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -10,13 +8,13 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "Base64Url.h"
+#include "crypto/Base64.h"
 #include "CallbackServer.h"
-#include "ClientAuthentication.h"
+#include "oauth/ClientAuthentication.h"
 #include "Pkce.h"
 #include "ResourceDiscovery.h"
+#include "process/Subprocess.h"
 
-extern char** environ;
 
 namespace moat::remoteauth {
 namespace {
@@ -39,7 +37,7 @@ int64_t jwtExpiryMs(const std::string& token) {
   size_t first = token.find('.');
   size_t second = first == std::string::npos ? std::string::npos : token.find('.', first + 1);
   if (second == std::string::npos) return 0;
-  auto payload = oidc::base64UrlDecode(std::string_view(token).substr(first + 1, second - first - 1));
+  auto payload = crypto::base64UrlDecode(std::string_view(token).substr(first + 1, second - first - 1));
   if (!payload) return 0;
   try {
     const json::Value claims = json::parse(*payload);
@@ -50,21 +48,12 @@ int64_t jwtExpiryMs(const std::string& token) {
 }
 
 void openBrowser(const std::string& url) {
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attributes, &none);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", 1, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", 1, 0);
-  const char* argv[] = {"xdg-open", url.c_str(), nullptr};
-  pid_t pid;
-  if (posix_spawnp(&pid, "xdg-open", &actions, &attributes, const_cast<char**>(argv), environ) == 0) ::waitpid(pid, nullptr, WNOHANG);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
+  try {
+    process::Spawned opener = process::spawn({{"xdg-open", url}, {}, process::SpawnOptions::Output::Discard});
+    ::waitpid(opener.pid, nullptr, WNOHANG);
+  } catch (const std::exception&) {
+    // No opener on this machine: the URL is printed for the developer to open by hand.
+  }
 }
 
 }  // namespace
@@ -150,8 +139,8 @@ std::string RemoteLogin::tokenRequest(const std::string& form, int& status) {
                std::find(supported.begin(), supported.end(), "client_secret_basic") == supported.end() &&
                std::find(supported.begin(), supported.end(), "client_secret_post") != supported.end());
   if (!clientSecret_.empty() && !post) headers.emplace_back("Authorization", oidc::basicAuthorization(clientId_, clientSecret_));
-  else body += "&client_id=" + oidc::formUrlEncode(clientId_);
-  if (!clientSecret_.empty() && post) body += "&client_secret=" + oidc::formUrlEncode(clientSecret_);
+  else body += "&client_id=" + crypto::formUrlEncode(clientId_);
+  if (!clientSecret_.empty() && post) body += "&client_secret=" + crypto::formUrlEncode(clientSecret_);
   Host::HttpResponse response = host_.fetch("POST", server_.tokenEndpoint, headers, body, static_cast<uint32_t>(settings_.timeoutMs));
   status = response.status;
   return response.body;
@@ -194,10 +183,10 @@ void RemoteLogin::interactiveLogin(std::vector<std::string> scopes) {
   const std::string verifier = randomUrlSafe(32);
   const std::string state = randomUrlSafe(16);
   std::string url = server_.authorizationEndpoint + (server_.authorizationEndpoint.find('?') == std::string::npos ? "?" : "&") +
-                    "response_type=code&client_id=" + oidc::formUrlEncode(clientId_) + "&redirect_uri=" + oidc::formUrlEncode(callback.redirectUri()) +
+                    "response_type=code&client_id=" + crypto::formUrlEncode(clientId_) + "&redirect_uri=" + crypto::formUrlEncode(callback.redirectUri()) +
                     "&state=" + state + "&code_challenge=" + codeChallengeS256(verifier) + "&code_challenge_method=S256&resource=" +
-                    oidc::formUrlEncode(settings_.resource);
-  if (!scopes.empty()) url += "&scope=" + oidc::formUrlEncode(joined(scopes));
+                    crypto::formUrlEncode(settings_.resource);
+  if (!scopes.empty()) url += "&scope=" + crypto::formUrlEncode(joined(scopes));
   // OpenID Connect Core §11: offline_access (a refresh token) is granted only with consent.
   if (std::find(scopes.begin(), scopes.end(), "offline_access") != scopes.end()) url += "&prompt=consent";
   // The URL goes to the terminal, not the log: a log shipper has no business with it.
@@ -213,9 +202,9 @@ void RemoteLogin::interactiveLogin(std::vector<std::string> scopes) {
     throw std::runtime_error("the login response names issuer '" + params["iss"] + "', not '" + server_.issuer + "' (RFC 9207); refused");
   if (params["code"].empty()) throw std::runtime_error("the login response has no code");
   int status = 0;
-  std::string body = tokenRequest("grant_type=authorization_code&code=" + oidc::formUrlEncode(params["code"]) + "&redirect_uri=" +
-                                      oidc::formUrlEncode(callback.redirectUri()) + "&code_verifier=" + verifier +
-                                      "&resource=" + oidc::formUrlEncode(settings_.resource),
+  std::string body = tokenRequest("grant_type=authorization_code&code=" + crypto::formUrlEncode(params["code"]) + "&redirect_uri=" +
+                                      crypto::formUrlEncode(callback.redirectUri()) + "&code_verifier=" + verifier +
+                                      "&resource=" + crypto::formUrlEncode(settings_.resource),
                                   status);
   if (status != 200) throw std::runtime_error("the code exchange failed: HTTP " + std::to_string(status) + " " + body.substr(0, 300));
   std::lock_guard lock(mutex_);
@@ -226,8 +215,8 @@ void RemoteLogin::interactiveLogin(std::vector<std::string> scopes) {
 bool RemoteLogin::refreshLocked() {
   if (refreshToken_.empty()) return false;
   int status = 0;
-  std::string body = tokenRequest("grant_type=refresh_token&refresh_token=" + oidc::formUrlEncode(refreshToken_) +
-                                      "&resource=" + oidc::formUrlEncode(settings_.resource),
+  std::string body = tokenRequest("grant_type=refresh_token&refresh_token=" + crypto::formUrlEncode(refreshToken_) +
+                                      "&resource=" + crypto::formUrlEncode(settings_.resource),
                                   status);
   if (status == 200) {
     acceptTokens(body, refreshToken_);

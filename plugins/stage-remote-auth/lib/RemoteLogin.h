@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "Discovery.h"
+#include "oauth/Discovery.h"
 #include "RemoteAuthSettings.h"
 #include "TokenStore.h"
 #include "moat/plugin.hpp"

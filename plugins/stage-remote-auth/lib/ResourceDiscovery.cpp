@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "Discovery.h"
+#include "oauth/Discovery.h"
 
 namespace moat::remoteauth {
 namespace {

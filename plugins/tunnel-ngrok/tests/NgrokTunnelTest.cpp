@@ -35,6 +35,6 @@ TEST_CASE("tunnel-ngrok: ToolHive's provider arguments", "[ngrok]") {
   CHECK_THAT(error(R"({"pooling":true})"), Catch::StartsWith("pooling: pooling shares a reserved url"));
   CHECK_THAT(error(R"({"auth-token":"a","auth-token-file":"/run/secrets/ngrok"})"), Catch::StartsWith("auth-token: give auth-token or"));
   CHECK_THAT(error(R"({"traffic-policy-file":"/nonexistent.yml"})"), Catch::StartsWith("traffic-policy-file: cannot read"));
-  CHECK_THAT(error(R"({"authtoken":"a"})"), Catch::StartsWith("authtoken: unknown argument"));
+  CHECK_THAT(error(R"({"authtoken":"a"})"), Catch::StartsWith("authtoken: unknown key in test/plugin (did you mean 'auth-token'?)"));
   CHECK(error("{}") == "(accepted)");
 }

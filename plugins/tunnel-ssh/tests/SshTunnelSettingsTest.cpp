@@ -56,5 +56,5 @@ TEST_CASE("tunnel-ssh: argument errors name the argument", "[ssh]") {
   CHECK_THAT(error(R"({"host":"h","user":"u","remote_port":1,"identity_file":"/nonexistent/key"})"),
              Catch::StartsWith("identity_file: cannot read /nonexistent/key"));
   CHECK_THAT(error(R"({"host":"h","user":"u","remote_port":1,"public_url":"ftp://x",)" + files + "}"), Catch::StartsWith("public_url:"));
-  CHECK_THAT(error(R"({"host":"h","user":"u","remote_port":1,"password":"x",)" + files + "}"), Catch::StartsWith("password: unknown argument"));
+  CHECK_THAT(error(R"({"host":"h","user":"u","remote_port":1,"password":"x",)" + files + "}"), Catch::StartsWith("password: unknown key"));
 }

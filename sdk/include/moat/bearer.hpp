@@ -11,11 +11,6 @@
 
 namespace moat::bearer {
 
-// Server-defined JSON-RPC codes for authentication failures.
-constexpr int kUnauthorized = -32001;
-constexpr int kForbidden = -32003;
-constexpr int kUnavailable = -32008;
-
 struct Challenge {
   // RFC 6750 §3.1: empty when the request carried no credentials at all.
   std::string error;  // "invalid_request", "invalid_token", "insufficient_scope"
@@ -52,14 +47,14 @@ inline std::string wwwAuthenticate(std::string_view resourceMetadataUrl, const C
 inline Status reject(Request& request, const Challenge& challenge) {
   const bool forbidden = challenge.error == "insufficient_scope";
   std::string message = challenge.description.empty() ? std::string("authentication required") : challenge.description;
-  return request.replyRpcError(forbidden ? 403 : 401, forbidden ? kForbidden : kUnauthorized, message,
+  return request.replyRpcError(forbidden ? 403 : 401, forbidden ? jsonrpc::kForbidden : jsonrpc::kUnauthorized, message,
                                {{"WWW-Authenticate", wwwAuthenticate(request.resourceMetadataUrl(), challenge)}});
 }
 
 // The authorization server could not be consulted (keys or introspection unreachable): the
 // request is refused, never let through, and the client may retry.
 inline Status unavailable(Request& request, std::string_view why) {
-  return request.replyRpcError(503, kUnavailable, why, {{"Retry-After", "5"}});
+  return request.replyRpcError(503, jsonrpc::kAuthUnavailable, why, {{"Retry-After", "5"}});
 }
 
 }  // namespace moat::bearer

@@ -15,6 +15,7 @@
 
 #include "moat/abi.h"
 #include "moat/json.hpp"
+#include "moat/jsonrpc.hpp"
 
 namespace moat {
 
@@ -167,12 +168,10 @@ class Request {
     api_->reply(req_, status, names.data(), values.data(), headers.size(), toAbi(body));
     return Status::Replied;
   }
-  // A JSON-RPC error reply carrying the id of the request it answers.
+  // A JSON-RPC error reply carrying the id of the request it answers; `code` from moat/jsonrpc.hpp.
   Status replyRpcError(uint16_t status, int code, std::string_view message, Headers headers = {}) {
     headers.emplace_back("Content-Type", "application/json");
-    std::string body = "{\"jsonrpc\":\"2.0\",\"id\":" + rpcIdJson() + ",\"error\":{\"code\":" + std::to_string(code) +
-                       ",\"message\":" + json::quote(message) + "}}";
-    return reply(status, body, headers);
+    return reply(status, jsonrpc::errorBody(jsonrpc::idJson(body()), code, message), headers);
   }
 
   uint16_t responseStatus() const { return api_->response_status(req_); }
@@ -185,17 +184,6 @@ class Request {
   void removeResponseHeader(std::string_view n) { api_->response_header_remove(req_, toAbi(n)); }
 
  private:
-  std::string rpcIdJson() const {
-    try {
-      json::Value body = json::parse(this->body());
-      if (const json::Value* id = body.find("id")) {
-        if (id->isString()) return json::quote(id->asString());
-        if (id->type() == json::Value::Type::Number) return std::to_string(static_cast<long long>(id->asNumber()));
-      }
-    } catch (const std::exception&) {
-    }
-    return "null";
-  }
   const moat_host_api* api_;
   moat_request* req_;
 };

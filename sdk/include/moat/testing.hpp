@@ -49,6 +49,8 @@ class FakeHost {
   std::map<std::string, std::string> files;
   std::vector<std::pair<moat_log_level, std::string>> logs;
   std::map<std::string, int64_t> counters;
+  // What Host::instanceName() answers, as a host names a pipeline stage.
+  std::string instanceName = "test/plugin";
   // The clocks every FakeHost reports; tests move them to exercise expiry and rate limits.
   static inline int64_t nowUnixMs = 1'700'000'000'000;
   static inline int64_t nowMonotonicMs = 1'000;
@@ -155,6 +157,7 @@ class FakeHost {
       *v = str(it->second);
       return 1;
     };
+    api_.instance_name = [](moat_host_context* c) { return str(self(c).instanceName); };
   }
 
   moat_host_api api_{};
