@@ -15,16 +15,6 @@
 namespace moat::net {
 namespace {
 
-// Certificates are verified against the system store; there is no switch to turn that off.
-Poco::Net::Context::Ptr clientTlsContext() {
-  static Poco::Net::Context::Ptr context = [] {
-    Poco::Net::Context::Params params;
-    params.verificationMode = Poco::Net::Context::VERIFY_STRICT;
-    params.loadDefaultCAs = true;
-    return Poco::Net::Context::Ptr(new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params));
-  }();
-  return context;
-}
 
 // POCO writes a request's head and body in two writes; without TCP_NODELAY the body can wait
 // for the peer's delayed ACK of the head (40 ms on Linux), which showed as 40-50 ms tails on
@@ -42,6 +32,16 @@ class NoDelaySession : public Base {
 };
 
 }  // namespace
+
+Poco::Net::Context::Ptr clientTlsContext() {
+  static Poco::Net::Context::Ptr context = [] {
+    Poco::Net::Context::Params params;
+    params.verificationMode = Poco::Net::Context::VERIFY_STRICT;
+    params.loadDefaultCAs = true;
+    return Poco::Net::Context::Ptr(new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params));
+  }();
+  return context;
+}
 
 FetchResponse fetch(const FetchRequest& request) {
   Poco::URI uri;

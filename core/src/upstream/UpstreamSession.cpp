@@ -6,6 +6,7 @@
 #include <Poco/Net/NetException.h>
 #include <strings.h>
 
+#include "net/HttpFetch.h"
 #include "net/HttpHead.h"
 #include "net/SocketWait.h"
 
@@ -47,15 +48,6 @@ class WireSession : public Base, public UpstreamSession::Wire {
 
 Poco::Timespan millis(int ms) { return Poco::Timespan(ms / 1000, (ms % 1000) * 1000); }
 
-Poco::Net::Context::Ptr upstreamTlsContext() {
-  static Poco::Net::Context::Ptr context = [] {
-    Poco::Net::Context::Params params;
-    params.verificationMode = Poco::Net::Context::VERIFY_STRICT;
-    params.loadDefaultCAs = true;
-    return Poco::Net::Context::Ptr(new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params));
-  }();
-  return context;
-}
 
 const std::string kNone;
 
@@ -198,7 +190,7 @@ std::unique_ptr<UpstreamSession> UpstreamPool::acquire() {
 std::unique_ptr<UpstreamSession> UpstreamPool::fresh() {
   std::unique_ptr<UpstreamSession::Wire> wire;
   if (target_.getScheme() == "https")
-    wire = std::make_unique<WireSession<Poco::Net::HTTPSClientSession>>(target_.getHost(), target_.getPort(), upstreamTlsContext());
+    wire = std::make_unique<WireSession<Poco::Net::HTTPSClientSession>>(target_.getHost(), target_.getPort(), net::clientTlsContext());
   else
     wire = std::make_unique<WireSession<Poco::Net::HTTPClientSession>>(target_.getHost(), target_.getPort());
   auto& http = wire->http();
