@@ -3,62 +3,23 @@
 #include <algorithm>
 #include <array>
 
-#include "moat/jsonrpc.hpp"
 #include "log/Log.h"
-#include "runtime/WorkloadSpec.h"
 #include "metrics/Counters.h"
+#include "moat/jsonrpc.hpp"
+#include "runtime/WorkloadSpec.h"
+#include "upstream/StatelessRevision.h"
 
 namespace moat::gateway {
 namespace {
 
-constexpr std::array<std::string_view, 8> kLogLevels = {"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"};
-constexpr std::string_view kStatelessRevision = "2026-07-28";
-
-int logRank(const json::Value* level) {
-  if (!level || !level->isString()) return -1;
-  for (size_t i = 0; i < kLogLevels.size(); ++i)
-    if (kLogLevels[i] == level->asString()) return static_cast<int>(i);
-  return -1;
-}
-
 const json::Value* member(const json::Value& v, std::string_view name) { return v.isObject() ? v.find(name) : nullptr; }
 
-// The fields a 2026-07-28 result carries that a 2025-11-25 server does not write.
-void add2026Fields(const std::string& method, json::Value& result) {
-  if (!result.isObject()) return;
-  auto& m = result.mutableMembers();
-  if (!m.count("resultType")) m["resultType"] = json::Value::makeString("complete");
-  static const std::set<std::string> cacheable{"server/discover", "tools/list", "prompts/list", "resources/list",
-                                               "resources/templates/list", "resources/read"};
-  if (cacheable.count(method)) {
-    if (!m.count("ttlMs")) m["ttlMs"] = json::Value::makeNumber(0);
-    if (!m.count("cacheScope")) m["cacheScope"] = json::Value::makeString("private");
-  }
-}
-
-// What the 2026-07-28 revision requires of the headers of a request (Mcp-Method always,
-// Mcp-Name when present), checked as a server would; "" when they agree with the body.
-std::string headerProblem(const Exchange& exchange, const json::Value& message) {
-  const auto& request = exchange.request;
-  const std::string method = message.stringOr("method", "");
-  if (!request.has("Mcp-Method")) return "missing Mcp-Method header";
-  if (request.get("Mcp-Method") != method)
-    return "Mcp-Method header '" + request.get("Mcp-Method") + "' does not match the body's method '" + method + "'";
-  if (request.has("Mcp-Name")) {
-    const json::Value* params = message.find("params");
-    std::string name = !params || !params->isObject() ? std::string()
-                       : method == "resources/read"  ? params->stringOr("uri", "")
-                                                     : params->stringOr("name", "");
-    if ((method == "tools/call" || method == "prompts/get" || method == "resources/read") && request.get("Mcp-Name") != name)
-      return "Mcp-Name header '" + request.get("Mcp-Name") + "' does not match the body";
-  }
-  return "";
-}
+int logRank(const json::Value* level) { return level && level->isString() ? logLevelRank(level->asString()) : -1; }
 
 }  // namespace
 
 SharedStdioUpstream::SharedStdioUpstream(const config::ServerConfig& server, std::unique_ptr<core::RuntimeClient> runtime)
-    : server_(server), runtime_(std::move(runtime)), schedule_(server.upstream.restart.schedule()) {
+    : server_(server), runtime_(std::move(runtime)), schedule_(server.upstream.restart.schedule()), sessions_(server.name) {
   janitor_ = std::thread([this] {
     std::unique_lock<std::mutex> lock(mutex_);
     while (!stopping_) {
@@ -82,7 +43,6 @@ SharedStdioUpstream::~SharedStdioUpstream() { shutdown(); }
 void SharedStdioUpstream::shutdown() {
   std::shared_ptr<StdioChannel> channel;
   std::string workload;
-  std::map<std::string, std::shared_ptr<ClientSession>> sessions;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_ && !channel_) return;
@@ -90,16 +50,11 @@ void SharedStdioUpstream::shutdown() {
     turnFree_.notify_all();
     channel.swap(channel_);
     workload.swap(workload_);
-    sessions.swap(sessions_);
+    sessions_.closeAll();
     changed_.notify_all();
   }
   janitorWake_.notify_all();
   if (janitor_.joinable() && janitor_.get_id() != std::this_thread::get_id()) janitor_.join();
-  for (auto& [id, session] : sessions) {
-    std::lock_guard<std::mutex> lock(session->mutex);
-    session->closed = true;
-    session->changed.notify_all();
-  }
   if (channel) {
     channel->closeInput();
     channel->stop();
@@ -123,13 +78,17 @@ std::string SharedStdioUpstream::health() const {
   return out + "}";
 }
 
-std::string SharedStdioUpstream::nextId(const char* prefix) { return prefix + std::to_string(++counter_); }
-
 void SharedStdioUpstream::sendInternal(const std::string& method, const std::string& paramsJson) {
   if (!channel_) return;
-  std::string id = json::quote(nextId("moat-internal-"));
-  pending_[id] = Pending{};  // answered into the void
+  std::string id = ids_.newId("moat-internal-");
+  ids_.expect(id, {});  // answered into the void
   channel_->send("{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":" + json::quote(method) + ",\"params\":" + paramsJson + "}");
+}
+
+void SharedStdioUpstream::sessionLeft(const SharedSessions::Left& left) {
+  if (state_ != State::Up) return;
+  for (const auto& uri : left.unsubscribe) sendInternal("resources/unsubscribe", "{\"uri\":" + json::quote(uri) + "}");
+  if (left.logRank) sendInternal("logging/setLevel", "{\"level\":\"" + std::string(logLevelName(*left.logRank)) + "\"}");
 }
 
 bool SharedStdioUpstream::ensureUp(std::unique_lock<std::mutex>& lock, std::string& why) {
@@ -209,13 +168,13 @@ std::string SharedStdioUpstream::startBackend(std::unique_lock<std::mutex>& lock
     metrics::add("stdio_restarts");
   }
 
-  const std::string initId = json::quote(nextId("moat-init-"));
+  const std::string initId = ids_.newId("moat-init-");
   auto answer = std::make_shared<PendingRequest>();
-  pending_[initId] = Pending{answer, nullptr, "", "", ""};
+  ids_.expect(initId, {answer, nullptr, "", ""});
   channel_->send("{\"jsonrpc\":\"2.0\",\"id\":" + initId + ",\"method\":\"initialize\",\"params\":" + *initializeParams_ + "}");
   changed_.wait_for(lock, std::chrono::milliseconds(server_.upstream.timeoutMs),
                     [&] { return answer->done || generation_ != generation || stopping_; });
-  pending_.erase(initId);
+  ids_.forget(initId, answer);
   if (!answer->done || answer->messages.empty()) {
     generation_ = generation + 1;  // whatever this process says from now on is ignored
     return fail(stopping_ ? "the gateway is shutting down" : "the server did not answer initialize");
@@ -237,9 +196,9 @@ std::string SharedStdioUpstream::startBackend(std::unique_lock<std::mutex>& lock
   upSince_ = std::chrono::steady_clock::now();
   channel_->send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
   // What the sessions had asked of the previous process, asked of this one.
-  for (const auto& [uri, count] : subscriptionCounts_)
-    if (count > 0) sendInternal("resources/subscribe", "{\"uri\":" + json::quote(uri) + "}");
-  if (backendLogRank_ >= 0) sendInternal("logging/setLevel", "{\"level\":\"" + std::string(kLogLevels[backendLogRank_]) + "\"}");
+  for (const auto& uri : sessions_.subscribedUris()) sendInternal("resources/subscribe", "{\"uri\":" + json::quote(uri) + "}");
+  if (int rank = sessions_.processLogRank(); rank >= 0)
+    sendInternal("logging/setLevel", "{\"level\":\"" + std::string(logLevelName(rank)) + "\"}");
   log::info("stdio", restart ? "restarted the shared server process" : "started the shared server process",
             {{"server", server_.name}, {"workload", workload_}});
   changed_.notify_all();
@@ -252,15 +211,13 @@ void SharedStdioUpstream::backendExited(uint64_t generation) {
   ++generation_;
   const std::string reason = "the server process exited";
   // Every open request fails now rather than at its timeout.
-  for (auto& [id, p] : pending_) {
-    if (!p.request || !p.session) continue;
-    p.request->messages.push_back(jsonrpc::errorBody(p.clientIdJson, jsonrpc::kUpstreamUnreachable, "the server ended before answering: " + reason));
-    p.request->done = true;
+  for (auto& waiter : ids_.takeAll()) {
+    if (!waiter.request || !waiter.session) continue;
+    waiter.request->messages.push_back(
+        jsonrpc::errorBody(waiter.clientIdJson, jsonrpc::kUpstreamUnreachable, "the server ended before answering: " + reason));
+    waiter.request->done = true;
   }
-  pending_.clear();
-  progress_.clear();
-  serverRequests_.clear();
-  openRequests_.clear();
+  sessions_.closeAllRequests();
   if (state_ == State::Starting) {  // died before answering initialize: startBackend counts it
     changed_.notify_all();
     return;
@@ -274,36 +231,6 @@ void SharedStdioUpstream::backendExited(uint64_t generation) {
             {"failures", std::to_string(schedule_.failures())}, {"backoff_ms", std::to_string(wait.count())}});
   changed_.notify_all();
   janitorWake_.notify_all();
-}
-
-void SharedStdioUpstream::deliverToSession(ClientSession& session, const std::string& message) {
-  std::lock_guard<std::mutex> lock(session.mutex);
-  if (session.closed) return;
-  if (session.outbound.size() >= kMaxQueuedMessages) {
-    log::error("stdio", "client is not reading its GET stream; closing the session", {{"server", server_.name}});
-    session.closed = true;
-  } else {
-    session.outbound.push_back(message);
-  }
-  session.changed.notify_all();
-}
-
-void SharedStdioUpstream::broadcast(const std::string& message, int rank) {
-  for (auto& [id, session] : sessions_)
-    if (rank < 0 || session->logRank < 0 || rank >= session->logRank) deliverToSession(*session, message);
-}
-
-std::shared_ptr<PendingRequest> SharedStdioUpstream::latestOpenRequest(std::shared_ptr<ClientSession>* owner) {
-  if (openRequests_.empty()) return nullptr;
-  if (owner) *owner = openRequests_.back().second;
-  return openRequests_.back().first;
-}
-
-int SharedStdioUpstream::effectiveLogRank() const {
-  int rank = -1;
-  for (const auto& [id, session] : sessions_)
-    if (session->logRank >= 0 && (rank < 0 || session->logRank < rank)) rank = session->logRank;
-  return rank;
 }
 
 void SharedStdioUpstream::route(const std::string& line, uint64_t generation) {
@@ -322,111 +249,75 @@ void SharedStdioUpstream::route(const std::string& line, uint64_t generation) {
   const bool hasId = id && !id->isNull();
 
   if (method.empty() && hasId) {  // a response to one of ours
-    auto it = pending_.find(jsonrpc::idJson(message));
-    if (it == pending_.end()) {
+    auto waiter = ids_.answered(jsonrpc::idJson(message));
+    if (!waiter) {
       log::warn("stdio", "server answered a request nobody is waiting for", {{"server", server_.name}});
       return;
     }
-    Pending p = std::move(it->second);
-    pending_.erase(it);
-    if (!p.progressToken.empty()) progress_.erase(p.progressToken);
-    if (!p.request) return;
-    if (p.session) {
-      message.mutableMembers()["id"] = json::parse(p.clientIdJson);
-      if (!p.statelessMethod.empty() && message.find("result")) add2026Fields(p.statelessMethod, message.mutableMembers()["result"]);
-      openRequests_.erase(std::remove_if(openRequests_.begin(), openRequests_.end(), [&](const auto& e) { return e.first == p.request; }),
-                          openRequests_.end());
+    if (!waiter->request) return;
+    if (waiter->session) {
+      message.mutableMembers()["id"] = json::parse(waiter->clientIdJson);
+      if (!waiter->statelessMethod.empty() && message.find("result")) add2026Fields(waiter->statelessMethod, message.mutableMembers()["result"]);
+      sessions_.closed(waiter->request);
     }
-    p.request->messages.push_back(json::write(message));
-    p.request->done = true;
+    waiter->request->messages.push_back(json::write(message));
+    waiter->request->done = true;
     changed_.notify_all();
     return;
   }
 
   if (hasId) {  // a request from the server: sampling, elicitation, roots
-    std::string ours = nextId("moat-server-");
-    serverRequests_[json::quote(ours)] = jsonrpc::idJson(message);
-    message.mutableMembers()["id"] = json::Value::makeString(ours);
+    const std::string serverIdJson = jsonrpc::idJson(message);
+    const std::string ours = ids_.trackServerRequest(message);
     std::string text = json::write(message);
-    std::shared_ptr<ClientSession> owner;
-    if (auto request = latestOpenRequest(&owner)) {
+    if (auto request = sessions_.latestOpen(nullptr)) {
       request->messages.push_back(text);
       changed_.notify_all();
       return;
     }
-    for (auto& [sid, session] : sessions_) {
-      bool listening = false;
-      {
-        std::lock_guard<std::mutex> sessionLock(session->mutex);
-        listening = session->getStreamOpen;
-      }
-      if (listening) {
-        deliverToSession(*session, text);
-        return;
-      }
-    }
-    serverRequests_.erase(json::quote(ours));
-    if (channel_)
-      channel_->send(jsonrpc::errorBody(jsonrpc::idJson(json::parse(line)), jsonrpc::kInternalError, "no client session is open to answer " + method));
+    if (sessions_.toAListener(text)) return;
+    ids_.dropServerRequest(ours);
+    if (channel_) channel_->send(jsonrpc::errorBody(serverIdJson, jsonrpc::kInternalError, "no client session is open to answer " + method));
     return;
   }
 
   json::Value* params = message.mutableMembers().count("params") ? &message.mutableMembers()["params"] : nullptr;
   if (method == "notifications/progress" && params && params->isObject()) {
-    const json::Value* token = params->find("progressToken");
-    auto it = token ? progress_.find(json::write(*token)) : progress_.end();
-    if (it == progress_.end()) return;  // its request is over
-    params->mutableMembers()["progressToken"] = json::parse(it->second.clientTokenJson);
-    it->second.request->messages.push_back(json::write(message));
+    auto request = ids_.progress(*params);
+    if (!request) return;  // its request is over
+    request->messages.push_back(json::write(message));
     changed_.notify_all();
     return;
   }
   const std::string text = json::write(message);
   if (method == "notifications/message") {
     int rank = params ? logRank(params->find("level")) : -1;
-    if (!deliverToOpenRequests(text, std::max(rank, 0))) broadcast(text, std::max(rank, 0));
+    if (sessions_.toOpenRequests(text, std::max(rank, 0))) changed_.notify_all();
+    else sessions_.broadcast(text, std::max(rank, 0));
     return;
   }
   if (method == "notifications/resources/updated") {
-    std::string uri = params && params->isObject() ? params->stringOr("uri", "") : "";
-    for (auto& [sid, session] : sessions_)
-      if (session->subscriptions.count(uri)) deliverToSession(*session, text);
+    sessions_.toSubscribers(params && params->isObject() ? params->stringOr("uri", "") : "", text);
     return;
   }
   if (method.size() > 13 && method.compare(method.size() - 13, 13, "/list_changed") == 0) {
-    broadcast(text, -1);
+    sessions_.broadcast(text, -1);
     return;
   }
-  if (!deliverToOpenRequests(text, -1)) broadcast(text, -1);
+  if (sessions_.toOpenRequests(text, -1)) changed_.notify_all();
+  else sessions_.broadcast(text, -1);
 }
 
-bool SharedStdioUpstream::deliverToOpenRequests(const std::string& message, int rank) {
-  // Newest first, so each session gets it once, on its most recent open request.
-  std::set<const ClientSession*> served;
-  for (auto it = openRequests_.rbegin(); it != openRequests_.rend(); ++it) {
-    const ClientSession* session = it->second.get();
-    if (!served.insert(session).second) continue;
-    if (rank >= 0 && session->logRank >= 0 && rank < session->logRank) continue;
-    it->first->messages.push_back(message);
-  }
-  if (!served.empty()) changed_.notify_all();
-  return !served.empty();
-}
-
-std::shared_ptr<SharedStdioUpstream::ClientSession> SharedStdioUpstream::findSession(Exchange& exchange) {
+std::shared_ptr<SharedSession> SharedStdioUpstream::findSession(Exchange& exchange) {
   const auto& headers = exchange.ctx.upstreamHeaders;
   if (!headers.has("Mcp-Session-Id")) {
     exchange.sendError(400, jsonrpc::kInvalidRequest, "missing Mcp-Session-Id header");
     return nullptr;
   }
-  std::shared_ptr<ClientSession> session;
+  std::shared_ptr<SharedSession> session;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = sessions_.find(headers.get("Mcp-Session-Id"));
-    if (it != sessions_.end()) {
-      session = it->second;
-      session->lastActive = std::chrono::steady_clock::now();
-    }
+    session = sessions_.find(headers.get("Mcp-Session-Id"));
   }
   bool closed = !session;
   if (session) {
@@ -436,8 +327,7 @@ std::shared_ptr<SharedStdioUpstream::ClientSession> SharedStdioUpstream::findSes
   if (closed) {
     if (session) {
       std::lock_guard<std::mutex> lock(mutex_);
-      sessions_.erase(session->id);
-      releaseSession(*session);
+      sessionLeft(sessions_.remove(*session));
     }
     exchange.sendError(404, jsonrpc::kNotFound, "unknown or ended session; initialize again");
     return nullptr;
@@ -445,46 +335,12 @@ std::shared_ptr<SharedStdioUpstream::ClientSession> SharedStdioUpstream::findSes
   return session;
 }
 
-void SharedStdioUpstream::releaseSession(ClientSession& session) {
-  for (const auto& uri : session.subscriptions) {
-    auto it = subscriptionCounts_.find(uri);
-    if (it == subscriptionCounts_.end()) continue;
-    if (--it->second <= 0) {
-      subscriptionCounts_.erase(it);
-      if (state_ == State::Up) sendInternal("resources/unsubscribe", "{\"uri\":" + json::quote(uri) + "}");
-    }
-  }
-  session.subscriptions.clear();
-  session.logRank = -1;
-  int rank = effectiveLogRank();
-  if (rank >= 0 && rank != backendLogRank_) {
-    backendLogRank_ = rank;
-    if (state_ == State::Up) sendInternal("logging/setLevel", "{\"level\":\"" + std::string(kLogLevels[rank]) + "\"}");
-  }
-  std::lock_guard<std::mutex> lock(session.mutex);
-  session.closed = true;
-  session.changed.notify_all();
-}
-
 void SharedStdioUpstream::expireIdleSessions() {
   auto cutoff = std::chrono::steady_clock::now() - std::chrono::milliseconds(server_.upstream.idleTimeoutMs);
   std::lock_guard<std::mutex> lock(mutex_);
-  for (auto it = sessions_.begin(); it != sessions_.end();) {
-    ClientSession& s = *it->second;
-    bool busy = std::any_of(openRequests_.begin(), openRequests_.end(), [&](const auto& e) { return e.second.get() == &s; });
-    bool streaming = false;
-    {
-      std::lock_guard<std::mutex> sessionLock(s.mutex);
-      streaming = s.getStreamOpen;
-    }
-    if (!busy && !streaming && s.lastActive < cutoff) {
-      log::info("stdio", "ending an idle session of the shared server", {{"server", server_.name}});
-      auto session = it->second;
-      it = sessions_.erase(it);
-      releaseSession(*session);
-    } else {
-      ++it;
-    }
+  for (const auto& session : sessions_.takeIdle(cutoff)) {
+    log::info("stdio", "ending an idle session of the shared server", {{"server", server_.name}});
+    sessionLeft(sessions_.remove(*session));
   }
 }
 
@@ -495,7 +351,7 @@ void SharedStdioUpstream::forward(Exchange& exchange) {
   else handleDelete(exchange);
 }
 
-void SharedStdioUpstream::answerLocally(Exchange& exchange, const ClientSession& session, const std::string& idJson,
+void SharedStdioUpstream::answerLocally(Exchange& exchange, const SharedSession& session, const std::string& idJson,
                                         const std::string& resultJson) {
   std::string body = "{\"jsonrpc\":\"2.0\",\"id\":" + idJson + ",\"result\":" + resultJson + "}";
   net::HeaderList headers;
@@ -529,7 +385,7 @@ void SharedStdioUpstream::handlePost(Exchange& exchange) {
     handleInitialize(exchange, message);
     return;
   }
-  std::shared_ptr<ClientSession> session = findSession(exchange);
+  std::shared_ptr<SharedSession> session = findSession(exchange);
   if (!session) return;
   net::HeaderList headers;
   headers.set("Mcp-Session-Id", session->id);
@@ -543,15 +399,12 @@ void SharedStdioUpstream::handlePost(Exchange& exchange) {
   }
   std::unique_lock<std::mutex> lock(mutex_);
   if (hasId) {  // the client's answer to a server request
-    auto it = serverRequests_.find(jsonrpc::idJson(message));
-    if (it == serverRequests_.end()) {
+    if (!ids_.restoreServerRequest(message)) {
       lock.unlock();
       log::warn("stdio", "a client answered a server request that is no longer open", {{"server", server_.name}});
       accepted();
       return;
     }
-    message.mutableMembers()["id"] = json::parse(it->second);
-    serverRequests_.erase(it);
   } else if (method == "notifications/initialized") {
     lock.unlock();
     accepted();  // the process was initialized once, by the bridge
@@ -559,10 +412,7 @@ void SharedStdioUpstream::handlePost(Exchange& exchange) {
   } else if (method == "notifications/cancelled") {
     json::Value* params = &message.mutableMembers()["params"];
     const json::Value* requestId = params->isObject() ? params->find("requestId") : nullptr;
-    std::string upstreamId;
-    if (requestId)
-      for (const auto& [ours, p] : pending_)
-        if (p.session == session && p.clientIdJson == json::write(*requestId)) upstreamId = ours;
+    std::string upstreamId = requestId ? ids_.idFor(session, json::write(*requestId)) : std::string();
     if (upstreamId.empty()) {
       lock.unlock();
       accepted();
@@ -583,7 +433,7 @@ void SharedStdioUpstream::handlePost(Exchange& exchange) {
 }
 
 void SharedStdioUpstream::handleInitialize(Exchange& exchange, json::Value& message) {
-  auto session = std::make_shared<ClientSession>();
+  auto session = std::make_shared<SharedSession>();
   session->id = newSessionId();
   const std::string idJson = jsonrpc::idJson(message);
   std::string result, why;
@@ -599,7 +449,7 @@ void SharedStdioUpstream::handleInitialize(Exchange& exchange, json::Value& mess
       return;
     }
     result = initializeResult_;
-    sessions_[session->id] = session;
+    sessions_.add(session);
   }
   log::info("stdio", "a session joined the shared server", {{"server", server_.name}});
   answerLocally(exchange, *session, idJson, result);
@@ -634,27 +484,19 @@ void SharedStdioUpstream::handleStateless(Exchange& exchange, json::Value& messa
     }
     result = initializeResult_;
   }
-  auto session = std::make_shared<ClientSession>();  // one request's worth; not a session clients can name
+  auto session = std::make_shared<SharedSession>();  // one request's worth; not a session clients can name
   if (method != "server/discover") {
     handleRequest(exchange, session, message, true);
     return;
   }
-  json::Value initialized = json::parse(result), discovered = json::Value::makeObject();
-  auto& d = discovered.mutableMembers();
-  json::Value versions = json::Value::makeArray();
-  versions.mutableItems().push_back(json::Value::makeString(std::string(kStatelessRevision)));
-  versions.mutableItems().push_back(json::Value::makeString(initialized.stringOr("protocolVersion", "2025-11-25")));
-  d["supportedVersions"] = versions;
-  for (const char* field : {"capabilities", "serverInfo", "instructions"})
-    if (const json::Value* v = member(initialized, field)) d[field] = *v;
-  add2026Fields(method, discovered);
-  std::string body = "{\"jsonrpc\":\"2.0\",\"id\":" + jsonrpc::idJson(message) + ",\"result\":" + json::write(discovered) + "}";
+  std::string body = "{\"jsonrpc\":\"2.0\",\"id\":" + jsonrpc::idJson(message) + ",\"result\":" +
+                     json::write(discoverResult(json::parse(result))) + "}";
   net::HeaderList headers;
   headers.set("Content-Type", "application/json");
   if (std::ostream* out = exchange.beginResponse(200, headers, static_cast<long long>(body.size()))) *out << body;
 }
 
-void SharedStdioUpstream::handleRequest(Exchange& exchange, const std::shared_ptr<ClientSession>& session, json::Value& message,
+void SharedStdioUpstream::handleRequest(Exchange& exchange, const std::shared_ptr<SharedSession>& session, json::Value& message,
                                         bool stateless) {
   const std::string method = message.stringOr("method", "");
   const std::string idJson = jsonrpc::idJson(message);
@@ -677,32 +519,26 @@ void SharedStdioUpstream::handleRequest(Exchange& exchange, const std::shared_pt
   if (stateless) {
     // A single request has no subscriptions or log level to account for.
   } else if (method == "resources/subscribe" && !uri.empty()) {
-    bool already = !session->subscriptions.insert(uri).second || subscriptionCounts_[uri]++ > 0;
-    if (already) {
+    if (!sessions_.subscribe(*session, uri)) {
       lock.unlock();
       answerLocally(exchange, *session, idJson, "{}");
       return;
     }
   } else if (method == "resources/unsubscribe" && !uri.empty()) {
-    bool last = session->subscriptions.erase(uri) && --subscriptionCounts_[uri] <= 0;
-    if (!last) {
+    if (!sessions_.unsubscribe(*session, uri)) {
       lock.unlock();
       answerLocally(exchange, *session, idJson, "{}");
       return;
     }
-    subscriptionCounts_.erase(uri);
   } else if (method == "logging/setLevel" && params) {
-    int rank = logRank(params->find("level"));
-    if (rank >= 0) {
-      session->logRank = rank;
-      int effective = effectiveLogRank();
-      if (effective == backendLogRank_) {
+    if (int rank = logRank(params->find("level")); rank >= 0) {
+      auto processRank = sessions_.setLogLevel(*session, rank);
+      if (!processRank) {
         lock.unlock();
         answerLocally(exchange, *session, idJson, "{}");
         return;
       }
-      backendLogRank_ = effective;
-      params->mutableMembers()["level"] = json::Value::makeString(std::string(kLogLevels[effective]));
+      params->mutableMembers()["level"] = json::Value::makeString(std::string(logLevelName(*processRank)));
     }
   }
 
@@ -725,33 +561,15 @@ void SharedStdioUpstream::handleRequest(Exchange& exchange, const std::shared_pt
     return;
   }
   auto request = std::make_shared<PendingRequest>();
-  const std::string upstreamId = json::quote(nextId("moat-"));
-  message.mutableMembers()["id"] = json::parse(upstreamId);
-  Pending pending{request, session, idJson, "", stateless ? method : ""};
-  if (params && params->isObject()) {
-    auto& members = params->mutableMembers();
-    auto meta = members.find("_meta");
-    if (meta != members.end() && meta->second.isObject() && meta->second.find("progressToken")) {
-      std::string ours = json::quote(nextId("moat-progress-"));
-      progress_[ours] = Progress{request, json::write(*meta->second.find("progressToken"))};
-      meta->second.mutableMembers()["progressToken"] = json::parse(ours);
-      pending.progressToken = ours;
-    }
-  }
-  pending_[upstreamId] = pending;
-  openRequests_.emplace_back(request, session);
+  const std::string upstreamId = ids_.track(message, {request, session, idJson, stateless ? method : ""});
+  sessions_.opened(request, session);
   std::shared_ptr<StdioChannel> channel = channel_;
   lock.unlock();
 
   auto forget = [&] {
     std::lock_guard<std::mutex> guard(mutex_);
-    auto it = pending_.find(upstreamId);
-    if (it != pending_.end() && it->second.request == request) {
-      if (!it->second.progressToken.empty()) progress_.erase(it->second.progressToken);
-      pending_.erase(it);
-    }
-    openRequests_.erase(std::remove_if(openRequests_.begin(), openRequests_.end(), [&](const auto& e) { return e.first == request; }),
-                        openRequests_.end());
+    ids_.forget(upstreamId, request);
+    sessions_.closed(request);
   };
   if (!channel->send(json::write(message))) {
     forget();
@@ -760,7 +578,7 @@ void SharedStdioUpstream::handleRequest(Exchange& exchange, const std::shared_pt
   }
   net::HeaderList headers;
   if (!stateless) headers.set("Mcp-Session-Id", session->id);
-  ClientSession& s = *session;
+  SharedSession& s = *session;
   ConversationWatch watch{mutex_, changed_,
                           [&s] {
                             std::lock_guard<std::mutex> sessionLock(s.mutex);
@@ -768,22 +586,21 @@ void SharedStdioUpstream::handleRequest(Exchange& exchange, const std::shared_pt
                           },
                           [] { return std::string("the session was closed"); },
                           [this, &s](std::deque<std::string>& batch) {
-                            for (auto& m : batch) deliverToSession(s, m);
+                            for (auto& m : batch) sessions_.deliver(s, m);
                           }};
   answerPending(exchange, *request, watch, headers, idJson, server_.upstream.timeoutMs, forget, server_.name);
 }
 
 void SharedStdioUpstream::handleGet(Exchange& exchange) {
-  if (std::shared_ptr<ClientSession> session = findSession(exchange)) serveGetStream(exchange, *session, session->id);
+  if (std::shared_ptr<SharedSession> session = findSession(exchange)) serveGetStream(exchange, *session, session->id);
 }
 
 void SharedStdioUpstream::handleDelete(Exchange& exchange) {
-  std::shared_ptr<ClientSession> session = findSession(exchange);
+  std::shared_ptr<SharedSession> session = findSession(exchange);
   if (!session) return;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    sessions_.erase(session->id);
-    releaseSession(*session);
+    sessionLeft(sessions_.remove(*session));
   }
   net::HeaderList headers;
   headers.set("Mcp-Session-Id", session->id);

@@ -21,33 +21,31 @@
 // session's parameters, and its subscriptions and log level restored. Sessions survive the
 // restart. After restart.failures failures in a row the bridge reports "failed" in /healthz and
 // fails requests fast while it keeps retrying.
+// This class supervises the process and routes between it and the sessions; the id rewriting
+// is IdRewriter's, the sessions and delivery to them SharedSessions', the restart waits
+// RestartSchedule's, and the 2026-07-28 fields StatelessRevision's.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <thread>
-#include <vector>
 
 #include "config/Config.h"
-#include "upstream/PendingRequest.h"
-#include "upstream/SessionStream.h"
-#include "upstream/StdioChannel.h"
-#include "upstream/Upstream.h"
 #include "moat/json.hpp"
 #include "runtime/RuntimeClient.h"
+#include "upstream/IdRewriter.h"
+#include "upstream/SharedSessions.h"
+#include "upstream/StdioChannel.h"
+#include "upstream/Upstream.h"
 
 namespace moat::gateway {
 
 class SharedStdioUpstream : public Upstream {
  public:
-  static constexpr size_t kMaxQueuedMessages = 1024;
-
   SharedStdioUpstream(const config::ServerConfig& server, std::unique_ptr<core::RuntimeClient> runtime);
   ~SharedStdioUpstream() override;
   void forward(Exchange& exchange) override;
@@ -55,49 +53,25 @@ class SharedStdioUpstream : public Upstream {
   std::string health() const override;
 
  private:
-  struct ClientSession : ServerMessageQueue {
-    std::string id;
-    std::set<std::string> subscriptions;
-    int logRank = -1;  // -1: the session never set a level and receives every message
-    std::chrono::steady_clock::time_point lastActive = std::chrono::steady_clock::now();
-  };
-  struct Pending {
-    std::shared_ptr<PendingRequest> request;  // null for the bridge's own requests
-    std::shared_ptr<ClientSession> session;
-    std::string clientIdJson;
-    std::string progressToken;  // the rewritten token, to forget with the request
-    std::string statelessMethod;  // set for a 2026-07-28 request: its result gets that revision's fields
-  };
-  struct Progress {
-    std::shared_ptr<PendingRequest> request;
-    std::string clientTokenJson;
-  };
   enum class State { Idle, Starting, Up, Restarting, Failed };
 
   // Each is called with mutex_ held (the lock is released while a process starts).
   bool ensureUp(std::unique_lock<std::mutex>& lock, std::string& why);
   std::string startBackend(std::unique_lock<std::mutex>& lock);
   void backendExited(uint64_t generation);
-  std::string nextId(const char* prefix);
   void sendInternal(const std::string& method, const std::string& paramsJson);
-  void deliverToSession(ClientSession& session, const std::string& message);
-  void broadcast(const std::string& message, int rank);
-  // A notification the stdio framing does not tie to one request (log messages, anything but
-  // progress) goes to every session with a request open; false when none is.
-  bool deliverToOpenRequests(const std::string& message, int rank);
-  std::shared_ptr<PendingRequest> latestOpenRequest(std::shared_ptr<ClientSession>* owner);
-  int effectiveLogRank() const;
-  void releaseSession(ClientSession& session);
+  // Tells the process what a departed session no longer needs.
+  void sessionLeft(const SharedSessions::Left& left);
 
   void route(const std::string& line, uint64_t generation);
   void handlePost(Exchange& exchange);
   void handleInitialize(Exchange& exchange, json::Value& message);
-  void handleRequest(Exchange& exchange, const std::shared_ptr<ClientSession>& session, json::Value& message, bool stateless = false);
+  void handleRequest(Exchange& exchange, const std::shared_ptr<SharedSession>& session, json::Value& message, bool stateless = false);
   void handleStateless(Exchange& exchange, json::Value& message);
   void handleGet(Exchange& exchange);
   void handleDelete(Exchange& exchange);
-  std::shared_ptr<ClientSession> findSession(Exchange& exchange);
-  void answerLocally(Exchange& exchange, const ClientSession& session, const std::string& idJson, const std::string& resultJson);
+  std::shared_ptr<SharedSession> findSession(Exchange& exchange);
+  void answerLocally(Exchange& exchange, const SharedSession& session, const std::string& idJson, const std::string& resultJson);
   void expireIdleSessions();
 
   config::ServerConfig server_;
@@ -117,14 +91,8 @@ class SharedStdioUpstream : public Upstream {
 
   std::optional<std::string> initializeParams_;  // the first session's, replayed on restarts
   std::string initializeResult_;                 // the process's answer, replayed to sessions
-  uint64_t counter_ = 0;
-  std::map<std::string, Pending> pending_;              // rewritten request id (JSON) → who waits
-  std::map<std::string, Progress> progress_;            // rewritten progress token (JSON) → its request
-  std::map<std::string, std::string> serverRequests_;   // rewritten server request id → the server's id
-  std::map<std::string, int> subscriptionCounts_;       // uri → sessions subscribed
-  std::map<std::string, std::shared_ptr<ClientSession>> sessions_;
-  std::vector<std::pair<std::shared_ptr<PendingRequest>, std::shared_ptr<ClientSession>>> openRequests_;  // most recent last
-  int backendLogRank_ = -1;
+  IdRewriter ids_;
+  SharedSessions sessions_;
 
   bool requestInProcess_ = false;  // dispatch: serial — a client request holds the process
   std::condition_variable turnFree_;
