@@ -3,6 +3,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "moat/settings.hpp"
+
 namespace {
 
 // Compares in time that depends only on the lengths, so a key cannot be guessed byte by byte.
@@ -16,9 +18,9 @@ bool equalInConstantTime(std::string_view a, std::string_view b) {
 }  // namespace
 
 ApiKeyAuthenticator::ApiKeyAuthenticator(const moat::Host& host, const moat::json::Value& config) : host_(host) {
+  moat::settings::checkKeys(config, {"keys_file", "header"}, host.instanceName());
   header_ = config.stringOr("header", "X-API-Key");
-  std::string file = config.stringOr("keys_file", "");
-  if (file.empty()) throw std::runtime_error("keys_file is required");
+  std::string file = moat::settings::required(config, "keys_file", "a file of name:key lines");
   std::istringstream lines(host.readSecretFile(file));
   std::string line;
   while (std::getline(lines, line)) {

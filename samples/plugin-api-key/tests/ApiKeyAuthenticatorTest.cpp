@@ -37,7 +37,9 @@ TEST_CASE("a missing or wrong key gets 401 with a JSON-RPC error") {
 
 TEST_CASE("configuration errors are explained") {
   FakeHost host;
-  CHECK_THROWS_WITH(ApiKeyAuthenticator(host.host(), moat::json::parse("{}")), "keys_file is required");
+  CHECK_THROWS_WITH(ApiKeyAuthenticator(host.host(), moat::json::parse("{}")), "keys_file: required: a file of name:key lines");
+  CHECK_THROWS_WITH(ApiKeyAuthenticator(host.host(), moat::json::parse(R"({"keys_fil":"/k"})")),
+                    "keys_fil: unknown key in test/plugin (did you mean 'keys_file'?)");
   host.files["/bad"] = "no-colon-here\n";
   CHECK_THROWS_WITH(ApiKeyAuthenticator(host.host(), moat::json::parse(R"({"keys_file":"/bad"})")),
                     Catch::Contains("each line must be name:key"));
