@@ -11,8 +11,7 @@
 ApiKeyAuthenticator::ApiKeyAuthenticator(const moat::Host& host, const moat::json::Value& config) : host_(host) {
   moat::settings::checkKeys(config, {"keys_file", "header"}, host.instanceName());
   header_ = config.stringOr("header", "X-API-Key");
-  std::string file = config.stringOr("keys_file", "");
-  if (file.empty()) throw std::runtime_error("keys_file: required (lines of name:sha256:HEX)");
+  std::string file = moat::settings::required(config, "keys_file", "a file of name:sha256:HEX lines");
   std::istringstream lines(host.readSecretFile(file));
   std::string line;
   bool plain = false;

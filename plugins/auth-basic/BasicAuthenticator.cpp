@@ -39,8 +39,7 @@ std::optional<std::string> decodeBase64(std::string_view text) {
 BasicAuthenticator::BasicAuthenticator(const moat::Host& host, const moat::json::Value& config) : host_(host) {
   moat::settings::checkKeys(config, {"users_file", "realm"}, host.instanceName());
   realm_ = config.stringOr("realm", "moat");
-  std::string file = config.stringOr("users_file", "");
-  if (file.empty()) throw std::runtime_error("users_file: required (lines of user:hash, e.g. from htpasswd -nB user)");
+  std::string file = moat::settings::required(config, "users_file", "a file of user:hash lines, e.g. from htpasswd -nB user");
   std::istringstream lines(host.readSecretFile(file));
   std::string line;
   for (int number = 1; std::getline(lines, line); ++number) {

@@ -45,6 +45,7 @@ TEST_CASE("every error names file, line, column and key") {
   auto r = loadText(R"(listen:
   port: seventy
   colour: blue
+  adress: 127.0.0.1
 servers:
   a:
     upstream:
@@ -56,11 +57,12 @@ servers:
   std::string errors = allErrors(r);
   INFO(errors);
   CHECK_THAT(errors, Catch::Contains("bad.yaml:2:9: listen.port: expected a whole number from 0 to 65535"));
-  CHECK_THAT(errors, Catch::Contains("bad.yaml:3:3: listen.colour: unknown key"));
-  CHECK_THAT(errors, Catch::Contains("bad.yaml:7:12: servers.a.upstream.url: expected an http:// or https:// URL"));
+  CHECK_THAT(errors, Catch::Contains("bad.yaml:3:3: listen.colour: unknown key (expected one of:"));
+  CHECK_THAT(errors, Catch::Contains("bad.yaml:4:3: listen.adress: unknown key (did you mean 'address'? expected one of:"));
+  CHECK_THAT(errors, Catch::Contains("bad.yaml:8:12: servers.a.upstream.url: expected an http:// or https:// URL"));
   CHECK_THAT(errors, Catch::Contains("servers.a.upstream.transport: expected streamable-http, sse or stdio"));
-  CHECK_THAT(errors, Catch::Contains("bad.yaml:10:9: servers.a.pipeline[0].plugin: missing required value"));
-  CHECK(r.errors.size() == 5);
+  CHECK_THAT(errors, Catch::Contains("bad.yaml:11:9: servers.a.pipeline[0].plugin: missing required value"));
+  CHECK(r.errors.size() == 6);
 }
 
 TEST_CASE("a YAML syntax error names its line") {

@@ -9,6 +9,7 @@
 
 #include "config/Units.h"
 #include "moat/json.hpp"
+#include "moat/settings.hpp"
 
 namespace moat::config {
 namespace {
@@ -48,8 +49,14 @@ class Reader {
       for (auto a : allowed) known = known || a == name;
       if (known) continue;
       std::string list;
-      for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      fail(entry.first, join(path, name), "unknown key (expected one of: " + list + ")");
+      std::set<std::string> keys;
+      for (auto a : allowed) {
+        list += (list.empty() ? "" : ", ") + std::string(a);
+        keys.emplace(a);
+      }
+      std::string closest = settings::closestKey(name, keys);
+      fail(entry.first, join(path, name),
+           "unknown key (" + (closest.empty() ? "" : "did you mean '" + closest + "'? ") + "expected one of: " + list + ")");
     }
   }
 
