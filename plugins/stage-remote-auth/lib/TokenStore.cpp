@@ -47,7 +47,8 @@ void writePrivateFile(const std::string& path, const std::string& bytes) {
 
 std::string sealText(const std::string& key, const std::string& plain) {
   std::string nonce(12, '\0');
-  RAND_bytes(reinterpret_cast<unsigned char*>(nonce.data()), 12);
+  // A nonce that is not fresh would reuse a GCM nonce under the same key: refuse rather than seal.
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(nonce.data()), 12) != 1) throw std::runtime_error("no randomness for the nonce");
   CipherContext ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
   std::string out = nonce + std::string(plain.size(), '\0');
   int length = 0;
