@@ -18,6 +18,14 @@ std::string sha256(std::string_view bytes) {
   return std::string(reinterpret_cast<char*>(digest), length);
 }
 
+std::string sha256Once(std::string_view bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) != 1)
+    throw std::runtime_error("SHA-256 is not available from OpenSSL");
+  return std::string(reinterpret_cast<char*>(digest), length);
+}
+
 std::string hex(std::string_view bytes, size_t limit) {
   static const char* digits = "0123456789abcdef";
   std::string out;

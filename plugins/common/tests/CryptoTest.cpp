@@ -13,6 +13,7 @@ TEST_CASE("SHA-256 matches the FIPS 180-2 vectors") {
   CHECK(crypto::hex(crypto::sha256("")) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   CHECK(crypto::fingerprint("abc") == "ba7816bf8f01");
   CHECK(crypto::sha256("abc").size() == 32);
+  CHECK(crypto::sha256Once("abc") == crypto::sha256("abc"));
 }
 
 TEST_CASE("hex round-trips and refuses what is not hex") {

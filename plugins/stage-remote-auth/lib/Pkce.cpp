@@ -16,7 +16,7 @@ std::string randomUrlSafe(size_t bytes) {
 }
 
 std::string codeChallengeS256(const std::string& verifier) {
-  return crypto::base64UrlEncode(crypto::sha256(verifier));
+  return crypto::base64UrlEncode(crypto::sha256Once(verifier));
 }
 
 }  // namespace moat::remoteauth
