@@ -2,28 +2,14 @@
 // served with what their minor knows; a newer minor is refused; counters are per instance.
 #include <catch2/catch.hpp>
 
+#include "TestServer.h"
 #include "metrics/Counters.h"
 #include "pipeline/Pipeline.h"
 #include "plugin/PluginRegistry.h"
 
 using namespace moat;
 
-namespace {
-
-config::ServerConfig serverWith(const std::vector<std::string>& plugins) {
-  config::ServerConfig server;
-  server.name = "compat";
-  for (const auto& plugin : plugins) {
-    config::StageConfig stage;
-    stage.plugin = plugin;
-    stage.configJson = "{}";
-    stage.where = config::Location{"compat.yaml", 3, 5, "servers.compat.pipeline[0]"};
-    server.pipeline.push_back(stage);
-  }
-  return server;
-}
-
-}  // namespace
+using testing::serverWith;
 
 TEST_CASE("a plugin of every older minor loads and serves requests with what its minor offers") {
   core::PluginRegistry registry({MOAT_FIXTURE_DIR});
@@ -33,7 +19,7 @@ TEST_CASE("a plugin of every older minor loads and serves requests with what its
     const core::LoadedPlugin& plugin = registry.byName(name);
     CHECK(plugin.descriptor->abi_version == ((1u << 16) | static_cast<uint32_t>(minor)));
 
-    core::Pipeline pipeline(serverWith({name}), registry);
+    core::Pipeline pipeline(serverWith({{name, "{}"}}, "compat"), registry);
     core::RequestContext request;
     request.resourceUrl = "https://mcp.example.test/compat/mcp";
     REQUIRE(pipeline.runRequest(request).kind == core::StageOutcome::Kind::Continue);
@@ -62,7 +48,7 @@ TEST_CASE("a plugin built for a newer minor is refused with both versions named"
 
 TEST_CASE("each instance counts for itself, and knows its name") {
   core::PluginRegistry registry({MOAT_FIXTURE_DIR});
-  core::Pipeline pipeline(serverWith({"compat-1-2", "compat-1-2"}), registry);
+  core::Pipeline pipeline(serverWith({{"compat-1-2", "{}"}, {"compat-1-2", "{}"}}, "compat"), registry);
   REQUIRE(pipeline.stages().size() == 2);
   CHECK(pipeline.stages()[0]->label() == "compat/compat-1-2");
   CHECK(pipeline.stages()[1]->label() == "compat/compat-1-2#2");

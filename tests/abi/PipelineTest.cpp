@@ -2,24 +2,12 @@
 #include <catch2/catch.hpp>
 
 #include "config/ConfigError.h"
+#include "TestServer.h"
 #include "pipeline/Pipeline.h"
 
 using namespace moat;
 
-namespace {
-config::ServerConfig serverWith(std::vector<std::pair<std::string, std::string>> stages) {
-  config::ServerConfig server;
-  server.name = "test";
-  for (auto& [plugin, json] : stages) {
-    config::StageConfig stage;
-    stage.plugin = plugin;
-    stage.configJson = json;
-    stage.where = config::Location{"test.yaml", 7, 3, "servers.test.pipeline[0]"};
-    server.pipeline.push_back(stage);
-  }
-  return server;
-}
-}  // namespace
+using testing::serverWith;
 
 TEST_CASE("a C stage sets an upstream header and continues") {
   core::PluginRegistry registry({MOAT_FIXTURE_DIR});

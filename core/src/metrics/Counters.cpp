@@ -3,27 +3,17 @@
 #include <cctype>
 #include <map>
 #include <mutex>
-#include <utility>
 
 namespace moat::metrics {
 namespace {
 
-using Key = std::pair<std::string, std::string>;  // name, instance ("" for none)
-
-struct KeyLess {
-  using is_transparent = void;
-  using View = std::pair<std::string_view, std::string_view>;
-  static View view(const Key& k) { return {k.first, k.second}; }
-  static View view(const View& v) { return v; }
-  template <class A, class B>
-  bool operator()(const A& a, const B& b) const {
-    return view(a) < view(b);
-  }
-};
+// Counter name → instance ("" for none) → value; both levels look up by string_view.
+using Instances = std::map<std::string, int64_t, std::less<>>;
+using Counters = std::map<std::string, Instances, std::less<>>;
 
 std::mutex gMutex;
-std::map<Key, int64_t, KeyLess>& counters() {
-  static std::map<Key, int64_t, KeyLess> all;
+Counters& counters() {
+  static Counters all;
   return all;
 }
 
@@ -53,36 +43,41 @@ void add(std::string_view name, int64_t delta) { add(name, {}, delta); }
 
 void add(std::string_view name, std::string_view instance, int64_t delta) {
   std::lock_guard<std::mutex> lock(gMutex);
-  auto it = counters().find(KeyLess::View{name, instance});
-  if (it == counters().end()) it = counters().emplace(Key{std::string(name), std::string(instance)}, 0).first;
+  auto named = counters().find(name);
+  if (named == counters().end()) named = counters().emplace(std::string(name), Instances{}).first;
+  auto it = named->second.find(instance);
+  if (it == named->second.end()) it = named->second.emplace(std::string(instance), 0).first;
   it->second += delta;
 }
 
 int64_t value(std::string_view name, std::string_view instance) {
   std::lock_guard<std::mutex> lock(gMutex);
-  auto it = counters().find(KeyLess::View{name, instance});
-  return it == counters().end() ? 0 : it->second;
+  auto named = counters().find(name);
+  if (named == counters().end()) return 0;
+  auto it = named->second.find(instance);
+  return it == named->second.end() ? 0 : it->second;
 }
 
 int64_t value(std::string_view name) {
   std::lock_guard<std::mutex> lock(gMutex);
+  auto named = counters().find(name);
   int64_t sum = 0;
-  for (auto it = counters().lower_bound(KeyLess::View{name, {}}); it != counters().end() && it->first.first == name; ++it)
-    sum += it->second;
+  if (named != counters().end())
+    for (const auto& [instance, count] : named->second) sum += count;
   return sum;
 }
 
 std::string prometheusText() {
   std::lock_guard<std::mutex> lock(gMutex);
   std::string out;
-  const std::string* previous = nullptr;
-  for (const auto& [key, count] : counters()) {
-    std::string metric = metricName(key.first);
-    if (!previous || *previous != key.first) out += "# TYPE " + metric + " counter\n";
-    previous = &key.first;
-    out += metric;
-    if (!key.second.empty()) out += "{instance=\"" + labelValue(key.second) + "\"}";
-    out += " " + std::to_string(count) + "\n";
+  for (const auto& [name, instances] : counters()) {
+    std::string metric = metricName(name);
+    out += "# TYPE " + metric + " counter\n";
+    for (const auto& [instance, count] : instances) {
+      out += metric;
+      if (!instance.empty()) out += "{instance=\"" + labelValue(instance) + "\"}";
+      out += " " + std::to_string(count) + "\n";
+    }
   }
   return out;
 }

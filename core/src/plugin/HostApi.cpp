@@ -46,6 +46,8 @@ moat_host_api buildTable() {
   api.struct_size = sizeof(moat_host_api);
   api.abi_version = MOAT_ABI_VERSION;
   api.log = [](moat_host_context* ctx, moat_log_level level, moat_str message) {
+    // Plugins log without asking first; a disabled level must not cost the field's copy.
+    if (!log::enabled(toLevel(level))) return;
     if (ctx && !ctx->instanceName.empty())
       log::write(toLevel(level), component(ctx), sv(message), {{"instance", ctx->instanceName}});
     else

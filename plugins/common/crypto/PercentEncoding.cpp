@@ -2,17 +2,9 @@
 
 #include <cctype>
 
+#include "crypto/Sha256.h"
+
 namespace moat::crypto {
-namespace {
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 std::string formUrlEncode(std::string_view text) {
   static const char* hex = "0123456789ABCDEF";
@@ -36,8 +28,8 @@ std::string formUrlDecode(std::string_view text) {
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '+') {
       out += ' ';
-    } else if (text[i] == '%' && i + 2 < text.size() && hexValue(text[i + 1]) >= 0 && hexValue(text[i + 2]) >= 0) {
-      out += static_cast<char>(hexValue(text[i + 1]) * 16 + hexValue(text[i + 2]));
+    } else if (auto byte = text[i] == '%' ? fromHex(text.substr(i + 1, 2)) : std::nullopt; byte && byte->size() == 1) {
+      out += *byte;
       i += 2;
     } else {
       out += text[i];

@@ -1,12 +1,10 @@
 #include "process/ProcessSupervisor.h"
 
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <stdexcept>
 
 #include "moat/restart.hpp"

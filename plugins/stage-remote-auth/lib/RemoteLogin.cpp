@@ -15,7 +15,6 @@
 #include "ResourceDiscovery.h"
 #include "process/Subprocess.h"
 
-
 namespace moat::remoteauth {
 namespace {
 

@@ -151,10 +151,9 @@ inline int64_t secondsMs(const json::Value& config, std::string_view key, int64_
     if (v->asNumber() < 0) fail(key, "must not be negative");
     return static_cast<int64_t>(std::llround(v->asNumber() * 1000));
   }
-  if (v && v->isString() && !v->asString().empty() &&
-      std::all_of(v->asString().begin(), v->asString().end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
-    return parseDurationMs(v->asString()).value_or(0) * 1000;
-  return durationMs(config, key, fallbackMs);
+  const int64_t ms = durationMs(config, key, fallbackMs);
+  const bool digitsOnly = v && v->isString() && v->asString().find_first_not_of("0123456789") == std::string::npos;
+  return digitsOnly ? ms * 1000 : ms;
 }
 
 inline bool flag(const json::Value& config, std::string_view key, bool fallback) {
