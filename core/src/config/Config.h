@@ -28,9 +28,15 @@ struct TlsConfig {
 struct ListenerConfig {
   std::string address = "127.0.0.1";
   uint16_t port = 8080;
-  // POCO 1.11 serves one connection per thread: every open SSE stream holds a thread.
+  // Workers serve requests; a connection holds one only while a request on it is being served
+  // (an open SSE stream is one long request). Waiting connections hold none.
   int threads = 256;
-  int maxQueued = 512;
+  int maxQueued = 512;  // requests whose head has arrived, waiting for a worker
+  int requestHeadTimeoutMs = 10000;  // a whole request head, from its first byte (or the connection's start)
+  int requestBodyTimeoutMs = 30000;  // a whole request body, from the end of its head
+  int keepAliveTimeoutMs = 10000;    // between an answer and the next request's first byte
+  int maxConnections = 10000;
+  int maxConnectionsPerClient = 1024;  // per client IP address
   size_t bodyLimitBytes = 4u << 20;
   std::vector<std::string> allowedHosts;
   std::vector<std::string> allowedOrigins;

@@ -196,7 +196,8 @@ void readListener(Reader& r, const YAML::Node& node, ListenerConfig& out) {
   const std::string path = "listen";
   if (!r.expectMap(node, path)) return;
   r.allowOnly(node, path, {"address", "port", "threads", "max_queued", "body_limit", "allowed_hosts", "allowed_origins", "tls",
-                           "shutdown_grace"});
+                           "shutdown_grace", "request_head_timeout", "request_body_timeout", "keep_alive_timeout",
+                           "max_connections", "max_connections_per_client"});
   r.string(node, path, "address", out.address);
   r.integer(node, path, "port", 0, 65535, out.port);
   r.integer(node, path, "threads", 2, 65536, out.threads);
@@ -205,6 +206,11 @@ void readListener(Reader& r, const YAML::Node& node, ListenerConfig& out) {
   r.stringList(node, path, "allowed_hosts", out.allowedHosts);
   r.stringList(node, path, "allowed_origins", out.allowedOrigins);
   r.duration(node, path, "shutdown_grace", out.shutdownGraceMs);
+  r.duration(node, path, "request_head_timeout", out.requestHeadTimeoutMs);
+  r.duration(node, path, "request_body_timeout", out.requestBodyTimeoutMs);
+  r.duration(node, path, "keep_alive_timeout", out.keepAliveTimeoutMs);
+  r.integer(node, path, "max_connections", 1, 10'000'000, out.maxConnections);
+  r.integer(node, path, "max_connections_per_client", 1, 10'000'000, out.maxConnectionsPerClient);
   YAML::Node tls = node["tls"];
   if (tls.IsDefined() && !tls.IsNull() && r.expectMap(tls, "listen.tls")) {
     r.allowOnly(tls, "listen.tls", {"cert_file", "key_file"});

@@ -1,7 +1,6 @@
 #include "gateway/GatewayServer.h"
 
 #include <Poco/Net/Context.h>
-#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
@@ -11,7 +10,7 @@
 
 #include "config/ConfigError.h"
 #include "upstream/ContainerHttpUpstream.h"
-#include "server/GatewayConnection.h"
+#include "server/ClientListener.h"
 #include "upstream/LegacySseUpstream.h"
 #include "gateway/Router.h"
 #include "server/Shutdown.h"
@@ -37,9 +36,6 @@ std::unique_ptr<Upstream> makeUpstream(const config::ServerConfig& server, core:
   }
   return std::make_unique<StreamableHttpUpstream>(server.upstream);
 }
-
-// Threads serving a connection mostly wait on sockets; a small stack keeps many open streams cheap.
-constexpr int kWorkerStackBytes = 256 * 1024;
 
 }  // namespace
 
@@ -70,7 +66,7 @@ GatewayServer::GatewayServer(const config::Config& config, core::PluginRegistry&
 }
 
 GatewayServer::~GatewayServer() {
-  if (server_) stop(0);
+  if (listener_) stop(0);
 }
 
 void GatewayServer::start() {
@@ -95,39 +91,33 @@ void GatewayServer::start() {
   }
   // Accepted sockets inherit TCP_NODELAY on Linux: streamed responses leave event by event.
   socket.setNoDelay(true);
-  Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
-  params->setMaxThreads(listen.threads);
-  params->setMaxQueued(listen.maxQueued);
-  params->setKeepAlive(true);
-  params->setKeepAliveTimeout(Poco::Timespan(10, 0));
-  params->setMaxKeepAliveRequests(0);
-  params->setServerName("moat");
   shutdown::wakeFd();  // created now, not first inside a stop
-  pool_ = std::make_unique<Poco::ThreadPool>(2, listen.threads, 60, kWorkerStackBytes);
-  connections_ = new GatewayConnectionFactory(params, router_);
-  server_ = std::make_unique<Poco::Net::TCPServer>(connections_, *pool_, socket, params);
-  server_->start();
+  ClientListener::Settings settings;
+  settings.threads = static_cast<size_t>(listen.threads);
+  settings.maxQueued = static_cast<size_t>(listen.maxQueued);
+  settings.headTimeoutMs = listen.requestHeadTimeoutMs;
+  settings.bodyTimeoutMs = listen.requestBodyTimeoutMs;
+  settings.keepAliveTimeoutMs = listen.keepAliveTimeoutMs;
+  settings.maxConnections = static_cast<size_t>(listen.maxConnections);
+  settings.maxConnectionsPerClient = static_cast<size_t>(listen.maxConnectionsPerClient);
+  listener_ = std::make_unique<ClientListener>(socket, router_, settings);
+  listener_->start();
   log::info("gateway", "listening", {{"address", socket.address().toString()}, {"tls", listen.tls.enabled() ? "on" : "off"},
-                                     {"threads", std::to_string(listen.threads)}});
+                                     {"threads", std::to_string(listen.threads)}, {"max_connections", std::to_string(listen.maxConnections)}});
   for (const auto& route : static_cast<Router*>(router_.get())->routes())
     log::info("gateway", "serving", {{"server", route->config.name}, {"path", route->config.path},
                                      {"pipeline_stages", std::to_string(route->pipeline->stages().size())}});
 }
 
 void GatewayServer::stop(int graceMs) {
-  if (!server_) return;
+  if (!listener_) return;
   shutdown::request();
-  server_->stop();
-  connections_->closeIdle();
+  listener_->stopAccepting();
   for (const auto& route : static_cast<Router*>(router_.get())->routes()) route->upstream->shutdown();
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(graceMs);
-  while (server_->currentConnections() > 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  connections_->closeAll();
-  pool_->joinAll();
-  server_.reset();
+  listener_->finish(graceMs);
+  listener_.reset();
 }
 
-uint16_t GatewayServer::port() const { return server_ ? server_->port() : 0; }
+uint16_t GatewayServer::port() const { return listener_ ? listener_->port() : 0; }
 
 }  // namespace moat::gateway

@@ -1,10 +1,9 @@
-// The listener: a POCO TCPServer running Moat's HTTP connection loop on its own explicitly sized
-// thread pool, serving every route of one configuration.
+// The listener: a connection reactor that holds every connection between requests, in front of
+// a pool of workers that serve requests whose heads have arrived, for every route of one
+// configuration.
 #pragma once
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/TCPServer.h>
-#include <Poco/ThreadPool.h>
 
 #include <memory>
 
@@ -13,7 +12,7 @@
 
 namespace moat::gateway {
 
-class GatewayConnectionFactory;
+class ClientListener;
 class Router;
 
 class GatewayServer {
@@ -32,9 +31,7 @@ class GatewayServer {
  private:
   config::Config config_;
   Poco::Net::HTTPRequestHandlerFactory::Ptr router_;
-  std::unique_ptr<Poco::ThreadPool> pool_;
-  Poco::SharedPtr<GatewayConnectionFactory> connections_;
-  std::unique_ptr<Poco::Net::TCPServer> server_;
+  std::unique_ptr<ClientListener> listener_;
 };
 
 }  // namespace moat::gateway

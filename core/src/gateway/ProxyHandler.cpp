@@ -165,6 +165,14 @@ bool ProxyHandler::readBody(Exchange& exchange) {
       return false;
     }
   }
+  if (!request.bodyComplete()) {
+    // Cut short, malformed, or not all here by the deadline: the connection closes after the answer.
+    if (request.bodyTimedOut())
+      exchange.sendError(408, jsonrpc::kRequestTimeout, "the request body did not arrive within listen.request_body_timeout");
+    else
+      exchange.sendError(400, jsonrpc::kInvalidRequest, "the request body was cut short or its chunked framing is malformed");
+    return false;
+  }
   exchange.bodyConsumed = true;
   return true;
 }

@@ -1,7 +1,10 @@
 #include "net/BufferedSocket.h"
 
 #include <Poco/Net/NetException.h>
+#include <sys/socket.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 namespace moat::net {
@@ -46,12 +49,61 @@ void BufferedSocket::makeRoom() {
   capacity_ *= 2;
 }
 
+void BufferedSocket::applyDeadline() {
+  if (!deadline_) return;
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline_ - std::chrono::steady_clock::now()).count();
+  if (left <= 0) {
+    deadlinePassed_ = true;
+    throw Poco::TimeoutException("the deadline for this message passed");
+  }
+  if (!timeoutBeforeDeadline_) timeoutBeforeDeadline_ = socket_.getReceiveTimeout();
+  Poco::Timespan wait(static_cast<long>(left / 1000), static_cast<long>((left % 1000) * 1000));
+  // A zero receive timeout means "wait forever" to the kernel.
+  if (timeoutBeforeDeadline_->totalMicroseconds() > 0) wait = std::min(wait, *timeoutBeforeDeadline_);
+  socket_.setReceiveTimeout(wait);
+}
+
+void BufferedSocket::clearDeadline() {
+  if (timeoutBeforeDeadline_) socket_.setReceiveTimeout(*timeoutBeforeDeadline_);
+  deadline_.reset();
+  timeoutBeforeDeadline_.reset();
+  deadlinePassed_ = false;
+}
+
+int BufferedSocket::receive(char* into, size_t n) {
+  applyDeadline();
+  try {
+    return socket_.receiveBytes(into, static_cast<int>(n));
+  } catch (const Poco::TimeoutException&) {
+    if (deadline_ && std::chrono::steady_clock::now() >= *deadline_) deadlinePassed_ = true;
+    throw;
+  }
+}
+
 bool BufferedSocket::fill() {
   if (!buffer_ || end_ == capacity_) makeRoom();
-  int n = socket_.receiveBytes(buffer_.get() + end_, static_cast<int>(capacity_ - end_));
+  int n = receive(buffer_.get() + end_, capacity_ - end_);
   if (n <= 0) return false;
   end_ += static_cast<size_t>(n);
   return true;
+}
+
+BufferedSocket::Arrival BufferedSocket::fillWithoutWaiting() {
+  if (!buffer_ || end_ == capacity_) makeRoom();
+  for (;;) {
+    ssize_t n = ::recv(socket_.impl()->sockfd(), buffer_.get() + end_, capacity_ - end_, MSG_DONTWAIT);
+    if (n > 0) {
+      end_ += static_cast<size_t>(n);
+      return Arrival::Bytes;
+    }
+    if (n == 0) return Arrival::Closed;
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      if (begin_ == end_) take(0);  // frees the buffer this call allocated for nothing
+      return Arrival::Nothing;
+    }
+    return Arrival::Closed;  // reset or failed: nothing more will come
+  }
 }
 
 void BufferedSocket::take(size_t n) {
@@ -64,29 +116,33 @@ void BufferedSocket::take(size_t n) {
 }
 
 size_t BufferedSocket::receiveDirect(char* into, size_t n) {
-  int got = socket_.receiveBytes(into, static_cast<int>(n));
+  int got = receive(into, n);
   return got > 0 ? static_cast<size_t>(got) : 0;
+}
+
+std::optional<size_t> BufferedSocket::bufferedHead(size_t limit) {
+  // RFC 9112 2.2: blank lines before a request line are ignored (some clients end a body with CRLF).
+  size_t blank = 0;
+  std::string_view bytes = unread();
+  while (blank < bytes.size() && (bytes[blank] == '\r' || bytes[blank] == '\n')) ++blank;
+  if (blank > 0) take(blank);
+  bytes = unread();
+  if (bytes.empty()) return std::nullopt;
+  size_t end = headEnd(bytes, scanned_);
+  if (end != std::string_view::npos) {
+    if (end > limit) throw TooLarge{};
+    scanned_ = 0;
+    return end;
+  }
+  scanned_ = bytes.size() > 2 ? bytes.size() - 2 : 0;
+  if (bytes.size() > limit) throw TooLarge{};
+  return std::nullopt;
 }
 
 size_t BufferedSocket::fillHead(size_t limit) {
   for (;;) {
-    // RFC 9112 2.2: blank lines before a request line are ignored (some clients end a body with CRLF).
-    size_t blank = 0;
-    std::string_view bytes = unread();
-    while (blank < bytes.size() && (bytes[blank] == '\r' || bytes[blank] == '\n')) ++blank;
-    if (blank > 0) take(blank);
-    bytes = unread();
-    if (!bytes.empty()) {
-      size_t end = headEnd(bytes, scanned_);
-      if (end != std::string_view::npos) {
-        if (end > limit) throw TooLarge{};
-        scanned_ = 0;
-        return end;
-      }
-      scanned_ = bytes.size() > 2 ? bytes.size() - 2 : 0;
-      if (bytes.size() > limit) throw TooLarge{};
-    }
-    bool wasEmpty = bytes.empty();
+    if (auto length = bufferedHead(limit)) return *length;
+    bool wasEmpty = !holdsUnreadBytes();
     if (!fill()) {
       if (wasEmpty) return 0;
       throw Poco::Net::MessageException("the peer closed the connection inside a message head");

@@ -6,8 +6,10 @@
 
 #include <Poco/Net/StreamSocket.h>
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string_view>
 
 namespace moat::net {
@@ -29,6 +31,23 @@ class BufferedSocket {
   // Poco::Net::MessageException when the peer closes inside the line, and socket exceptions.
   bool takeLine(std::string_view& line, size_t limit);
 
+  // The length of the whole message head at the front of the buffer, as fillHead would return
+  // it, without reading; nullopt while it has not all arrived. Throws TooLarge beyond `limit`.
+  std::optional<size_t> bufferedHead(size_t limit);
+
+  // What a read that must not wait found.
+  enum class Arrival { Bytes, Nothing, Closed };
+  // Reads what the socket holds without waiting (plain TCP only: a TLS socket's records
+  // need the TLS layer, which POCO 1.11 cannot drive without blocking).
+  Arrival fillWithoutWaiting();
+
+  // Reads from now on fail with Poco::TimeoutException once `deadline` has passed, however
+  // steadily the peer trickles bytes; each read waits at most until then.
+  void setDeadline(std::chrono::steady_clock::time_point deadline) { deadline_ = deadline; }
+  void clearDeadline();
+  // True when a read failed because the deadline had passed.
+  bool deadlinePassed() const { return deadlinePassed_; }
+
   // Bytes read but not yet taken.
   std::string_view unread() const { return {buffer_.get() + begin_, end_ - begin_}; }
   bool holdsUnreadBytes() const { return end_ > begin_; }
@@ -46,6 +65,10 @@ class BufferedSocket {
 
  private:
   void makeRoom();
+  // Shortens the socket's receive timeout to the deadline; throws once it has passed.
+  void applyDeadline();
+  // One receive under the deadline.
+  int receive(char* into, size_t n);
 
   Poco::Net::StreamSocket& socket_;
   std::unique_ptr<char[]> buffer_;
@@ -53,6 +76,9 @@ class BufferedSocket {
   size_t begin_ = 0;
   size_t end_ = 0;
   size_t scanned_ = 0;  // how far fillHead has already looked for the end of the head
+  std::optional<std::chrono::steady_clock::time_point> deadline_;
+  std::optional<Poco::Timespan> timeoutBeforeDeadline_;
+  bool deadlinePassed_ = false;
 };
 
 }  // namespace moat::net

@@ -8,7 +8,6 @@
 namespace moat::gateway {
 namespace {
 
-constexpr size_t kHeadLimit = 64 * 1024;
 constexpr size_t kTargetLimit = 16 * 1024;
 constexpr size_t kFieldLimit = 100;
 
@@ -33,7 +32,7 @@ std::optional<std::string> singleValue(const Poco::Net::NameValueCollection& fie
 bool ClientRequest::readHead() {
   size_t length = 0;
   try {
-    length = wire_.fillHead(kHeadLimit);
+    length = wire_.fillHead(kRequestHeadLimit);
   } catch (const net::BufferedSocket::TooLarge&) {
     refuse(Status::HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE, "the request head exceeds 64 KiB");
   } catch (const Poco::Net::MessageException&) {

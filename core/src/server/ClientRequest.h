@@ -16,6 +16,9 @@
 
 namespace moat::gateway {
 
+// The largest request head the gateway reads; a longer one is refused with 431.
+constexpr size_t kRequestHeadLimit = 64 * 1024;
+
 // A request the gateway answers itself, with this status and a one-line reason, then closes.
 struct RequestRefused {
   Poco::Net::HTTPResponse::HTTPStatus status;
@@ -38,6 +41,8 @@ class ClientRequest : public Poco::Net::HTTPServerRequest {
   bool readHead();
   // True once the body has been read to its end (always for a request without a body).
   bool bodyComplete() const { return body_ && body_->body().complete(); }
+  // True when reading the body failed because listen.request_body_timeout passed.
+  bool bodyTimedOut() const { return wire_.deadlinePassed(); }
   Poco::Net::StreamSocket& socket() { return wire_.socket(); }
 
   std::istream& stream() override { return *body_; }

@@ -28,6 +28,8 @@ constexpr int kShuttingDown = -32007;         // 503: the gateway is stopping
 constexpr int kAuthUnavailable = -32008;      // 503: the authorization server cannot be reached
 constexpr int kUpstreamUnreachable = -32009;  // 502: the MCP server refused, reset or answered garbage
 constexpr int kLoginRequired = -32010;        // 503: a developer login is needed or under way
+constexpr int kRequestTimeout = -32011;       // 408: the client did not send its request in time
+constexpr int kLimited = -32012;              // 429/503 with Retry-After: a connection, session, stream or rate limit
 
 // The "id" of a single parsed JSON-RPC message as JSON text, or "null".
 inline std::string idJson(const json::Value& message) {

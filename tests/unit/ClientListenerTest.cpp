@@ -7,13 +7,14 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/StreamSocket.h>
-#include <Poco/Net/TCPServer.h>
+
+#include <Poco/Thread.h>
 
 #include <catch2/catch.hpp>
 #include <mutex>
 #include <vector>
 
-#include "server/GatewayConnection.h"
+#include "server/ClientListener.h"
 
 namespace {
 
@@ -71,24 +72,28 @@ class EchoFactory : public Poco::Net::HTTPRequestHandlerFactory {
 
 class Gateway {
  public:
-  Gateway() : socket_(Poco::Net::SocketAddress("127.0.0.1", 0)) {
-    Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
-    params->setKeepAlive(true);
-    params->setTimeout(Poco::Timespan(5, 0));
-    params->setKeepAliveTimeout(Poco::Timespan(5, 0));
-    factory_ = new moat::gateway::GatewayConnectionFactory(params, new EchoFactory(seen));
-    server_ = std::make_unique<Poco::Net::TCPServer>(factory_, socket_, params);
-    server_->start();
+  explicit Gateway(moat::gateway::ClientListener::Settings settings = quickSettings()) {
+    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+    port_ = socket.address().port();
+    listener_ = std::make_unique<moat::gateway::ClientListener>(socket, new EchoFactory(seen), settings);
+    listener_->start();
   }
-  ~Gateway() {
-    server_->stop();
-    factory_->closeAll();
+
+  static moat::gateway::ClientListener::Settings quickSettings() {
+    moat::gateway::ClientListener::Settings settings;
+    settings.threads = 8;
+    settings.readTimeoutMs = 5000;
+    settings.keepAliveTimeoutMs = 5000;
+    return settings;
   }
+
+  uint16_t port() const { return port_; }
+  size_t openConnections() const { return listener_->openConnections(); }
 
   // Sends `bytes` on one connection, half-closes it, and returns everything answered until
   // the gateway closes it.
   std::string exchange(const std::string& bytes, bool halfClose = true) {
-    Poco::Net::StreamSocket client(Poco::Net::SocketAddress("127.0.0.1", socket_.address().port()));
+    Poco::Net::StreamSocket client(Poco::Net::SocketAddress("127.0.0.1", port_));
     client.setReceiveTimeout(Poco::Timespan(10, 0));
     client.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
     if (halfClose) client.shutdownSend();
@@ -101,9 +106,8 @@ class Gateway {
   Seen seen;
 
  private:
-  Poco::Net::ServerSocket socket_;
-  moat::gateway::GatewayConnectionFactory* factory_;
-  std::unique_ptr<Poco::Net::TCPServer> server_;
+  uint16_t port_ = 0;
+  std::unique_ptr<moat::gateway::ClientListener> listener_;
 };
 
 size_t count(const std::string& text, const std::string& part) {
@@ -208,5 +212,144 @@ TEST_CASE("responses are framed for HEAD, streamed bodies and HTTP/1.0 clients")
     std::string answer = gateway.exchange("POST /e HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
     CHECK(answer.rfind("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n", 0) == 0);
     CHECK(answer.find("POST /e ok") != std::string::npos);
+  }
+}
+
+namespace {
+
+Poco::Net::StreamSocket connectTo(const Gateway& gateway) {
+  Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", gateway.port()));
+  socket.setReceiveTimeout(Poco::Timespan(10, 0));
+  return socket;
+}
+
+void sendText(Poco::Net::StreamSocket& socket, const std::string& text) { socket.sendBytes(text.data(), static_cast<int>(text.size())); }
+
+// Reads one answer with a Content-Length; empty when the gateway closed or said nothing.
+std::string readAnswer(Poco::Net::StreamSocket& socket) {
+  std::string answer;
+  char buffer[4096];
+  for (;;) {
+    size_t headEnd = answer.find("\r\n\r\n");
+    if (headEnd != std::string::npos) {
+      size_t at = answer.find("Content-Length: ");
+      size_t length = at == std::string::npos ? 0 : std::stoul(answer.substr(at + 16));
+      if (answer.size() >= headEnd + 4 + length) return answer;
+    }
+    int n = 0;
+    try {
+      n = socket.receiveBytes(buffer, sizeof buffer);
+    } catch (const Poco::Exception&) {
+      return answer;
+    }
+    if (n <= 0) return answer;
+    answer.append(buffer, static_cast<size_t>(n));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("connections whose heads trickle in hold no worker: others are served meanwhile") {
+  auto settings = Gateway::quickSettings();
+  settings.threads = 2;
+  settings.headTimeoutMs = 60000;
+  Gateway gateway(settings);
+  std::vector<Poco::Net::StreamSocket> slow;
+  for (int i = 0; i < 50; ++i) {
+    slow.push_back(connectTo(gateway));
+    sendText(slow.back(), "POST /slow HTTP/1.1\r\nHost: h\r\n");  // never finished
+  }
+  std::string answer = gateway.exchange("GET /fast HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+  CHECK(statusLine(answer) == "HTTP/1.1 200 OK");
+  CHECK(gateway.seen.all() == std::vector<std::string>{"GET /fast "});
+  CHECK(gateway.openConnections() >= 50);
+}
+
+TEST_CASE("idle keep-alive connections hold no worker") {
+  auto settings = Gateway::quickSettings();
+  settings.threads = 2;
+  Gateway gateway(settings);
+  std::vector<Poco::Net::StreamSocket> idle;
+  for (int i = 0; i < 20; ++i) {
+    idle.push_back(connectTo(gateway));
+    sendText(idle.back(), "GET /first HTTP/1.1\r\nHost: h\r\n\r\n");
+    REQUIRE(statusLine(readAnswer(idle.back())) == "HTTP/1.1 200 OK");
+  }
+  std::string answer = gateway.exchange("GET /other HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+  CHECK(statusLine(answer) == "HTTP/1.1 200 OK");
+  // The idle connections still work.
+  sendText(idle.front(), "GET /again HTTP/1.1\r\nHost: h\r\n\r\n");
+  CHECK(statusLine(readAnswer(idle.front())) == "HTTP/1.1 200 OK");
+}
+
+TEST_CASE("a head that keeps trickling is cut off at the head deadline with 408") {
+  auto settings = Gateway::quickSettings();
+  settings.headTimeoutMs = 600;
+  Gateway gateway(settings);
+  Poco::Net::StreamSocket client = connectTo(gateway);
+  std::string head = "GET /trickle HTTP/1.1\r\nHost: h\r\nX-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
+  // One byte every 50 ms: each arrives long before any per-read timeout, the whole head never.
+  for (size_t i = 0; i < head.size(); ++i) {
+    try {
+      sendText(client, head.substr(i, 1));
+    } catch (const Poco::Exception&) {
+      break;  // the gateway already closed
+    }
+    if (client.poll(Poco::Timespan(50 * 1000), Poco::Net::Socket::SELECT_READ)) break;
+  }
+  std::string answer = readAnswer(client);
+  CHECK(statusLine(answer) == "HTTP/1.1 408 Request Timeout");
+  CHECK(answer.find("\"code\":-32011") != std::string::npos);
+  CHECK(gateway.seen.all().empty());
+}
+
+TEST_CASE("a body that keeps trickling is cut off at the body deadline") {
+  auto settings = Gateway::quickSettings();
+  settings.bodyTimeoutMs = 600;
+  Gateway gateway(settings);
+  Poco::Net::StreamSocket client = connectTo(gateway);
+  sendText(client, "POST /body HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\n");
+  for (int i = 0; i < 100; ++i) {
+    try {
+      sendText(client, "x");
+    } catch (const Poco::Exception&) {
+      break;
+    }
+    if (client.poll(Poco::Timespan(50 * 1000), Poco::Net::Socket::SELECT_READ)) break;
+  }
+  readAnswer(client);
+  CHECK(gateway.seen.all() == std::vector<std::string>{"POST /body <bad>"});
+}
+
+TEST_CASE("connection limits answer with 429 per client and 503 in total, with Retry-After") {
+  SECTION("per client") {
+    auto settings = Gateway::quickSettings();
+    settings.maxConnectionsPerClient = 3;
+    Gateway gateway(settings);
+    std::vector<Poco::Net::StreamSocket> held;
+    for (int i = 0; i < 3; ++i) held.push_back(connectTo(gateway));
+    Poco::Net::StreamSocket extra = connectTo(gateway);
+    std::string refused = readAnswer(extra);
+    CHECK(statusLine(refused) == "HTTP/1.1 429 Too Many Requests");
+    CHECK(refused.find("Retry-After: 1\r\n") != std::string::npos);
+    CHECK(refused.find("\"code\":-32012") != std::string::npos);
+    // A held connection is still served, and a place freed is a place taken.
+    sendText(held[0], "GET /held HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+    CHECK(statusLine(readAnswer(held[0])) == "HTTP/1.1 200 OK");
+    held[0].close();
+    for (int tries = 0; gateway.openConnections() > 2 && tries < 200; ++tries) Poco::Thread::sleep(10);
+    std::string answer = gateway.exchange("GET /after HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+    CHECK(statusLine(answer) == "HTTP/1.1 200 OK");
+  }
+  SECTION("in total") {
+    auto settings = Gateway::quickSettings();
+    settings.maxConnections = 2;
+    Gateway gateway(settings);
+    std::vector<Poco::Net::StreamSocket> held;
+    for (int i = 0; i < 2; ++i) held.push_back(connectTo(gateway));
+    Poco::Net::StreamSocket extra = connectTo(gateway);
+    std::string refused = readAnswer(extra);
+    CHECK(statusLine(refused) == "HTTP/1.1 503 Service Unavailable");
+    CHECK(refused.find("Retry-After: 1\r\n") != std::string::npos);
   }
 }
