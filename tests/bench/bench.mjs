@@ -5,7 +5,8 @@
 // within one run; absolute numbers move with the machine.
 //
 //   scripts/bench [--seconds 2] [--rounds 3] [--concurrency 1,16,64,256] [--streams 2000]
-//                 [--only http,stdio,container,streams,jwt] [--out build/bench/results.json]
+//                 [--only http,stdio,container,streams,jwt,attack] [--attack 2000]
+//                 [--out build/bench/results.json]
 //
 // The HTTP pass-through targets run `rounds` times per level, interleaved; a target's figures
 // are the medians over its rounds, and added latency is the median of its per-round difference
@@ -17,12 +18,14 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent, everythingServer, freePort, moatBin, repoRoot, sampleServer, start, startMoat, startSampleServer, stop } from '../integration/helpers.mjs';
 import { clientCredentialsToken, makeKeys, startIdp, userTokens } from '../integration/idp/idp-helpers.mjs';
+import { attackReport, measureUnderAttack } from './attack.mjs';
 
 const { values: options } = parseArgs({
   options: {
     seconds: { type: 'string', default: '2' },
     rounds: { type: 'string', default: '3' },
-    only: { type: 'string', default: 'http,stdio,container,streams,jwt' },
+    only: { type: 'string', default: 'http,stdio,container,streams,jwt,attack' },
+    attack: { type: 'string', default: '2000' },
     concurrency: { type: 'string', default: '1,16,64,256' },
     streams: { type: 'string', default: '2000' },
     out: { type: 'string', default: path.join(repoRoot, 'build/bench/results.json') },
@@ -436,8 +439,14 @@ function httpReport({ results, coldResults, moatRss, readyMs, firstRequestMs }) 
 }
 const httpSection = http ? httpReport(http) : { lines: [], summary: [] };
 
+// Last: the attack's thousands of sockets must not overlap another section's measurements.
+const attack = sections.has('attack')
+  ? await measureUnderAttack({ wrk, openSession, rssKiB, median, seconds, rounds, slow: Number(options.attack), idle: Number(options.attack) })
+  : null;
+
 const table = [
   ...httpSection.lines,
+  ...(attack ? attackReport(attack, seconds, rounds) : []),
   ...(jwtMiss.length ? [
     'JWT validation on a cache miss (token_cache_size: 0; header, key lookup, signature, claims) vs `openssl speed` verify:',
     '',
@@ -471,5 +480,5 @@ const table = [
 ].join('\n');
 console.log(table);
 mkdirSync(path.dirname(options.out), { recursive: true });
-writeFileSync(options.out, JSON.stringify({ date: new Date().toISOString(), seconds, rounds, results: http?.results ?? [], exchange_cold: http?.coldResults ?? [], jwt_cache_miss: jwtMiss, stdio: stdioResults, stdio_container: containerResults, summary: httpSection.summary, idle_streams: streams, cold: http ? { ready_ms: http.readyMs, first_session_ms: http.firstRequestMs } : null, moat_rss_kib: http?.moatRss ?? null, moat: moatBin }, null, 2));
+writeFileSync(options.out, JSON.stringify({ date: new Date().toISOString(), seconds, rounds, results: http?.results ?? [], exchange_cold: http?.coldResults ?? [], jwt_cache_miss: jwtMiss, stdio: stdioResults, stdio_container: containerResults, summary: httpSection.summary, idle_streams: streams, under_attack: attack, cold: http ? { ready_ms: http.readyMs, first_session_ms: http.firstRequestMs } : null, moat_rss_kib: http?.moatRss ?? null, moat: moatBin }, null, 2));
 console.log(`\nJSON: ${options.out}`);

@@ -1,5 +1,5 @@
-// Long-lived SSE streams hold a worker thread each (POCO 1.11 serves one connection per
-// thread). With the pool sized for them, 200 open GET streams must not starve a short request.
+// A long-lived SSE stream is one long request and holds a worker while it is open. With the pool
+// sized for them, 200 open GET streams must not starve a short request.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent } from 'undici';
