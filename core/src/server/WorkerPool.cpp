@@ -2,6 +2,8 @@
 
 #include <Poco/Exception.h>
 
+#include <chrono>
+
 #include "log/Log.h"
 #include "server/IdleStack.h"
 
@@ -10,6 +12,7 @@ namespace {
 
 // Workers mostly wait on sockets; a small stack keeps many open streams cheap.
 constexpr int kWorkerStackBytes = 256 * 1024;
+constexpr auto kIdleBeforeRelease = std::chrono::seconds(2);
 
 }  // namespace
 
@@ -48,10 +51,14 @@ void WorkerPool::serve() {
     if (queue_.empty()) {
       if (stopping_) return;
       ++waiting_;
-      lock.unlock();
-      releaseStackBelowCaller();
-      lock.lock();
-      ready_.wait(lock, [this] { return !queue_.empty() || stopping_; });
+      // A worker that stays idle gives its stack pages back; one between two requests keeps
+      // them, or every request would fault its stack in again.
+      if (!ready_.wait_for(lock, kIdleBeforeRelease, [this] { return !queue_.empty() || stopping_; })) {
+        lock.unlock();
+        releaseStackBelowCaller();
+        lock.lock();
+        ready_.wait(lock, [this] { return !queue_.empty() || stopping_; });
+      }
       --waiting_;
       continue;
     }
