@@ -123,7 +123,7 @@ async function measureHttp() {
   // Cold costs: process start to listening, then the first proxied request (fresh upstream pool).
   const startedAt = process.hrtime.bigint();
   const moat = await startMoat(`
-  listen: {address: 127.0.0.1, port: {{PORT}}, threads: 320}
+  listen: {address: 127.0.0.1, port: {{PORT}}, threads: 320, requests_per_second_per_subject: 0}
   log: {level: warn}
   servers:
     bench:
@@ -207,7 +207,7 @@ const http = sections.has('http') ? await measureHttp() : null;
 async function measureStdioBridges() {
   const stdioCommand = ['node', sampleServer, '--transport', 'stdio'];
   const gateway = await startMoat(`
-listen: {address: 127.0.0.1, port: {{PORT}}}
+listen: {address: 127.0.0.1, port: {{PORT}}, requests_per_second_per_subject: 0}
 log: {level: warn}
 servers:
   per-session:
@@ -261,7 +261,7 @@ async function measureContainerBridge() {
     return null;
   }
   const gateway = await startMoat(`
-listen: {address: 127.0.0.1, port: {{PORT}}}
+listen: {address: 127.0.0.1, port: {{PORT}}, requests_per_second_per_subject: 0}
 log: {level: warn}
 servers:
   process:
@@ -307,7 +307,7 @@ async function measureIdleStreams(requested, kind) {
   const route = kind === 'http' ? `{url: "${upstream.url}"}`
     : `{transport: stdio, mode: shared, command: node, args: ${JSON.stringify([sampleServer, '--transport', 'stdio'])}}`;
   const gateway = await startMoat(`
-listen: {address: 127.0.0.1, port: {{PORT}}, threads: ${count + 64}, max_queued: ${count + 64}}
+listen: {address: 127.0.0.1, port: {{PORT}}, threads: ${count + 64}, max_queued: ${count + 64}, requests_per_second_per_subject: 0}
 log: {level: warn}
 servers:
   idle: {path: /mcp, upstream: ${route}}

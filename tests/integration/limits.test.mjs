@@ -6,11 +6,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { startMoat, startSampleServer, stop } from './helpers.mjs';
+import { initializeMessage, postJson, startMoat, startSampleServer, stop } from './helpers.mjs';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 let sample, moat;
@@ -146,4 +148,86 @@ servers:
     for (const socket of held) socket.destroy();
     await stop(capped.child);
   }
+});
+
+describe('per-subject limits (auth-apikey gives each key its own subject)', () => {
+  let limited;
+  const keys = { alice: 'Bearer alice-key-0123456789', bob: 'Bearer bob-key-0123456789' };
+  before(async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'moat-limits-'));
+    writeFileSync(path.join(dir, 'keys'), 'alice:alice-key-0123456789\nbob:bob-key-0123456789\n');
+    limited = await startMoat(`
+listen: {address: 127.0.0.1, port: {{PORT}}, requests_per_second_per_subject: 2, burst_per_subject: 6, streams_per_session: 1, sessions_per_subject: 2}
+log: {level: warn}
+servers:
+  sample:
+    upstream: {url: "${sample.url}"}
+    pipeline:
+      - plugin: auth-apikey
+        config: {keys_file: "${path.join(dir, 'keys')}", header: Authorization}
+`);
+  });
+  after(async () => { await stop(limited?.child); });
+
+  const url = () => `${limited.base}/sample/mcp`;
+  async function initialize(authorization) {
+    const response = await postJson(url(), initializeMessage(), { Authorization: authorization });
+    const body = await response.text();
+    return { status: response.status, session: response.headers.get('mcp-session-id'), retryAfter: response.headers.get('retry-after'), body };
+  }
+  const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+
+  test('a third session for one identity is refused until one ends; another identity is not affected', async () => {
+    const first = await initialize(keys.alice);
+    const second = await initialize(keys.alice);
+    assert.equal(first.status, 200);
+    assert.equal(second.status, 200);
+    const third = await initialize(keys.alice);
+    assert.equal(third.status, 429);
+    assert.equal(third.retryAfter, '60');
+    assert.equal(JSON.parse(third.body).error.code, -32012);
+    assert.match(JSON.parse(third.body).error.message, /sessions_per_subject/);
+    assert.equal((await initialize(keys.bob)).status, 200, 'bob has sessions of his own');
+    const ended = await fetch(url(), { method: 'DELETE', headers: { Authorization: keys.alice, 'Mcp-Session-Id': first.session } });
+    await ended.text();
+    await wait(1500);  // the rate limit's tokens come back
+    assert.equal((await initialize(keys.alice)).status, 200, 'a session ended frees a place');
+  });
+
+  test('a second GET stream on one session gets 429; once the first closes, a new one opens', async () => {
+    await wait(3000);
+    const { session } = await initialize(keys.bob);
+    const headers = { Authorization: keys.bob, 'Mcp-Session-Id': session, 'MCP-Protocol-Version': '2025-11-25', Accept: 'text/event-stream' };
+    const controller = new AbortController();
+    const open = await fetch(url(), { headers, signal: controller.signal });
+    assert.equal(open.status, 200);
+    const refused = await fetch(url(), { headers });
+    assert.equal(refused.status, 429);
+    assert.equal(refused.headers.get('retry-after'), '1');
+    assert.equal((await refused.json()).error.code, -32012);
+    controller.abort();
+    await wait(1000);
+    const reopened = await fetch(url(), { headers, signal: AbortSignal.timeout(3000) }).catch((e) => e);
+    assert.equal(reopened.status, 200, "the first stream's place was given back");
+  });
+
+  test('past its burst, one identity gets 429 with Retry-After while another is still served', async () => {
+    await wait(3000);  // both buckets full again
+    const statuses = [];
+    let refused;
+    for (let i = 0; i < 10; ++i) {
+      const response = await postJson(url(), { jsonrpc: '2.0', id: i, method: 'ping' }, { Authorization: keys.alice });
+      statuses.push(response.status);
+      if (response.status === 429 && !refused) refused = { id: i, retryAfter: response.headers.get('retry-after'), body: await response.json() };
+      else await response.text();
+    }
+    assert.ok(statuses.slice(0, 6).every((s) => s !== 429), `the burst is served: ${statuses}`);
+    assert.ok(statuses.includes(429), `then refused: ${statuses}`);
+    assert.ok(Number(refused.retryAfter) >= 1);
+    assert.equal(refused.body.error.code, -32012);
+    assert.equal(refused.body.id, refused.id, 'the error answers the refused request by its id');
+    const other = await postJson(url(), { jsonrpc: '2.0', id: 99, method: 'ping' }, { Authorization: keys.bob });
+    await other.text();
+    assert.notEqual(other.status, 429, 'bob has a bucket of his own');
+  });
 });

@@ -37,6 +37,12 @@ struct ListenerConfig {
   int keepAliveTimeoutMs = 10000;    // between an answer and the next request's first byte
   int maxConnections = 10000;
   int maxConnectionsPerClient = 1024;  // per client IP address
+  // Per subject: the authenticated identity, or the client's address on a route without one.
+  double requestsPerSecondPerSubject = 500;  // 0: unlimited
+  double burstPerSubject = 1000;
+  int streamsPerSession = 4;         // open GET streams on one session
+  int sessionsPerSubject = 64;       // sessions an authenticated identity holds
+  int sessionIdleTimeoutMs = 1800000;  // a session unused this long no longer counts
   size_t bodyLimitBytes = 4u << 20;
   std::vector<std::string> allowedHosts;
   std::vector<std::string> allowedOrigins;

@@ -197,7 +197,8 @@ void readListener(Reader& r, const YAML::Node& node, ListenerConfig& out) {
   if (!r.expectMap(node, path)) return;
   r.allowOnly(node, path, {"address", "port", "threads", "max_queued", "body_limit", "allowed_hosts", "allowed_origins", "tls",
                            "shutdown_grace", "request_head_timeout", "request_body_timeout", "keep_alive_timeout",
-                           "max_connections", "max_connections_per_client"});
+                           "max_connections", "max_connections_per_client", "requests_per_second_per_subject",
+                           "burst_per_subject", "streams_per_session", "sessions_per_subject", "session_idle_timeout"});
   r.string(node, path, "address", out.address);
   r.integer(node, path, "port", 0, 65535, out.port);
   r.integer(node, path, "threads", 2, 65536, out.threads);
@@ -211,6 +212,14 @@ void readListener(Reader& r, const YAML::Node& node, ListenerConfig& out) {
   r.duration(node, path, "keep_alive_timeout", out.keepAliveTimeoutMs);
   r.integer(node, path, "max_connections", 1, 10'000'000, out.maxConnections);
   r.integer(node, path, "max_connections_per_client", 1, 10'000'000, out.maxConnectionsPerClient);
+  int rate = static_cast<int>(out.requestsPerSecondPerSubject), burst = static_cast<int>(out.burstPerSubject);
+  r.integer(node, path, "requests_per_second_per_subject", 0, 10'000'000, rate);
+  r.integer(node, path, "burst_per_subject", 1, 10'000'000, burst);
+  out.requestsPerSecondPerSubject = rate;
+  out.burstPerSubject = burst;
+  r.integer(node, path, "streams_per_session", 1, 100'000, out.streamsPerSession);
+  r.integer(node, path, "sessions_per_subject", 1, 10'000'000, out.sessionsPerSubject);
+  r.duration(node, path, "session_idle_timeout", out.sessionIdleTimeoutMs);
   YAML::Node tls = node["tls"];
   if (tls.IsDefined() && !tls.IsNull() && r.expectMap(tls, "listen.tls")) {
     r.allowOnly(tls, "listen.tls", {"cert_file", "key_file"});

@@ -68,8 +68,8 @@ std::string requestIdFor(const Poco::Net::HTTPServerRequest& request) {
   return id;
 }
 
-ProxyHandler::ProxyHandler(Route& route, const config::ListenerConfig& listener, const IngressGuard& guard)
-    : route_(route), listener_(listener), guard_(guard) {}
+ProxyHandler::ProxyHandler(Route& route, const config::ListenerConfig& listener, const IngressGuard& guard, ClientLimits& limits)
+    : route_(route), listener_(listener), guard_(guard), limits_(limits) {}
 
 void ProxyHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
   core::RequestContext ctx;
@@ -134,9 +134,42 @@ void ProxyHandler::serve(Exchange& exchange) {
     exchange.sendError(403, jsonrpc::kForbidden, "this session belongs to another identity");
     return;
   }
+  std::optional<ClientLimits::StreamSlot> stream;
+  if (!withinLimits(exchange, stream)) return;
   if (route_.config.forwardClientAuthorization && ctx.clientAuthorization && !ctx.upstreamHeaders.has("Authorization"))
     ctx.upstreamHeaders.set("Authorization", *ctx.clientAuthorization);
   route_.upstream->forward(exchange);
+}
+
+bool ProxyHandler::withinLimits(Exchange& exchange, std::optional<ClientLimits::StreamSlot>& stream) {
+  core::RequestContext& ctx = exchange.ctx;
+  const std::string subject = ctx.identitySubject ? "sub:" + *ctx.identitySubject : "address:" + ctx.remoteAddress;
+  if (std::optional<int> wait = limits_.takeRequest(subject)) {
+    metrics::add("requests_rate_limited");
+    exchange.response.set("Retry-After", std::to_string(*wait));
+    exchange.sendError(429, jsonrpc::kLimited, "more than listen.requests_per_second_per_subject requests from this client; retry later");
+    return false;
+  }
+  const bool hasSession = ctx.upstreamHeaders.has("Mcp-Session-Id");
+  if (ctx.httpMethod == "GET" && hasSession) {
+    stream = limits_.openStream(route_.config.name + "\n" + ctx.upstreamHeaders.get("Mcp-Session-Id"));
+    if (!stream) {
+      metrics::add("streams_refused");
+      exchange.response.set("Retry-After", "1");
+      exchange.sendError(429, jsonrpc::kLimited, "this session already holds listen.streams_per_session open GET streams");
+      return false;
+    }
+  }
+  if (ctx.identitySubject && ctx.httpMethod == "POST" && !hasSession && ctx.rpcMethod() == "initialize" &&
+      exchange.sessions.liveSessions(*ctx.identitySubject, std::chrono::milliseconds(listener_.sessionIdleTimeoutMs)) >=
+          static_cast<size_t>(listener_.sessionsPerSubject)) {
+    metrics::add("sessions_refused");
+    exchange.response.set("Retry-After", "60");
+    exchange.sendError(429, jsonrpc::kLimited,
+                       "this identity holds listen.sessions_per_subject sessions; end one (DELETE) or let one idle out");
+    return false;
+  }
+  return true;
 }
 
 bool ProxyHandler::readBody(Exchange& exchange) {

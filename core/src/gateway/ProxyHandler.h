@@ -5,6 +5,7 @@
 #include <Poco/Net/HTTPRequestHandler.h>
 
 #include "config/Config.h"
+#include "server/ClientLimits.h"
 #include "server/IngressGuard.h"
 #include "gateway/Route.h"
 
@@ -12,16 +13,21 @@ namespace moat::gateway {
 
 class ProxyHandler : public Poco::Net::HTTPRequestHandler {
  public:
-  ProxyHandler(Route& route, const config::ListenerConfig& listener, const IngressGuard& guard);
+  ProxyHandler(Route& route, const config::ListenerConfig& listener, const IngressGuard& guard, ClientLimits& limits);
   void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override;
 
  private:
   void serve(Exchange& exchange);
   bool readBody(Exchange& exchange);
   void copyHeaders(Exchange& exchange) const;
+  // Refuses (429 with Retry-After) a request over its subject's rate, a GET stream over its
+  // session's count, or an initialize over its subject's sessions; else true, with `stream`
+  // holding the GET stream's place for the request's life.
+  bool withinLimits(Exchange& exchange, std::optional<ClientLimits::StreamSlot>& stream);
   Route& route_;
   const config::ListenerConfig& listener_;
   const IngressGuard& guard_;
+  ClientLimits& limits_;
 };
 
 // The client's X-Request-Id when it is short and plain, else a new random one.

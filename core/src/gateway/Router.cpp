@@ -38,7 +38,10 @@ std::string pathOnly(const std::string& uri) { return uri.substr(0, uri.find('?'
 }  // namespace
 
 Router::Router(const config::ListenerConfig& listener, std::vector<std::unique_ptr<Route>> routes)
-    : listener_(listener), guard_(listener_), routes_(std::move(routes)) {
+    : listener_(listener),
+      guard_(listener_),
+      limits_({listener_.requestsPerSecondPerSubject, listener_.burstPerSubject, static_cast<size_t>(listener_.streamsPerSession)}),
+      routes_(std::move(routes)) {
   for (const auto& route : routes_) {
     byPath_[route->config.path] = route.get();
     if (!route->config.legacySsePath.empty()) {
@@ -84,7 +87,7 @@ const Route* Router::metadataRoute(const std::string& path) const {
 Poco::Net::HTTPRequestHandler* Router::createRequestHandler(const Poco::Net::HTTPServerRequest& request) {
   std::string path = pathOnly(request.getURI());
   auto it = byPath_.find(path);
-  if (it != byPath_.end()) return new ProxyHandler(*it->second, listener_, guard_);
+  if (it != byPath_.end()) return new ProxyHandler(*it->second, listener_, guard_, limits_);
   if (path.compare(0, kMetadataWellKnown.size(), kMetadataWellKnown) == 0)
     if (const Route* route = metadataRoute(path)) return newMetadataHandler(*route, listener_);
   if (path == "/healthz") return healthHandler();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/Config.h"
+#include "server/ClientLimits.h"
 #include "server/IngressGuard.h"
 #include "gateway/Route.h"
 
@@ -26,6 +27,7 @@ class Router : public Poco::Net::HTTPRequestHandlerFactory {
 
   config::ListenerConfig listener_;
   IngressGuard guard_;
+  ClientLimits limits_;
   std::vector<std::unique_ptr<Route>> routes_;
   std::map<std::string, Route*> byPath_;
   std::vector<const Route*> protected_;  // routes with an authenticator, for the root metadata URI

@@ -29,6 +29,10 @@ constexpr int kLongestWaitMs = 500;
 constexpr auto kAcceptPause = std::chrono::milliseconds(100);
 // Connections accepted per wake-up, so that a flood of new ones does not starve waiting ones.
 constexpr int kAcceptBatch = 256;
+// Refused connections read from after their answer, at most this many at once, this long each.
+constexpr size_t kMostLingering = 1024;
+constexpr auto kLinger = std::chrono::milliseconds(500);
+constexpr uint64_t kLingerBit = uint64_t{1} << 62;
 
 // Written straight to the socket without waiting: these answers fit any socket buffer.
 void answerAndForget(int fd, int status, const char* reason, int rpcCode, const std::string& message, bool retryAfter) {
@@ -48,11 +52,6 @@ std::string clientAddressOf(const Poco::Net::StreamSocket& socket) {
   } catch (const Poco::Exception&) {
     return {};
   }
-}
-
-void refuse(const Poco::Net::StreamSocket& socket, int status, const char* reason, const std::string& message, const char* counter) {
-  metrics::add(counter);
-  if (!socket.secure()) answerAndForget(socket.impl()->sockfd(), status, reason, jsonrpc::kLimited, message, true);
 }
 
 }  // namespace
@@ -108,12 +107,15 @@ void ConnectionReactor::run() {
         }
       } else if (token == kListenerToken) {
         acceptAll();
+      } else if (token & kLingerBit) {
+        drainLingering(static_cast<int>(token & ~kLingerBit));
       } else {
         readable(static_cast<int>(token));
       }
     }
     auto now = Clock::now();
     expire(now);
+    expireLingering(now);
     if (!listening_ && !closing_ && now >= acceptPausedUntil_) {
       epoll_event listen{};
       listen.events = EPOLLIN;
@@ -144,16 +146,56 @@ void ConnectionReactor::admit(const Poco::Net::StreamSocket& socket) {
   std::string client = clientAddressOf(socket);
   switch (ledger_.admit(client)) {
     case ConnectionLedger::Admission::TooManyTotal:
-      refuse(socket, 503, "Service Unavailable", "the gateway holds as many connections as listen.max_connections allows", "moat_connections_refused_total");
+      refuse(socket, 503, "Service Unavailable", "the gateway holds as many connections as listen.max_connections allows");
       return;
     case ConnectionLedger::Admission::TooManyFromClient:
-      refuse(socket, 429, "Too Many Requests", "this client holds as many connections as listen.max_connections_per_client allows", "moat_connections_refused_total");
+      refuse(socket, 429, "Too Many Requests", "this client holds as many connections as listen.max_connections_per_client allows");
       return;
     case ConnectionLedger::Admission::Admitted: break;
   }
   auto connection = std::make_unique<ClientConnection>(socket, client, ledger_);
   // The first request's head must be complete this long after the connection opened.
   wait(std::move(connection), Phase::Head, Clock::now() + std::chrono::milliseconds(timeouts_.headMs));
+}
+
+void ConnectionReactor::refuse(const Poco::Net::StreamSocket& socket, int status, const char* reason, const std::string& message) {
+  metrics::add("moat_connections_refused_total");
+  if (socket.secure()) return;  // nothing can be said before a TLS handshake; the close says it
+  int fd = socket.impl()->sockfd();
+  answerAndForget(fd, status, reason, jsonrpc::kLimited, message, true);
+  ::shutdown(fd, SHUT_WR);
+  if (lingering_.size() >= kMostLingering) return;
+  epoll_event event{};
+  event.events = EPOLLIN | EPOLLRDHUP;
+  event.data.u64 = static_cast<uint64_t>(fd) | kLingerBit;
+  if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &event) != 0) return;
+  lingering_.emplace(fd, Lingering{socket, Clock::now() + kLinger});
+}
+
+void ConnectionReactor::drainLingering(int fd) {
+  auto it = lingering_.find(fd);
+  if (it == lingering_.end()) return;
+  char scratch[4096];
+  for (;;) {
+    ssize_t n = ::recv(fd, scratch, sizeof scratch, MSG_DONTWAIT);
+    if (n > 0) continue;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    break;  // closed or failed: done
+  }
+  ::epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
+  lingering_.erase(it);
+}
+
+void ConnectionReactor::expireLingering(Clock::time_point now) {
+  for (auto it = lingering_.begin(); it != lingering_.end();) {
+    if (it->second.until > now) {
+      ++it;
+      continue;
+    }
+    ::epoll_ctl(epoll_, EPOLL_CTL_DEL, it->first, nullptr);
+    it = lingering_.erase(it);
+  }
 }
 
 void ConnectionReactor::wait(std::unique_ptr<ClientConnection> connection, Phase phase, Clock::time_point deadline) {
@@ -256,6 +298,8 @@ void ConnectionReactor::closeIdle() {
     for (auto& [fd, waiting] : waiting_) ::epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
     closing.swap(waiting_);
     deadlines_.clear();
+    for (auto& [fd, lingering] : lingering_) ::epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
+    lingering_.clear();
   }
 }
 

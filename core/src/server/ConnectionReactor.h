@@ -56,6 +56,12 @@ class ConnectionReactor {
   void run();
   void acceptAll();
   void admit(const Poco::Net::StreamSocket& socket);
+  // Answers a connection the limits refuse, then keeps reading (and dropping) what the client
+  // still sends until it closes or a moment passes: closing with its request unread would reset
+  // the connection, and the client could lose the answer.
+  void refuse(const Poco::Net::StreamSocket& socket, int status, const char* reason, const std::string& message);
+  void drainLingering(int fd);
+  void expireLingering(std::chrono::steady_clock::time_point now);
   void readable(int fd);
   void expire(std::chrono::steady_clock::time_point now);
   void wait(std::unique_ptr<ClientConnection> connection, Phase phase, std::chrono::steady_clock::time_point deadline);
@@ -79,6 +85,11 @@ class ConnectionReactor {
   mutable std::mutex mutex_;
   std::unordered_map<int, Waiting> waiting_;
   std::set<std::pair<std::chrono::steady_clock::time_point, int>> deadlines_;
+  struct Lingering {
+    Poco::Net::StreamSocket socket;
+    std::chrono::steady_clock::time_point until;
+  };
+  std::unordered_map<int, Lingering> lingering_;
 };
 
 }  // namespace moat::gateway

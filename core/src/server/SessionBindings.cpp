@@ -1,40 +1,69 @@
 #include "server/SessionBindings.h"
 
+#include <vector>
+
 namespace moat::gateway {
 
 void SessionBindings::bind(const std::string& sessionId, const std::string& subject) {
   std::lock_guard lock(mutex_);
-  auto [it, inserted] = subjects_.try_emplace(sessionId, subject);
+  auto [it, inserted] = bindings_.try_emplace(sessionId, Binding{subject, std::chrono::steady_clock::now()});
   if (!inserted) return;  // first binder wins; a session never changes hands
+  bySubject_[subject].insert(sessionId);
   order_.push_back(sessionId);
-  while (subjects_.size() > capacity_ && !order_.empty()) {
-    subjects_.erase(order_.front());
+  while (bindings_.size() > capacity_ && !order_.empty()) {
+    forgetLocked(order_.front());
     order_.pop_front();
   }
   // Ids forgotten by DELETE stay in order_ until they reach the front; keep it from growing.
   if (order_.size() > 2 * capacity_ + 16) {
     std::deque<std::string> live;
     for (auto& id : order_)
-      if (subjects_.count(id)) live.push_back(std::move(id));
+      if (bindings_.count(id)) live.push_back(std::move(id));
     order_.swap(live);
   }
 }
 
-SessionBindings::Check SessionBindings::check(const std::string& sessionId, const std::string& subject) const {
+SessionBindings::Check SessionBindings::check(const std::string& sessionId, const std::string& subject) {
   std::lock_guard lock(mutex_);
-  auto it = subjects_.find(sessionId);
-  if (it == subjects_.end()) return Check::Unbound;
-  return it->second == subject ? Check::Same : Check::Other;
+  auto it = bindings_.find(sessionId);
+  if (it == bindings_.end()) return Check::Unbound;
+  if (it->second.subject != subject) return Check::Other;
+  it->second.used = std::chrono::steady_clock::now();
+  return Check::Same;
 }
 
 void SessionBindings::forget(const std::string& sessionId) {
   std::lock_guard lock(mutex_);
-  subjects_.erase(sessionId);
+  forgetLocked(sessionId);
+}
+
+void SessionBindings::forgetLocked(const std::string& sessionId) {
+  auto it = bindings_.find(sessionId);
+  if (it == bindings_.end()) return;
+  auto owned = bySubject_.find(it->second.subject);
+  if (owned != bySubject_.end()) {
+    owned->second.erase(sessionId);
+    if (owned->second.empty()) bySubject_.erase(owned);
+  }
+  bindings_.erase(it);
 }
 
 size_t SessionBindings::size() const {
   std::lock_guard lock(mutex_);
-  return subjects_.size();
+  return bindings_.size();
+}
+
+size_t SessionBindings::liveSessions(const std::string& subject, std::chrono::milliseconds idle) {
+  std::lock_guard lock(mutex_);
+  auto owned = bySubject_.find(subject);
+  if (owned == bySubject_.end()) return 0;
+  const auto cutoff = std::chrono::steady_clock::now() - idle;
+  std::vector<std::string> stale;
+  for (const auto& id : owned->second)
+    if (bindings_.at(id).used < cutoff) stale.push_back(id);
+  size_t live = owned->second.size() - stale.size();
+  for (const auto& id : stale) forgetLocked(id);  // may erase `owned`
+  return live;
 }
 
 }  // namespace moat::gateway

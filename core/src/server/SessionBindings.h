@@ -1,11 +1,14 @@
 // Which authenticated subject opened each MCP session, so that a session id presented with
-// another user's token is refused instead of reaching that user's session.
+// another user's token is refused instead of reaching that user's session, and how many
+// sessions each subject holds open.
 #pragma once
 
+#include <chrono>
 #include <deque>
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace moat::gateway {
 
@@ -18,14 +21,25 @@ class SessionBindings {
   explicit SessionBindings(size_t capacity = 100000) : capacity_(capacity) {}
 
   void bind(const std::string& sessionId, const std::string& subject);
-  Check check(const std::string& sessionId, const std::string& subject) const;
+  // Also marks the session used, when it is the subject's.
+  Check check(const std::string& sessionId, const std::string& subject);
   void forget(const std::string& sessionId);
   size_t size() const;
+  // The sessions `subject` holds that were used within `idle`; older ones are forgotten first
+  // (an abandoned session must not count against its subject for ever).
+  size_t liveSessions(const std::string& subject, std::chrono::milliseconds idle);
 
  private:
+  struct Binding {
+    std::string subject;
+    std::chrono::steady_clock::time_point used;
+  };
+  void forgetLocked(const std::string& sessionId);
+
   size_t capacity_;
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, std::string> subjects_;
+  std::unordered_map<std::string, Binding> bindings_;
+  std::unordered_map<std::string, std::unordered_set<std::string>> bySubject_;
   std::deque<std::string> order_;  // insertion order, for eviction
 };
 

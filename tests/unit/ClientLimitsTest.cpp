@@ -1,0 +1,67 @@
+// Per-subject limits: the token bucket's burst and refill, streams per session, and the count
+// of a subject's live sessions with abandoned ones aging out.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
+
+#include "server/ClientLimits.h"
+#include "server/SessionBindings.h"
+
+using moat::gateway::ClientLimits;
+using moat::gateway::SessionBindings;
+
+TEST_CASE("a subject gets its burst, then waits; others have buckets of their own") {
+  ClientLimits limits({2, 3, 4});
+  for (int i = 0; i < 3; ++i) CHECK_FALSE(limits.takeRequest("sub:alice"));
+  std::optional<int> wait = limits.takeRequest("sub:alice");
+  REQUIRE(wait);
+  CHECK(*wait >= 1);
+  CHECK_FALSE(limits.takeRequest("sub:bob"));
+  SECTION("tokens come back at the rate") {
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));  // 2/s: at least one token
+    CHECK_FALSE(limits.takeRequest("sub:alice"));
+  }
+}
+
+TEST_CASE("a rate of zero limits nothing") {
+  ClientLimits limits({0, 1, 4});
+  for (int i = 0; i < 1000; ++i) REQUIRE_FALSE(limits.takeRequest("address:127.0.0.1"));
+}
+
+TEST_CASE("streams per session: a place is taken while a stream is open and given back after") {
+  ClientLimits limits({0, 1, 2});
+  auto first = limits.openStream("s1");
+  auto second = limits.openStream("s1");
+  REQUIRE(first);
+  REQUIRE(second);
+  CHECK_FALSE(limits.openStream("s1"));
+  CHECK(limits.openStream("s2"));  // another session
+  second.reset();
+  auto third = limits.openStream("s1");
+  CHECK(third);
+  // Moving a place keeps it taken once, not twice.
+  std::optional<ClientLimits::StreamSlot> moved = std::move(first);
+  first.reset();
+  CHECK_FALSE(limits.openStream("s1"));
+  moved.reset();
+  CHECK(limits.openStream("s1"));
+}
+
+TEST_CASE("a subject's live sessions: counted per subject, ended by DELETE, aged out when abandoned") {
+  SessionBindings bindings;
+  bindings.bind("a1", "alice");
+  bindings.bind("a2", "alice");
+  bindings.bind("b1", "bob");
+  CHECK(bindings.liveSessions("alice", std::chrono::minutes(30)) == 2);
+  CHECK(bindings.liveSessions("bob", std::chrono::minutes(30)) == 1);
+  CHECK(bindings.liveSessions("carol", std::chrono::minutes(30)) == 0);
+  bindings.forget("a1");
+  CHECK(bindings.liveSessions("alice", std::chrono::minutes(30)) == 1);
+  CHECK(bindings.check("a2", "bob") == SessionBindings::Check::Other);
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  CHECK(bindings.check("a2", "alice") == SessionBindings::Check::Same);  // used just now
+  CHECK(bindings.liveSessions("alice", std::chrono::milliseconds(20)) == 1);
+  CHECK(bindings.liveSessions("bob", std::chrono::milliseconds(20)) == 0);  // abandoned: forgotten
+  CHECK(bindings.check("b1", "bob") == SessionBindings::Check::Unbound);
+}
