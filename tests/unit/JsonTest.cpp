@@ -15,3 +15,11 @@ TEST_CASE("the SDK's JSON reader") {
   CHECK_THROWS(parse(std::string(100, '[')));
   CHECK(quote("a\"b\\\x01") == "\"a\\\"b\\\\\\u0001\"");
 }
+
+// Found by tests/fuzz/jsonrpc_fuzz: 1e308 was converted to long long (undefined behaviour), and
+// 1e400 parsed to infinity, which write() turned into "inf", not JSON.
+TEST_CASE("numbers outside every integer range write as JSON, and infinite ones are refused") {
+  CHECK(write(parse("[1e308,-1e308,4e15,-0,0.5]")) == "[1e+308,-1e+308,4000000000000000,0,0.5]");
+  CHECK_THROWS_WITH(parse("1e400"), Catch::Contains("number out of range"));
+  CHECK_THROWS(parse("[-1e999]"));
+}

@@ -1,9 +1,8 @@
 #include "oauth/OidcAuthenticator.h"
 
-#include <strings.h>
-
 #include <algorithm>
 
+#include "oauth/BearerCredential.h"
 #include "oauth/JwtParser.h"
 #include "moat/bearer.hpp"
 #include "crypto/Sha256.h"
@@ -160,18 +159,13 @@ Status OidcAuthenticator::onRequest(Request& request) {
     host_.count("missing");
     return bearer::reject(request, {"", "authentication required", scopeHint});
   }
-  std::string_view value = *credential;
-  if (value.size() < 7 || ::strncasecmp(value.data(), "Bearer ", 7) != 0) {
+  BearerCredential bearerCredential = parseBearerCredential(*credential);
+  if (!bearerCredential.token) {
     host_.count("rejected");
-    return bearer::reject(request, {"invalid_request", "expected an Authorization: Bearer token", scopeHint});
+    bool notBearer = bearerCredential.problem == CredentialProblem::NotBearer;
+    return bearer::reject(request, {"invalid_request", notBearer ? "expected an Authorization: Bearer token" : "malformed Bearer credential", scopeHint});
   }
-  std::string token(value.substr(7));
-  token.erase(0, token.find_first_not_of(' '));
-  while (!token.empty() && token.back() == ' ') token.pop_back();
-  if (token.empty() || token.find(' ') != std::string::npos) {
-    host_.count("rejected");
-    return bearer::reject(request, {"invalid_request", "malformed Bearer credential", scopeHint});
-  }
+  const std::string& token = *bearerCredential.token;
 
   Verdict verdict = check(token, std::string(request.resourceUrl()));
   if (verdict.outcome == Verdict::Outcome::Unavailable) {

@@ -2,6 +2,7 @@
 // plugin authors should not need a JSON library just to read it. Header-only, C++17.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -151,6 +152,7 @@ class Parser {
     char* end = nullptr;
     double d = std::strtod(token.c_str(), &end);
     if (end != token.c_str() + token.size()) fail("malformed number");
+    if (!std::isfinite(d)) fail("number out of range");  // 1e400: no JSON text could say it back
     return Value::makeNumber(d);
   }
 
@@ -257,7 +259,8 @@ inline void write(const Value& value, std::string& out) {
     case Value::Type::Bool: out += value.asBool() ? "true" : "false"; return;
     case Value::Type::Number: {
       double d = value.asNumber();
-      if (d == static_cast<double>(static_cast<long long>(d)) && d > -9.007199254740992e15 && d < 9.007199254740992e15) {
+      // The range test comes first: converting a double outside long long's range is undefined.
+      if (d > -9.007199254740992e15 && d < 9.007199254740992e15 && d == std::trunc(d)) {
         out += std::to_string(static_cast<long long>(d));
       } else {
         char buffer[32];
