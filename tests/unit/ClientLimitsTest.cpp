@@ -10,7 +10,7 @@
 using moat::gateway::ClientLimits;
 using moat::gateway::SessionBindings;
 
-TEST_CASE("a subject gets its burst, then waits; others have buckets of their own") {
+TEST_CASE("a subject gets its burst, then waits, and others have buckets of their own") {
   ClientLimits limits({2, 3, 4});
   for (int i = 0; i < 3; ++i) CHECK_FALSE(limits.takeRequest("sub:alice"));
   std::optional<int> wait = limits.takeRequest("sub:alice");

@@ -11,6 +11,7 @@
 #include "config/ConfigError.h"
 #include "upstream/ContainerHttpUpstream.h"
 #include "server/ClientListener.h"
+#include "server/DescriptorLimit.h"
 #include "upstream/LegacySseUpstream.h"
 #include "gateway/Router.h"
 #include "server/Shutdown.h"
@@ -92,6 +93,12 @@ void GatewayServer::start() {
   // Accepted sockets inherit TCP_NODELAY on Linux: streamed responses leave event by event.
   socket.setNoDelay(true);
   shutdown::wakeFd();  // created now, not first inside a stop
+  // A connection holds one descriptor, one being served a second (its upstream); 256 for the rest.
+  const size_t descriptors = raiseDescriptorLimit();
+  const size_t needed = static_cast<size_t>(listen.maxConnections) + static_cast<size_t>(listen.threads) + 256;
+  if (descriptors < needed)
+    log::warn("gateway", "the open-file limit is below what listen.max_connections needs; connections past it fail to be accepted",
+              {{"limit", std::to_string(descriptors)}, {"needed", std::to_string(needed)}, {"max_connections", std::to_string(listen.maxConnections)}});
   ClientListener::Settings settings;
   settings.threads = static_cast<size_t>(listen.threads);
   settings.maxQueued = static_cast<size_t>(listen.maxQueued);
