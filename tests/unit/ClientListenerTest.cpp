@@ -247,6 +247,19 @@ std::string readAnswer(Poco::Net::StreamSocket& socket) {
   }
 }
 
+// Sends `text` one byte every 50 ms (each long before any per-read timeout) until it is all
+// sent or the gateway answers or closes.
+void trickle(Poco::Net::StreamSocket& client, const std::string& text) {
+  for (char c : text) {
+    try {
+      sendText(client, std::string(1, c));
+    } catch (const Poco::Exception&) {
+      return;  // the gateway already closed
+    }
+    if (client.poll(Poco::Timespan(50 * 1000), Poco::Net::Socket::SELECT_READ)) return;
+  }
+}
+
 }  // namespace
 
 TEST_CASE("connections whose heads trickle in hold no worker: others are served meanwhile") {
@@ -288,15 +301,7 @@ TEST_CASE("a head that keeps trickling is cut off at the head deadline with 408"
   Gateway gateway(settings);
   Poco::Net::StreamSocket client = connectTo(gateway);
   std::string head = "GET /trickle HTTP/1.1\r\nHost: h\r\nX-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
-  // One byte every 50 ms: each arrives long before any per-read timeout, the whole head never.
-  for (size_t i = 0; i < head.size(); ++i) {
-    try {
-      sendText(client, head.substr(i, 1));
-    } catch (const Poco::Exception&) {
-      break;  // the gateway already closed
-    }
-    if (client.poll(Poco::Timespan(50 * 1000), Poco::Net::Socket::SELECT_READ)) break;
-  }
+  trickle(client, head);
   std::string answer = readAnswer(client);
   CHECK(statusLine(answer) == "HTTP/1.1 408 Request Timeout");
   CHECK(answer.find("\"code\":-32011") != std::string::npos);
@@ -309,27 +314,30 @@ TEST_CASE("a body that keeps trickling is cut off at the body deadline") {
   Gateway gateway(settings);
   Poco::Net::StreamSocket client = connectTo(gateway);
   sendText(client, "POST /body HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\n");
-  for (int i = 0; i < 100; ++i) {
-    try {
-      sendText(client, "x");
-    } catch (const Poco::Exception&) {
-      break;
-    }
-    if (client.poll(Poco::Timespan(50 * 1000), Poco::Net::Socket::SELECT_READ)) break;
-  }
+  trickle(client, std::string(100, 'x'));
   readAnswer(client);
   CHECK(gateway.seen.all() == std::vector<std::string>{"POST /body <bad>"});
 }
 
+namespace {
+
+// Opens `count` connections and keeps them in `held`, then one more; returns what the gateway
+// answered that one.
+std::string answerPastLimit(const Gateway& gateway, int count, std::vector<Poco::Net::StreamSocket>& held) {
+  for (int i = 0; i < count; ++i) held.push_back(connectTo(gateway));
+  Poco::Net::StreamSocket extra = connectTo(gateway);
+  return readAnswer(extra);
+}
+
+}  // namespace
+
 TEST_CASE("connection limits answer with 429 per client and 503 in total, with Retry-After") {
+  std::vector<Poco::Net::StreamSocket> held;
   SECTION("per client") {
     auto settings = Gateway::quickSettings();
     settings.maxConnectionsPerClient = 3;
     Gateway gateway(settings);
-    std::vector<Poco::Net::StreamSocket> held;
-    for (int i = 0; i < 3; ++i) held.push_back(connectTo(gateway));
-    Poco::Net::StreamSocket extra = connectTo(gateway);
-    std::string refused = readAnswer(extra);
+    std::string refused = answerPastLimit(gateway, 3, held);
     CHECK(statusLine(refused) == "HTTP/1.1 429 Too Many Requests");
     CHECK(refused.find("Retry-After: 1\r\n") != std::string::npos);
     CHECK(refused.find("\"code\":-32012") != std::string::npos);
@@ -345,10 +353,7 @@ TEST_CASE("connection limits answer with 429 per client and 503 in total, with R
     auto settings = Gateway::quickSettings();
     settings.maxConnections = 2;
     Gateway gateway(settings);
-    std::vector<Poco::Net::StreamSocket> held;
-    for (int i = 0; i < 2; ++i) held.push_back(connectTo(gateway));
-    Poco::Net::StreamSocket extra = connectTo(gateway);
-    std::string refused = readAnswer(extra);
+    std::string refused = answerPastLimit(gateway, 2, held);
     CHECK(statusLine(refused) == "HTTP/1.1 503 Service Unavailable");
     CHECK(refused.find("Retry-After: 1\r\n") != std::string::npos);
   }
