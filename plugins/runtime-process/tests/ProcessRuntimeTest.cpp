@@ -29,7 +29,7 @@ TEST_CASE("stdin and stdout reach the process and stderr goes to the log") {
   CHECK(stateOf(runtime.inspect(id)) == "exited");
   runtime.remove(id);
   bool logged = false;
-  for (const auto& [level, line] : host.logs) logged = logged || line == "echoer: started";
+  for (const auto& [level, line] : host.logged()) logged = logged || line == "echoer: started";
   CHECK(logged);
   CHECK_THROWS_WITH(runtime.inspect(id), Catch::Contains("no workload"));
 }

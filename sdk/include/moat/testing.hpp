@@ -6,6 +6,7 @@
 #include <cctype>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -47,7 +48,13 @@ class FakeHost {
  public:
   std::map<std::string, std::string> env;
   std::map<std::string, std::string> files;
+  // What the plugin logged. A plugin may log from its own threads (abi.h allows it): read it
+  // through logged() while any may still run.
   std::vector<std::pair<moat_log_level, std::string>> logs;
+  std::vector<std::pair<moat_log_level, std::string>> logged() const {
+    std::lock_guard<std::mutex> lock(logsMutex_);
+    return logs;
+  }
   std::map<std::string, int64_t> counters;
   // What Host::instanceName() answers, as a host names a pipeline stage.
   std::string instanceName = "test/plugin";
@@ -71,6 +78,7 @@ class FakeHost {
   Request request(FakeRequest& r) const { return Request(&api_, reinterpret_cast<moat_request*>(&r)); }
 
  private:
+  mutable std::mutex logsMutex_;
   static FakeHost& self(moat_host_context* c) { return *reinterpret_cast<FakeHost*>(c); }
   static FakeRequest& req(moat_request* r) { return *reinterpret_cast<FakeRequest*>(r); }
   static moat_str str(const std::string& s) { return moat_str{s.data(), s.size()}; }
@@ -85,7 +93,10 @@ class FakeHost {
   void buildTable() {
     api_.struct_size = sizeof(moat_host_api);
     api_.abi_version = MOAT_ABI_VERSION;
-    api_.log = [](moat_host_context* c, moat_log_level l, moat_str m) { self(c).logs.emplace_back(l, std::string(fromAbi(m))); };
+    api_.log = [](moat_host_context* c, moat_log_level l, moat_str m) {
+      std::lock_guard<std::mutex> lock(self(c).logsMutex_);
+      self(c).logs.emplace_back(l, std::string(fromAbi(m)));
+    };
     api_.log_enabled = [](moat_host_context*, moat_log_level) { return 1; };
     api_.now_unix_ms = [] { return nowUnixMs; };
     api_.monotonic_ms = [] { return nowMonotonicMs; };
