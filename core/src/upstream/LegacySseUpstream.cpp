@@ -80,14 +80,21 @@ struct LegacySseUpstream::Session : ServerMessageQueue {
       closed = true;
       changed.notify_all();
     }
+    // Shut down wakes the reader out of its recv; the descriptor is closed only once the
+    // reader has ended, since closing it under a thread still reading it is a race (TSan).
     try {
-      if (stream && stream->http().connected()) stream->http().abort();
+      if (stream && stream->http().connected()) stream->http().socket().shutdown();
     } catch (const Poco::Exception&) {
       // Already closed by the peer: nothing left to wake.
     }
     if (reader.joinable()) {
       if (reader.get_id() == std::this_thread::get_id()) reader.detach();
       else reader.join();
+    }
+    try {
+      if (stream && stream->http().connected()) stream->http().abort();
+    } catch (const Poco::Exception&) {
+      // Already closed.
     }
   }
 
@@ -197,7 +204,12 @@ std::shared_ptr<LegacySseUpstream::Session> LegacySseUpstream::findSession(Excha
   }
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = sessions_.find(headers.get("Mcp-Session-Id"));
-  if (it == sessions_.end() || it->second->closed) {
+  bool closed = it == sessions_.end();
+  if (!closed) {
+    std::lock_guard<std::mutex> sessionLock(it->second->mutex);  // `closed` is the session's, under its lock
+    closed = it->second->closed;
+  }
+  if (closed) {
     if (it != sessions_.end()) sessions_.erase(it);
     exchange.sendError(404, jsonrpc::kNotFound, "unknown or closed session; initialize again");
     return nullptr;
