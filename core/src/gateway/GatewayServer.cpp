@@ -5,8 +5,6 @@
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 
-#include <chrono>
-#include <thread>
 
 #include "config/ConfigError.h"
 #include "upstream/ContainerHttpUpstream.h"

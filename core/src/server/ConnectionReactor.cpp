@@ -14,6 +14,7 @@
 #include "log/Log.h"
 #include "metrics/Counters.h"
 #include "moat/jsonrpc.hpp"
+#include "server/Refusal.h"
 
 namespace moat::gateway {
 namespace {
@@ -36,10 +37,7 @@ constexpr uint64_t kLingerBit = uint64_t{1} << 62;
 
 // Written straight to the socket without waiting: these answers fit any socket buffer.
 void answerAndForget(int fd, int status, const char* reason, int rpcCode, const std::string& message, bool retryAfter) {
-  std::string body = jsonrpc::errorBody("null", rpcCode, message);
-  std::string text = "HTTP/1.1 " + std::to_string(status) + " " + reason + "\r\nContent-Type: application/json\r\n";
-  if (retryAfter) text += "Retry-After: 1\r\n";
-  text += "Connection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  std::string text = refusalText(status, reason, rpcCode, message, retryAfter);
   ssize_t sent;
   do {
     sent = ::send(fd, text.data(), text.size(), MSG_DONTWAIT | MSG_NOSIGNAL);

@@ -11,7 +11,9 @@
 
 #include "server/ClientRequest.h"
 #include "server/ClientResponse.h"
+#include "moat/jsonrpc.hpp"
 #include "net/SocketWait.h"
+#include "server/Refusal.h"
 
 namespace moat::gateway {
 namespace {
@@ -111,7 +113,13 @@ bool ConnectionService::serveOne(ClientConnection& connection) {
     sendBare(wire, refused.status, refused.reason);
     return false;
   } catch (const Poco::TimeoutException&) {
-    if (wire.deadlinePassed()) sendBare(wire, Poco::Net::HTTPResponse::HTTP_REQUEST_TIMEOUT, "the request head did not arrive within listen.request_head_timeout");
+    if (wire.deadlinePassed()) {
+      try {
+        wire.send(refusalText(408, "Request Timeout", jsonrpc::kRequestTimeout, "the request head did not arrive within listen.request_head_timeout", false));
+      } catch (const Poco::Exception&) {
+        // The client is gone; nothing to tell it.
+      }
+    }
     return false;
   } catch (const Poco::Exception&) {
     return false;  // the connection failed while the head was read
