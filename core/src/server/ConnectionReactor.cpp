@@ -167,7 +167,9 @@ void ConnectionReactor::refuse(const Poco::Net::StreamSocket& socket, int status
   event.events = EPOLLIN | EPOLLRDHUP;
   event.data.u64 = static_cast<uint64_t>(fd) | kLingerBit;
   if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &event) != 0) return;
-  lingering_.emplace(fd, Lingering{socket, Clock::now() + kLinger});
+  auto until = Clock::now() + kLinger;
+  lingering_.emplace(fd, Lingering{socket, until});
+  lingerOrder_.emplace_back(until, fd);
 }
 
 void ConnectionReactor::drainLingering(int fd) {
@@ -186,13 +188,14 @@ void ConnectionReactor::drainLingering(int fd) {
 }
 
 void ConnectionReactor::expireLingering(Clock::time_point now) {
-  for (auto it = lingering_.begin(); it != lingering_.end();) {
-    if (it->second.until > now) {
-      ++it;
-      continue;
-    }
-    ::epoll_ctl(epoll_, EPOLL_CTL_DEL, it->first, nullptr);
-    it = lingering_.erase(it);
+  while (!lingerOrder_.empty() && lingerOrder_.front().first <= now) {
+    auto [until, fd] = lingerOrder_.front();
+    lingerOrder_.pop_front();
+    auto it = lingering_.find(fd);
+    // Gone already (drained), or the descriptor now belongs to a later linger.
+    if (it == lingering_.end() || it->second.until != until) continue;
+    ::epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
+    lingering_.erase(it);
   }
 }
 
@@ -298,6 +301,7 @@ void ConnectionReactor::closeIdle() {
     deadlines_.clear();
     for (auto& [fd, lingering] : lingering_) ::epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
     lingering_.clear();
+    lingerOrder_.clear();
   }
 }
 

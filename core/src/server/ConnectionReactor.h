@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -89,6 +90,8 @@ class ConnectionReactor {
     std::chrono::steady_clock::time_point until;
   };
   std::unordered_map<int, Lingering> lingering_;
+  // Every linger lasts as long, so the order they began is the order they end.
+  std::deque<std::pair<std::chrono::steady_clock::time_point, int>> lingerOrder_;
 };
 
 }  // namespace moat::gateway
