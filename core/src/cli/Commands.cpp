@@ -1,6 +1,11 @@
 #include "cli/Commands.h"
 
+#include <signal.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 #include "cli/GatewayFlags.h"
 #include "cli/ProxyFlags.h"
@@ -20,24 +25,35 @@ namespace {
 const FlagSpec kConfigFlag{"config", "FILE", "the pipeline YAML file (see config/README.md)"};
 const FlagSpec kPluginPathFlag{"plugin-path", "DIR", "also search DIR for plugins (repeatable; $MOAT_PLUGIN_PATH works too)"};
 
-// Loads the file named by --config, applying flag overrides. Prints errors and returns false
-// when the file cannot be used.
-bool loadConfig(const Args& args, config::Config& out) {
+// The file named by --config with the flags that override it applied; a reload reads it the
+// same way, so the flags keep overriding.
+config::LoadResult readConfig(const Args& args) {
   auto file = args.get("config");
   if (!file) throw UsageError("--config FILE is required");
   config::LoadResult result = config::loadFile(*file);
-  if (!result.ok()) {
-    printErrors(result.errors);
-    std::fprintf(stderr, "moat: %zu error(s) in %s\n", result.errors.size(), file->c_str());
-    return false;
-  }
-  out = std::move(result.config);
+  if (!result.ok()) return result;
+  config::Config& out = result.config;
   for (const auto& dir : args.all("plugin-path")) out.plugins.searchPath.push_back(dir);
   if (auto port = args.get("port")) out.listen.port = portValue(*port, "port");
   if (auto format = args.get("log-format")) out.log.format = *format;
   if (auto level = args.get("log-level")) out.log.level = *level;
+  return result;
+}
+
+// Loads the file named by --config, applying flag overrides. Prints errors and returns false
+// when the file cannot be used.
+bool loadConfig(const Args& args, config::Config& out) {
+  config::LoadResult result = readConfig(args);
+  if (!result.ok()) {
+    printErrors(result.errors);
+    std::fprintf(stderr, "moat: %zu error(s) in %s\n", result.errors.size(), args.get("config")->c_str());
+    return false;
+  }
+  out = std::move(result.config);
   return true;
 }
+
+const FlagSpec kPidFileFlag{"pid-file", "FILE", "the gateway's process id, written by serve, read by reload"};
 
 }  // namespace
 
@@ -48,8 +64,14 @@ const std::vector<Command>& commands() {
         {kConfigFlag, kPluginPathFlag,
          {"port", "N", "listen on port N instead of listen.port (0 picks a free port)"},
          {"log-format", "text|json", "log line format (default: log.format, else text)"},
-         {"log-level", "LEVEL", "trace, debug, info, warn or error (default: log.level, else info)"}}},
+         {"log-level", "LEVEL", "trace, debug, info, warn or error (default: log.level, else info)"},
+         kPidFileFlag}},
        runServe},
+      {{"reload", "make a running moat serve read its configuration file again (SIGHUP); in-flight requests finish on the old one",
+        "moat reload --pid-file FILE | --pid N [--config FILE [--plugin-path DIR]]",
+        {kPidFileFlag, {"pid", "N", "the gateway's process id"},
+         {"config", "FILE", "check this file first, and signal nothing when it has errors"}, kPluginPathFlag}},
+       runReload},
       {{"proxy", "proxy one MCP server URL, optionally behind OIDC, from flags alone (ToolHive's names)",
         "moat proxy [NAME] --target-uri URL [--port N] [--oidc-issuer URL ...] [--remote-auth [--remote-auth-*]] [--token-exchange-url URL ...]", proxyFlags()},
        runProxy},
@@ -84,7 +106,10 @@ int runServe(const Args& args) {
   sigset_t signals = blockShutdownSignals();
   config::Config config;
   if (!loadConfig(args, config)) return 1;
-  return serveUntilSignalled(config, signals);
+  ServeHooks hooks;
+  hooks.reread = [args] { return readConfig(args); };
+  if (auto pidFile = args.get("pid-file")) hooks.pidFile = *pidFile;
+  return serveUntilSignalled(config, signals, hooks);
 }
 
 int runProxy(const Args& args) {
@@ -92,11 +117,35 @@ int runProxy(const Args& args) {
   return serveUntilSignalled(configFromProxyFlags(args), signals);
 }
 
-namespace {
-
-
-
-}  // namespace
+int runReload(const Args& args) {
+  pid_t pid = 0;
+  if (auto text = args.get("pid")) {
+    pid = static_cast<pid_t>(std::atoi(text->c_str()));
+  } else if (auto file = args.get("pid-file")) {
+    std::FILE* in = std::fopen(file->c_str(), "r");
+    int value = 0;
+    if (!in) throw UsageError("cannot read the pid file " + *file + ": " + std::strerror(errno));
+    if (std::fscanf(in, "%d", &value) != 1) value = 0;
+    std::fclose(in);
+    pid = static_cast<pid_t>(value);
+  } else {
+    throw UsageError("--pid-file FILE or --pid N is required");
+  }
+  if (pid <= 0) throw UsageError("no process id to signal");
+  if (args.get("config")) {
+    config::Config config;
+    if (!loadConfig(args, config)) return 1;
+    log::configure(log::Format::Text, log::Level::Warn);
+    core::PluginRegistry registry(core::defaultSearchPath(config.plugins.searchPath));
+    if (!buildGateway(config, registry)) return 1;
+  }
+  if (::kill(pid, SIGHUP) != 0) {
+    std::fprintf(stderr, "moat: cannot signal process %d: %s\n", static_cast<int>(pid), std::strerror(errno));
+    return 1;
+  }
+  std::printf("moat: asked process %d to reload; its log says \"configuration reloaded\" or why it refused\n", static_cast<int>(pid));
+  return 0;
+}
 
 int runValidate(const Args& args) {
   config::Config config;

@@ -16,6 +16,7 @@ struct Command {
 const std::vector<Command>& commands();
 
 int runServe(const Args& args);
+int runReload(const Args& args);
 int runProxy(const Args& args);
 int runValidate(const Args& args);
 int runPlugins(const Args& args);

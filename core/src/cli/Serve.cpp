@@ -1,6 +1,7 @@
 #include "cli/Serve.h"
 
 #include <pthread.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -48,10 +49,53 @@ sigset_t blockShutdownSignals() {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
   return signals;
 }
+
+namespace {
+
+// SIGHUP: the configuration is read and built again; new requests go to it, those in flight
+// finish on the old one. Anything wrong leaves the running configuration serving.
+void reloadOnSignal(gateway::GatewayServer& server, core::PluginRegistry& registry, config::LogConfig& running,
+                    const ServeHooks& hooks) {
+  config::LoadResult next = hooks.reread();
+  std::vector<config::ConfigError> errors = next.errors;
+  if (next.ok()) {
+    for (const auto& file : next.config.plugins.files) {
+      try {
+        registry.loadFile(file);
+      } catch (const core::PluginError& e) {
+        errors.push_back({config::Location{next.config.file, 0, 0, "plugins.files"}, e.what()});
+      }
+    }
+  }
+  if (errors.empty()) {
+    try {
+      configureLogging(next.config.log);
+      unsigned generation = server.reload(next.config, registry);
+      running = next.config.log;
+      log::info("gateway", "configuration reloaded", {{"file", next.config.file}, {"generation", std::to_string(generation)}});
+      return;
+    } catch (const config::ConfigErrors& e) {
+      configureLogging(running);
+      errors = e.errors();
+    }
+  }
+  for (const auto& error : errors)
+    log::error("gateway", "reload refused; the running configuration keeps serving", {{"error", error.format()}});
+}
+
+// `moat reload --pid-file` reads it; a stale one names a process that is gone.
+void writePidFile(const std::string& file) {
+  std::FILE* out = std::fopen(file.c_str(), "w");
+  if (!out || std::fprintf(out, "%d\n", static_cast<int>(::getpid())) < 0 || std::fclose(out) != 0)
+    log::warn("gateway", "the pid file could not be written", {{"file", file}});
+}
+
+}  // namespace
 
 int serveUntilSignalled(const config::Config& config, sigset_t signals, const ServeHooks& hooks) {
   configureLogging(config.log);
@@ -80,9 +124,16 @@ int serveUntilSignalled(const config::Config& config, sigset_t signals, const Se
       return 1;
     }
   }
+  if (!hooks.pidFile.empty()) writePidFile(hooks.pidFile);
   int received = 0;
-  sigwait(&signals, &received);
-  log::info("gateway", "shutting down", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  config::LogConfig logConfig = config.log;
+  for (;;) {
+    sigwait(&signals, &received);
+    // Configured from flags there is nothing to reread: SIGHUP keeps its meaning of hanging up.
+    if (received != SIGHUP || !hooks.reread) break;
+    reloadOnSignal(*server, registry, logConfig, hooks);
+  }
+  log::info("gateway", "shutting down", {{"signal", received == SIGTERM ? "SIGTERM" : received == SIGHUP ? "SIGHUP" : "SIGINT"}});
   // A handler stuck on an upstream read must not keep the process alive past the grace period.
   std::thread watchdog([grace = config.listen.shutdownGraceMs] {
     std::this_thread::sleep_for(std::chrono::milliseconds(grace + 2000));
@@ -91,6 +142,7 @@ int serveUntilSignalled(const config::Config& config, sigset_t signals, const Se
   });
   watchdog.detach();
   server->stop(config.listen.shutdownGraceMs);
+  if (!hooks.pidFile.empty()) std::remove(hooks.pidFile.c_str());
   log::info("gateway", "stopped");
   if (hooks.stopped) hooks.stopped();
   return 0;

@@ -23,6 +23,7 @@ struct TlsConfig {
   std::string certFile;
   std::string keyFile;
   bool enabled() const { return !certFile.empty(); }
+  bool operator==(const TlsConfig&) const = default;
 };
 
 struct ListenerConfig {
@@ -48,6 +49,8 @@ struct ListenerConfig {
   std::vector<std::string> allowedOrigins;
   TlsConfig tls;
   int shutdownGraceMs = 3000;
+  // A reload keeps the listener, so it refuses a configuration whose listen section differs.
+  bool operator==(const ListenerConfig&) const = default;
 };
 
 struct LogConfig {
@@ -76,12 +79,14 @@ struct RestartPolicy {
     policy.giveUpAfter = failuresBeforeFailed;
     return moat::RestartSchedule(policy);
   }
+  bool operator==(const RestartPolicy&) const = default;
 };
 
 struct VolumeMount {
   std::string source;  // host path
   std::string target;  // path in the container
   bool writable = false;
+  bool operator==(const VolumeMount&) const = default;
 };
 
 struct UpstreamConfig {
@@ -107,6 +112,8 @@ struct UpstreamConfig {
   UpstreamTransport transport = UpstreamTransport::StreamableHttp;
   int timeoutMs = 30000;
   int connectTimeoutMs = 5000;
+  // A reload keeps a server's upstream (its processes and sessions) when this is unchanged.
+  bool operator==(const UpstreamConfig&) const = default;
 };
 
 struct StageConfig {

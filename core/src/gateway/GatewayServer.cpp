@@ -12,6 +12,7 @@
 #include "server/DescriptorLimit.h"
 #include "upstream/LegacySseUpstream.h"
 #include "gateway/Router.h"
+#include "gateway/RouterSwitch.h"
 #include "server/Shutdown.h"
 #include "upstream/SharedStdioUpstream.h"
 #include "upstream/StdioUpstream.h"
@@ -22,7 +23,7 @@ namespace moat::gateway {
 namespace {
 
 // Throws PluginError when a stdio server's runtime plugin cannot be used.
-std::unique_ptr<Upstream> makeUpstream(const config::ServerConfig& server, core::PluginRegistry& registry) {
+std::shared_ptr<Upstream> makeUpstream(const config::ServerConfig& server, core::PluginRegistry& registry) {
   if (server.upstream.transport != config::UpstreamTransport::Stdio && !server.upstream.image.empty())
     return std::make_unique<ContainerHttpUpstream>(server, std::make_unique<core::RuntimeClient>(registry.byName(server.upstream.runtime), server.upstream.runtimeConfigJson));
   switch (server.upstream.transport) {
@@ -36,12 +37,18 @@ std::unique_ptr<Upstream> makeUpstream(const config::ServerConfig& server, core:
   return std::make_unique<StreamableHttpUpstream>(server.upstream);
 }
 
-}  // namespace
+// Whether a server's upstream from the running configuration can serve the same server in the
+// next one: what it was built from is unchanged.
+bool sameUpstream(const config::ServerConfig& a, const config::ServerConfig& b) {
+  return a.name == b.name && a.upstream == b.upstream && a.legacySsePath == b.legacySsePath;
+}
 
-GatewayServer::GatewayServer(const config::Config& config, core::PluginRegistry& registry) : config_(config) {
+// Every route of `config`, taking the upstream of a server in `previous` that is unchanged;
+// throws config::ConfigErrors with every problem found.
+std::vector<std::unique_ptr<Route>> buildRoutes(const config::Config& config, core::PluginRegistry& registry, const Router* previous) {
   std::vector<std::unique_ptr<Route>> routes;
   std::vector<config::ConfigError> errors;
-  for (const auto& server : config_.servers) {
+  for (const auto& server : config.servers) {
     auto route = std::make_unique<Route>();
     route->config = server;
     try {
@@ -50,18 +57,59 @@ GatewayServer::GatewayServer(const config::Config& config, core::PluginRegistry&
       errors.insert(errors.end(), e.errors().begin(), e.errors().end());
       continue;
     }
-    try {
-      route->upstream = makeUpstream(server, registry);
-    } catch (const core::PluginError& e) {
-      config::Location where = server.where;
-      where.key += ".upstream.runtime";
-      errors.push_back({where, e.what()});
-      continue;
+    if (previous)
+      for (const auto& old : previous->routes())
+        if (sameUpstream(old->config, server)) {
+          route->upstream = old->upstream;
+          route->sessions = old->sessions;
+        }
+    if (!route->upstream) {
+      try {
+        route->upstream = makeUpstream(server, registry);
+      } catch (const core::PluginError& e) {
+        config::Location where = server.where;
+        where.key += ".upstream.runtime";
+        errors.push_back({where, e.what()});
+        continue;
+      }
+      route->sessions = std::make_shared<SessionBindings>();
     }
     routes.push_back(std::move(route));
   }
   if (!errors.empty()) throw config::ConfigErrors(std::move(errors));
-  router_ = new Router(config_.listen, std::move(routes));
+  return routes;
+}
+
+ClientLimits::Settings limitsFor(const config::ListenerConfig& listen) {
+  return {listen.requestsPerSecondPerSubject, listen.burstPerSubject, static_cast<size_t>(listen.streamsPerSession)};
+}
+
+}  // namespace
+
+GatewayServer::GatewayServer(const config::Config& config, core::PluginRegistry& registry)
+    : config_(config),
+      limits_(limitsFor(config_.listen)),
+      routers_(new RouterSwitch(std::make_shared<Router>(config_.listen, buildRoutes(config_, registry, nullptr), limits_, 1))) {}
+
+unsigned GatewayServer::reload(const config::Config& next, core::PluginRegistry& registry) {
+  if (!(next.listen == config_.listen)) {
+    config::Location where{next.file, 0, 0, "listen"};
+    throw config::ConfigErrors({{where, "the listen section changed; it takes effect only on a restart, so the reload was refused"}});
+  }
+  std::shared_ptr<Router> current = routers_->current();
+  auto routes = buildRoutes(next, registry, current.get());
+  auto router = std::make_shared<Router>(config_.listen, std::move(routes), limits_, ++generation_);
+  routers_->replace(router);
+  // An upstream no route of the new configuration took keeps serving what is in flight on it;
+  // it is destroyed with the last Router that holds it.
+  config_.servers = next.servers;
+  config_.plugins = next.plugins;
+  config_.log = next.log;
+  for (const auto& route : router->routes())
+    log::info("gateway", "serving", {{"server", route->config.name}, {"path", route->config.path},
+                                     {"pipeline_stages", std::to_string(route->pipeline->stages().size())},
+                                     {"generation", std::to_string(generation_)}});
+  return generation_;
 }
 
 GatewayServer::~GatewayServer() {
@@ -105,11 +153,11 @@ void GatewayServer::start() {
   settings.keepAliveTimeoutMs = listen.keepAliveTimeoutMs;
   settings.maxConnections = static_cast<size_t>(listen.maxConnections);
   settings.maxConnectionsPerClient = static_cast<size_t>(listen.maxConnectionsPerClient);
-  listener_ = std::make_unique<ClientListener>(socket, router_, settings);
+  listener_ = std::make_unique<ClientListener>(socket, routers_, settings);
   listener_->start();
   log::info("gateway", "listening", {{"address", socket.address().toString()}, {"tls", listen.tls.enabled() ? "on" : "off"},
                                      {"threads", std::to_string(listen.threads)}, {"max_connections", std::to_string(listen.maxConnections)}});
-  for (const auto& route : static_cast<Router*>(router_.get())->routes())
+  for (const auto& route : routers_->current()->routes())
     log::info("gateway", "serving", {{"server", route->config.name}, {"path", route->config.path},
                                      {"pipeline_stages", std::to_string(route->pipeline->stages().size())}});
 }
@@ -118,7 +166,8 @@ void GatewayServer::stop(int graceMs) {
   if (!listener_) return;
   shutdown::request();
   listener_->stopAccepting();
-  for (const auto& route : static_cast<Router*>(router_.get())->routes()) route->upstream->shutdown();
+  for (const auto& router : routers_->alive())
+    for (const auto& route : router->routes()) route->upstream->shutdown();
   listener_->finish(graceMs);
   listener_.reset();
 }

@@ -9,11 +9,13 @@
 
 #include "config/Config.h"
 #include "plugin/PluginRegistry.h"
+#include "server/ClientLimits.h"
 
 namespace moat::gateway {
 
 class ClientListener;
 class Router;
+class RouterSwitch;
 
 class GatewayServer {
  public:
@@ -28,9 +30,18 @@ class GatewayServer {
   void stop(int graceMs);
   uint16_t port() const;
 
+  // Builds `next`'s routes and switches new requests to them; requests and streams in flight
+  // finish on the old ones. A server whose upstream settings are unchanged keeps its upstream
+  // (processes, sessions). Throws config::ConfigErrors, leaving the running configuration
+  // serving, when `next` does not build or changes the listen section (that needs a restart).
+  // Returns the new configuration's generation (the first is 1).
+  unsigned reload(const config::Config& next, core::PluginRegistry& registry);
+
  private:
   config::Config config_;
-  Poco::Net::HTTPRequestHandlerFactory::Ptr router_;
+  ClientLimits limits_;  // the listener's: before the routers, which refer to it
+  Poco::SharedPtr<RouterSwitch> routers_;
+  unsigned generation_ = 1;
   std::unique_ptr<ClientListener> listener_;
 };
 

@@ -79,7 +79,7 @@ void ProxyHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Ne
   ctx.path = request.getURI();
   ctx.remoteAddress = request.clientAddress().host().toString();
   ctx.serverName = route_.config.name;
-  Exchange exchange(ctx, request, response, *route_.pipeline, route_.config, route_.sessions);
+  Exchange exchange(ctx, request, response, *route_.pipeline, route_.config, *route_.sessions);
   auto started = std::chrono::steady_clock::now();
   metrics::add("requests");
   try {

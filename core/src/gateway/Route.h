@@ -13,8 +13,10 @@ namespace moat::gateway {
 struct Route {
   config::ServerConfig config;
   std::unique_ptr<core::Pipeline> pipeline;
-  std::unique_ptr<Upstream> upstream;
-  SessionBindings sessions;
+  // Shared with the route of the next configuration when a reload leaves the server's upstream
+  // as it was: its processes, its sessions and who owns them outlive the pipeline.
+  std::shared_ptr<Upstream> upstream;
+  std::shared_ptr<SessionBindings> sessions;
 };
 
 }  // namespace moat::gateway

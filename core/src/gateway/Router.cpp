@@ -9,6 +9,7 @@
 #include "gateway/ProxyHandler.h"
 #include "metrics/Counters.h"
 #include "moat/json.hpp"
+#include "log/Log.h"
 
 namespace moat::gateway {
 namespace {
@@ -37,11 +38,8 @@ std::string pathOnly(const std::string& uri) { return uri.substr(0, uri.find('?'
 
 }  // namespace
 
-Router::Router(const config::ListenerConfig& listener, std::vector<std::unique_ptr<Route>> routes)
-    : listener_(listener),
-      guard_(listener_),
-      limits_({listener_.requestsPerSecondPerSubject, listener_.burstPerSubject, static_cast<size_t>(listener_.streamsPerSession)}),
-      routes_(std::move(routes)) {
+Router::Router(const config::ListenerConfig& listener, std::vector<std::unique_ptr<Route>> routes, ClientLimits& limits, unsigned generation)
+    : listener_(listener), guard_(listener_), limits_(limits), generation_(generation), routes_(std::move(routes)) {
   for (const auto& route : routes_) {
     byPath_[route->config.path] = route.get();
     if (!route->config.legacySsePath.empty()) {
@@ -54,6 +52,11 @@ Router::Router(const config::ListenerConfig& listener, std::vector<std::unique_p
         break;
       }
   }
+}
+
+// Its pipelines' plugin instances are destroyed with it, after the last request that used them.
+Router::~Router() {
+  log::info("gateway", "configuration retired", {{"generation", std::to_string(generation_)}});
 }
 
 // {"status":"ok","servers":{"name":{...}}} with the state of every upstream that keeps one; a

@@ -1,4 +1,6 @@
-// Maps a request path to the server that owns it; also answers /healthz and /metrics.
+// One configuration's routes: maps a request path to the server that owns it; also answers
+// /healthz and /metrics. A reload builds a new Router; the old one lives on until the last
+// request it handed out ends (RouterSwitch).
 #pragma once
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -17,9 +19,12 @@ namespace moat::gateway {
 
 class Router : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  Router(const config::ListenerConfig& listener, std::vector<std::unique_ptr<Route>> routes);
+  // `limits` belong to the listener and outlive every Router; `generation` counts reloads.
+  Router(const config::ListenerConfig& listener, std::vector<std::unique_ptr<Route>> routes, ClientLimits& limits, unsigned generation);
+  ~Router() override;
   Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override;
   const std::vector<std::unique_ptr<Route>>& routes() const { return routes_; }
+  unsigned generation() const { return generation_; }
 
  private:
   const Route* metadataRoute(const std::string& path) const;
@@ -27,7 +32,8 @@ class Router : public Poco::Net::HTTPRequestHandlerFactory {
 
   config::ListenerConfig listener_;
   IngressGuard guard_;
-  ClientLimits limits_;
+  ClientLimits& limits_;
+  unsigned generation_;
   std::vector<std::unique_ptr<Route>> routes_;
   std::map<std::string, Route*> byPath_;
   std::vector<const Route*> protected_;  // routes with an authenticator, for the root metadata URI
