@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "cli/Args.h"
+#include "log/LineWriter.h"
 #include "log/Log.h"
 
 namespace moat::cli {
@@ -138,6 +139,7 @@ int serveUntilSignalled(const config::Config& config, sigset_t signals, const Se
   std::thread watchdog([grace = config.listen.shutdownGraceMs] {
     std::this_thread::sleep_for(std::chrono::milliseconds(grace + 2000));
     log::error("gateway", "shutdown did not finish in time; exiting");
+    log::flushLines();
     std::_Exit(1);
   });
   watchdog.detach();

@@ -9,6 +9,7 @@
 #include "gateway/ProxyHandler.h"
 #include "metrics/Counters.h"
 #include "moat/json.hpp"
+#include "log/LineWriter.h"
 #include "log/Log.h"
 
 namespace moat::gateway {
@@ -94,7 +95,12 @@ Poco::Net::HTTPRequestHandler* Router::createRequestHandler(const Poco::Net::HTT
   if (path.compare(0, kMetadataWellKnown.size(), kMetadataWellKnown) == 0)
     if (const Route* route = metadataRoute(path)) return newMetadataHandler(*route, listener_);
   if (path == "/healthz") return healthHandler();
-  if (path == "/metrics") return new FixedHandler(200, "text/plain; version=0.0.4", metrics::prometheusText());
+  if (path == "/metrics") {
+    // The log cannot count in metrics/ (they are peers), so its one counter is added here.
+    std::string text = metrics::prometheusText() + "# TYPE moat_log_lines_dropped_total counter\nmoat_log_lines_dropped_total " +
+                       std::to_string(log::droppedLines()) + "\n";
+    return new FixedHandler(200, "text/plain; version=0.0.4", text);
+  }
   metrics::add("requests_unrouted");
   return new FixedHandler(404, "application/json", jsonrpc::errorBody("null", jsonrpc::kNotFound, "no MCP server is served at " + path));
 }

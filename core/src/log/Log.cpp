@@ -6,6 +6,7 @@
 #include <ctime>
 #include <mutex>
 
+#include "log/LineWriter.h"
 #include "moat/json.hpp"
 
 namespace moat::log {
@@ -13,7 +14,6 @@ namespace {
 
 std::atomic<Format> gFormat{Format::Text};
 std::atomic<Level> gMinimum{Level::Info};
-std::mutex gWriteMutex;
 thread_local std::string tRequestId;
 
 const char* levelName(Level level) {
@@ -90,9 +90,7 @@ void write(Level level, std::string_view component, std::string_view message, co
   if (!enabled(level)) return;
   std::string line = gFormat == Format::Json ? jsonLine(level, component, message, fields)
                                              : textLine(level, component, message, fields);
-  std::lock_guard<std::mutex> lock(gWriteMutex);
-  std::fwrite(line.data(), 1, line.size(), stderr);
-  std::fflush(stderr);
+  enqueueLine(std::move(line));
 }
 
 bool parseLevel(std::string_view text, Level& out) {
