@@ -2,8 +2,12 @@
 // what happened, never a hang, a dropped connection or a dead gateway.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, openSync, closeSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { freePort, initializeMessage, postJson, startMoat, startSampleServer, stop } from './helpers.mjs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort, initializeMessage, moatBin, postJson, sampleServer, start, startMoat, startSampleServer, stop } from './helpers.mjs';
 
 let sample, moat, silentServer, deadPort, flakyServer;
 let flakyRequests = 0;
@@ -192,5 +196,105 @@ servers:
     assert.equal(code, 0);
     assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
     assert.match(own.child.output.text, /stopped/);
+  });
+
+  test('an upstream killed mid-stream: the call in flight and the open stream end with an answer; after its restart a new session works', async () => {
+    const port = await freePort();
+    const startUpstream = () => start('node', [sampleServer, '--transport', 'http', '--port', String(port)], { ready: /listening on/ });
+    let upstream = await startUpstream();
+    const own = await startMoat(`
+listen: {address: 127.0.0.1, port: {{PORT}}}
+servers:
+  sample: {upstream: {url: "http://127.0.0.1:${port}/mcp"}}
+`);
+    try {
+      const init = await postJson(`${own.base}/sample/mcp`, initializeMessage());
+      const headers = { 'Mcp-Session-Id': init.headers.get('mcp-session-id'), 'MCP-Protocol-Version': '2025-11-25' };
+      await init.text();
+      const stream = await fetch(`${own.base}/sample/mcp`, { headers: { ...headers, Accept: 'text/event-stream' } });
+      assert.equal(stream.status, 200);
+      const call = postJson(`${own.base}/sample/mcp`,
+        { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'sleep', arguments: { ms: 20000 } } }, headers);
+      await new Promise((r) => setTimeout(r, 500));
+      const killedAt = Date.now();
+      await stop(upstream, 'SIGKILL');
+
+      // The call's answer: a JSON-RPC error for id 7, as JSON or as the SSE stream's last event.
+      const answered = await call;
+      const text = await answered.text();
+      const message = JSON.parse(answered.headers.get('content-type').includes('text/event-stream')
+        ? text.split('\n').filter((l) => l.startsWith('data:')).at(-1).slice(5) : text);
+      assert.equal(message.id, 7);
+      assert.ok(message.error, `a JSON-RPC error, got ${text}`);
+      // The GET stream ends instead of hanging.
+      const rest = await stream.text();
+      assert.ok(Date.now() - killedAt < 5000, `both ended ${Date.now() - killedAt} ms after the kill`);
+      assert.equal(typeof rest, 'string');
+
+      upstream = await startUpstream();
+      const stale = await postJson(`${own.base}/sample/mcp`, { jsonrpc: '2.0', id: 8, method: 'tools/list' }, headers);
+      assert.equal(stale.status, 404, 'the restarted server does not know the old session: the client initializes again');
+      await stale.text();
+      const again = await postJson(`${own.base}/sample/mcp`, initializeMessage(9));
+      assert.equal(again.status, 200);
+      assert.match(await again.text(), /"id":9/);
+      assert.equal((await fetch(`${own.base}/healthz`)).status, 200);
+    } finally {
+      await stop(own.child);
+      await stop(upstream);
+    }
+  });
+
+  test('a log destination that stops taking lines (a pipe nobody reads, /dev/full) blocks no request; lost lines are counted and reported', async () => {
+    const port = await freePort();
+    const dir = mkdtempSync(path.join(tmpdir(), 'moat-log-'));
+    const file = path.join(dir, 'moat.yaml');
+    writeFileSync(file, `
+listen: {address: 127.0.0.1, port: ${port}, requests_per_second_per_subject: 0}
+log: {level: debug}
+servers:
+  sample: {upstream: {url: "${sample.url}"}}
+`);
+    const serve = (stderr) => new Promise((resolve, reject) => {
+      const child = spawn(moatBin, ['serve', '--config', file], { stdio: ['ignore', 'pipe', stderr] });
+      child.stdout.on('data', (d) => { if (/listening on/.test(d.toString())) resolve(child); });
+      child.on('exit', (code) => reject(new Error(`moat exited with ${code}`)));
+    });
+    // Every access line carries the path and the query's names, so each request logs ~4 KB.
+    const noisyUrl = `http://127.0.0.1:${port}/sample/mcp?${'n'.repeat(4000)}=1`;
+    const burst = async (count) => {
+      for (let i = 0; i < count; i += 20) {
+        const answers = await Promise.all(Array.from({ length: 20 }, (_, j) =>
+          fetch(noisyUrl, { method: 'POST', body: JSON.stringify(initializeMessage(i + j)), signal: AbortSignal.timeout(10000),
+            headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' } })));
+        for (const answer of answers) { assert.equal(answer.status, 200); await answer.text(); }
+      }
+    };
+
+    const unread = await serve('pipe');
+    try {
+      unread.stderr.pause();  // once the pipe and node's buffer fill, every write to it would block
+      await burst(600);
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const dropped = Number(/^moat_log_lines_dropped_total (\d+)$/m.exec(metrics)[1]);
+      assert.ok(dropped > 0, 'lines past the queue were dropped, not waited for');
+      let log = '';
+      unread.stderr.on('data', (d) => { log += d.toString(); });
+      unread.stderr.resume();
+      for (let i = 0; i < 100 && !/log lines were dropped/.test(log); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.match(log, new RegExp(`log lines were dropped: the log destination did not take them in time dropped=${dropped}`));
+    } finally {
+      await stop(unread);
+    }
+
+    const full = openSync('/dev/full', 'w');
+    const onFullDisk = await serve(full);
+    closeSync(full);
+    try {
+      await burst(100);
+      assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
+    } finally {
+      await stop(onFullDisk);
+    }
   });
 });

@@ -77,12 +77,27 @@ void StreamableHttpUpstream::forward(Exchange& exchange) {
     pool_.release(std::move(session));
   } else if (end != PumpEnd::UpstreamFinished) {
     log::debug("proxy", "stream ended", {{"server", exchange.server.name}, {"reason", pumpEndName(end)}});
+    if (end == PumpEnd::UpstreamFailed && in.isEventStream()) answerCutStream(exchange, *client);
     try {
       session->http().abort();
     } catch (const Poco::Exception&) {
       // The upstream already closed it.
     }
   }
+}
+
+// A server that dies in the middle of a POST's event stream leaves the stream cut short (a
+// stream it ends on purpose, to be resumed, ends cleanly and passes as it is): the request's
+// answer is then a JSON-RPC error event, so the client is not left waiting for it. Whether the
+// answer had already passed is not tracked; a client then sees one extra error for an id it has
+// (MCP SDKs ignore answers to ids they no longer wait for).
+void StreamableHttpUpstream::answerCutStream(Exchange& exchange, std::ostream& client) {
+  if (exchange.ctx.httpMethod != "POST") return;
+  std::string id = jsonrpc::idJson(std::string_view(exchange.ctx.body));
+  if (id == "null") return;
+  std::string message = "upstream " + target_.getAuthority() + " ended the stream before answering";
+  client << "event: message\ndata: " << jsonrpc::errorBody(id, jsonrpc::kUpstreamUnreachable, message) << "\n\n";
+  client.flush();
 }
 
 void StreamableHttpUpstream::forwardWhole(Exchange& exchange, const UpstreamResponse& in, std::istream& body, size_t length,

@@ -20,6 +20,7 @@ class StreamableHttpUpstream : public Upstream {
   void forward(Exchange& exchange) override;
 
  private:
+  void answerCutStream(Exchange& exchange, std::ostream& client);
   void forwardWhole(Exchange& exchange, const UpstreamResponse& in, std::istream& body, size_t length,
                     std::unique_ptr<UpstreamSession> session);
 
