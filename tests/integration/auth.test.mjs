@@ -324,6 +324,14 @@ describe('auth-oidc when the IdP goes away or rotates its keys', () => {
     await stop(idp.child);
     const second = await forgeToken(idp, { aud: `${moat.base}/mcp`, jti: '2' });
     assert.equal((await postJson(`${moat.base}/mcp`, initializeMessage(), bearer(second))).status, 200);
+    // A kid it does not hold makes the gateway try the IdP: that fails, it says so once, and
+    // keeps the keys it has.
+    await new Promise((r) => setTimeout(r, 1100));  // past the refetch interval
+    const unknown = await forgeToken(idp, { aud: `${moat.base}/mcp`, jti: '3' }, { kid: 'key-unknown' });
+    assert.equal((await postJson(`${moat.base}/mcp`, initializeMessage(), bearer(unknown))).status, 401);
+    assert.match(moat.child.output.text, /keeping the keys already held/);
+    const third = await forgeToken(idp, { aud: `${moat.base}/mcp`, jti: '4' });
+    assert.equal((await postJson(`${moat.base}/mcp`, initializeMessage(), bearer(third))).status, 200);
 
     const cold = await startMoat(gatewayYaml(idp, upstream.url));
     try {
@@ -337,15 +345,17 @@ describe('auth-oidc when the IdP goes away or rotates its keys', () => {
     }
   });
 
-  test('key rotation at the IdP during the run', async () => {
+  test('key rotation at the IdP during the run; the IdP back after being down is used again', async () => {
     const rotated = await makeKeys(['RS256:key-2']);
     idp = await startIdp({ keys: [...rotated.keys, ...idp.keys.keys] }, { dir, port: idp.port });
     await new Promise((r) => setTimeout(r, 1100));  // past the refetch interval
+    const mark = moat.child.output.text.length;
     const token = await clientCredentialsToken(idp, `${moat.base}/mcp`, 'mcp:read');
     assert.equal(JSON.parse(Buffer.from(token.split('.')[0], 'base64url')).kid, 'key-2');
     const client = await connect(`${moat.base}/mcp`, bearer(token));
     assert.ok((await client.listTools()).tools.length > 0);
     await client.close();
+    assert.match(moat.child.output.text.slice(mark), /fetched 2 signing keys/, 'the new key set was fetched from the IdP that came back');
   });
 });
 

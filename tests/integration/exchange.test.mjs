@@ -208,6 +208,63 @@ describe('exchange-rfc8693 when the token endpoint hangs', () => {
   });
 });
 
+describe('exchange-rfc8693 when the token endpoint is slow', () => {
+  let idp, upstream, slow, moat;
+  let received = 0;
+  before(async () => {
+    idp = await startIdp(await makeKeys(['RS256:key-1']), { dir });
+    upstream = await startSampleServer('http');
+    // The real token endpoint behind 1.5 s of latency: an IdP under load.
+    slow = http.createServer(async (request, response) => {
+      received++;
+      const chunks = [];
+      for await (const chunk of request) chunks.push(chunk);
+      await sleep(1500);
+      const answer = await fetch(`${idp.issuer}/token`, { method: 'POST', body: Buffer.concat(chunks),
+        headers: { 'Content-Type': request.headers['content-type'], Authorization: request.headers.authorization } });
+      response.writeHead(answer.status, { 'Content-Type': 'application/json' });
+      response.end(await answer.text());
+    });
+    await new Promise((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    moat = await startMoat(`
+listen: { port: {{PORT}}, threads: 64 }
+servers:
+  backend:
+    path: /mcp
+    upstream: { url: ${upstream.url} }
+    pipeline:
+${oidcStage(idp)}
+${exchangeStage(`http://127.0.0.1:${slow.address().port}/token`, ', timeout: 5s')}
+  direct:
+    path: /direct/mcp
+    upstream: { url: ${upstream.url} }
+`);
+  });
+  after(async () => {
+    await stop(moat?.child);
+    slow?.close();
+    await stop(upstream?.child);
+    await stop(idp?.child);
+  });
+
+  test('forty requests waiting on one slow exchange share it (single flight), and other routes are served meanwhile', async () => {
+    const { access_token: userToken } = await userTokens(idp, 'alice', `${moat.base}/mcp`);
+    const started = Date.now();
+    const waiting = Promise.all(Array.from({ length: 40 }, (_, i) => postJson(`${moat.base}/mcp`, initializeMessage(i + 1), bearer(userToken))));
+    await sleep(300);
+    const directStarted = Date.now();
+    const direct = await postJson(`${moat.base}/direct/mcp`, initializeMessage());
+    assert.equal(direct.status, 200);
+    await direct.text();
+    const directMs = Date.now() - directStarted;
+    const answers = await waiting;
+    for (const answer of answers) { assert.equal(answer.status, 200); await answer.text(); }
+    assert.equal(received, 1, 'one exchange reached the token endpoint for forty requests');
+    assert.ok(directMs < 1000, `a route without exchange answered in ${directMs} ms while the exchange was pending`);
+    assert.ok(Date.now() - started >= 1500, 'the requests did wait for the exchange');
+  });
+});
+
 describe('moat proxy with ToolHive\'s --token-exchange-* flags', () => {
   let idp, upstream;
   before(async () => {
