@@ -6,7 +6,7 @@
 // inside it (an exec in the running container).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
@@ -15,7 +15,7 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { moatBin, repoRoot, startMoat, stop } from './helpers.mjs';
+import { initializeMessage, moatBin, repoRoot, startMoat, stop } from './helpers.mjs';
 
 const everything = 'npx://@modelcontextprotocol/server-everything@2026.8.31';
 const pluginPath = process.env.MOAT_PLUGIN_PATH ?? path.join(repoRoot, 'build/default/plugins');
@@ -275,6 +275,58 @@ servers:
     });
   });
 }
+
+describe('runtime-docker: dockerd restarted while its containers run', () => {
+  test('requests meanwhile get a JSON-RPC error, never a hang; the server is back once dockerd is, with no gateway restart', async () => {
+    const gateway = await startMoat(`
+listen: { address: 127.0.0.1, port: {{PORT}} }
+plugins: { search_path: [${pluginPath.split(':').map((p) => JSON.stringify(p)).join(', ')}] }
+servers:
+  engine-restart:
+    path: /mcp
+    upstream:
+      transport: stdio
+      runtime: runtime-docker
+      runtime_config: { socket: "unix://${sockets.DOCKER_SOCKET}" }
+      image: ${everything}
+      args: [stdio]
+      mode: shared
+      timeout: 10s
+      restart: { backoff: 500ms, max_backoff: 2s, failures: 1000 }
+`, { env: { DOCKER_HOST: '', CONTAINER_HOST: '' } });
+    try {
+      assert.equal(await echo(`${gateway.base}/mcp`, 'before'), 'Echo: before');
+      const [before] = await moatContainers(sockets.DOCKER_SOCKET, 'engine-restart');
+      // dockerd stops its containers when it stops (no live-restore): the server dies with it.
+      const restarting = new Promise((resolve, reject) => execFile(path.join(repoRoot, 'scripts/container-runtimes'), ['restart-docker'],
+        { timeout: 120000 }, (error) => (error ? reject(error) : resolve())));
+      let restarted = false;
+      restarting.then(() => { restarted = true; }, () => { restarted = true; });
+      // While dockerd is away every request is answered, with the server's answer or an error.
+      const statuses = [];
+      while (!restarted) {
+        const answer = await fetch(`${gateway.base}/mcp`, {
+          method: 'POST', signal: AbortSignal.timeout(20000), body: JSON.stringify(initializeMessage()),
+          headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+        });
+        const text = await answer.text();
+        statuses.push(answer.status);
+        if (answer.status !== 200) assert.ok(JSON.parse(text).error, `a JSON-RPC error, got ${text}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      assert.ok(statuses.some((s) => s !== 200), `some request met the server down: ${statuses}`);
+      await restarting;
+      const answer = await waitFor('the server to answer again', () => echo(`${gateway.base}/mcp`, 'after').catch(() => null), 90000);
+      assert.equal(answer, 'Echo: after');
+      const [after] = await moatContainers(sockets.DOCKER_SOCKET, 'engine-restart');
+      assert.notEqual(after.Id, before.Id, 'a new container replaced the one dockerd stopped');
+      assert.equal(gateway.child.exitCode, null, 'the gateway kept running throughout');
+    } finally {
+      await stop(gateway.child);
+    }
+    assert.deepEqual(await moatContainers(sockets.DOCKER_SOCKET, 'engine-restart'), []);
+  });
+});
 
 describe('runtime-docker: private networks', () => {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'moat-network-state-'));
