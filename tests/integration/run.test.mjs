@@ -33,6 +33,17 @@ function processGone(pid) {
   }
 }
 
+function childrenOf(pid) {
+  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number).filter((child) => {
+    try {
+      const stat = readFileSync(`/proc/${child}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+    } catch {
+      return false;
+    }
+  });
+}
+
 async function connect(url, headers = {}) {
   const client = new Client({ name: 'run-test', version: '1.0.0' });
   await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
@@ -73,13 +84,27 @@ describe('moat run', () => {
     assert.deepEqual(readdirSync(path.join(env.MOAT_STATE_DIR, 'logs')), []);
   });
 
-  test('a workload that dies is listed as exited, its state file is private to the user, and restart brings it back on its URL', async () => {
+  test('a gateway killed with SIGKILL: listed as exited, its server process gone, the others untouched; restart brings it back on its URL', async () => {
     const run = moat(['run', '--name', 'doomed', '--detach', '--', 'node', sampleServer, '--transport', 'stdio']);
     assert.equal(run.status, 0, run.stderr);
-    const { pid } = listed().doomed;
+    assert.equal(moat(['run', '--name', 'bystander', '--detach', '--', 'node', sampleServer, '--transport', 'stdio']).status, 0);
+    const { pid, url } = listed().doomed;
+    // A session makes the gateway start its server process.
+    const session = await connect(url);
+    const [server] = childrenOf(pid);
+    assert.ok(server, 'the session has a server process');
     process.kill(pid, 'SIGKILL');
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(listed().doomed.state, 'exited');
+    // Its stdin closed with the gateway: MCP's stdio shutdown, so it leaves no orphan behind.
+    for (let i = 0; i < 50 && !processGone(server); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(processGone(server), 'the killed gateway\'s server process exited');
+    await session.close().catch(() => {});
+    assert.equal(listed().bystander.state, 'running');
+    const bystander = await connect(listed().bystander.url);
+    assert.match((await bystander.callTool({ name: 'echo', arguments: { message: 'still here' } })).content[0].text, /still here/);
+    await bystander.close();
+    assert.equal(moat(['rm', 'bystander']).status, 0);
     const mode = statSync(path.join(env.MOAT_STATE_DIR, 'workloads', 'doomed.json')).mode & 0o777;
     assert.equal(mode, 0o600);
     assert.equal(statSync(env.MOAT_STATE_DIR).mode & 0o777, 0o700);
