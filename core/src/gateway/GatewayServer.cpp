@@ -5,6 +5,8 @@
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 
+#include <set>
+
 
 #include "config/ConfigError.h"
 #include "upstream/ContainerHttpUpstream.h"
@@ -166,8 +168,11 @@ void GatewayServer::stop(int graceMs) {
   if (!listener_) return;
   shutdown::request();
   listener_->stopAccepting();
+  // An upstream carried over by a reload is in several Routers; it is shut down once.
+  std::set<Upstream*> upstreams;
   for (const auto& router : routers_->alive())
-    for (const auto& route : router->routes()) route->upstream->shutdown();
+    for (const auto& route : router->routes()) upstreams.insert(route->upstream.get());
+  for (Upstream* upstream : upstreams) upstream->shutdown();
   listener_->finish(graceMs);
   listener_.reset();
 }
