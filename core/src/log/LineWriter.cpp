@@ -26,6 +26,7 @@ struct Queue {
   std::deque<std::string> lines;
   size_t bytes = 0;
   bool writing = false;
+  bool asleep = false;  // the writer waits for lines: only then does a new line need to wake it
   uint64_t dropped = 0;
   uint64_t droppedReported = 0;
 };
@@ -51,7 +52,9 @@ void writeForever() {
   Queue& q = queue();
   std::unique_lock lock(q.mutex);
   for (;;) {
+    q.asleep = true;
     q.wake.wait(lock, [&] { return !q.lines.empty(); });
+    q.asleep = false;
     std::deque<std::string> batch;
     batch.swap(q.lines);
     q.bytes = 0;
@@ -89,7 +92,7 @@ bool enqueueLine(std::string line) {
   }
   q.bytes += line.size();
   q.lines.push_back(std::move(line));
-  q.wake.notify_one();
+  if (q.asleep) q.wake.notify_one();
   return true;
 }
 
