@@ -80,7 +80,7 @@ function children(pid) {
 function sample(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)[1]);
-  return { rssKiB: field('VmRSS'), threads: field('Threads'), fds: readdirSync(`/proc/${pid}/fd`).length, children: children(pid) };
+  return { rssKiB: field('VmRSS'), anonKiB: field('RssAnon'), threads: field('Threads'), fds: readdirSync(`/proc/${pid}/fd`).length, children: children(pid) };
 }
 
 // ---- the load
@@ -146,12 +146,12 @@ const started = Date.now();
 const until = started + minutes * 60000;
 const samples = [];
 const load = Promise.all(Array.from({ length: clients }, (_, i) => loadLoop(i % 2 ? 'alice' : 'bob', until)));
-console.log('minute  rss_kib  fds  threads  stdio_children  sessions  calls  streams  abandoned  tokens  errors');
+console.log('minute  rss_kib  anon_kib  fds  threads  stdio_children  sessions  calls  streams  abandoned  tokens  errors');
 for (let minute = 1; minute <= minutes; minute++) {
   await sleep(started + minute * 60000 - Date.now());
   const s = { minute, ...sample(gateway.pid), ...counts, errors: [...errors.values()].reduce((a, b) => a + b, 0) };
   samples.push(s);
-  console.log([s.minute, s.rssKiB, s.fds, s.threads, s.children, s.sessions, s.calls, s.streams, s.abandoned, s.tokens, s.errors]
+  console.log([s.minute, s.rssKiB, s.anonKiB, s.fds, s.threads, s.children, s.sessions, s.calls, s.streams, s.abandoned, s.tokens, s.errors]
     .map((v, i) => String(v).padStart(i ? 8 : 6)).join(' '));
 }
 await load;
@@ -169,6 +169,9 @@ function fit(points) {
 }
 const steady = samples.filter((s) => s.minute > warmupMinutes);
 const rss = fit(steady.map((s) => [s.minute, s.rssKiB]));
+// RSS counts library pages too, which grow as rarer code paths run for the first time; the
+// heap's own share is RssAnon.
+const anon = fit(steady.map((s) => [s.minute, s.anonKiB]));
 const fds = fit(steady.map((s) => [s.minute, s.fds]));
 const span = steady.at(-1).minute - steady[0].minute;
 // Flat: the growth the slope predicts over the steady span is within twice the noise (the
@@ -178,6 +181,8 @@ const rssFlat = Math.abs(rssGrowth) <= Math.max(2 * rss.spread, 0.02 * rss.mean)
 console.log(`\nsteady state: minutes ${steady[0].minute}-${steady.at(-1).minute} (warm-up ${warmupMinutes} min left out)`);
 console.log(`rss: mean ${rss.mean.toFixed(0)} KiB, slope ${rss.slope.toFixed(1)} ± ${rss.stderr.toFixed(1)} KiB/min ` +
   `(${rssGrowth.toFixed(0)} KiB over ${span} min; noise ±${rss.spread.toFixed(0)} KiB) -> ${rssFlat ? 'flat' : 'GROWING'}`);
+console.log(`anonymous (heap, stacks): mean ${anon.mean.toFixed(0)} KiB, slope ${anon.slope.toFixed(1)} ± ${anon.stderr.toFixed(1)} KiB/min ` +
+  `(${(anon.slope * span).toFixed(0)} KiB over ${span} min; noise ±${anon.spread.toFixed(0)} KiB)`);
 console.log(`fds: mean ${fds.mean.toFixed(1)}, slope ${fds.slope.toFixed(2)} ± ${fds.stderr.toFixed(2)} per min`);
 
 // Sessions abandoned without DELETE: their stdio processes end after idle_timeout.
@@ -185,7 +190,7 @@ await sleep((idleTimeoutS + 15) * 1000);
 const idle = sample(gateway.pid);
 const reaped = (readFileSync(logFile, 'utf8').match(/ending an idle session/g) ?? []).length;
 console.log(`after the load and ${idleTimeoutS + 15} s idle: ${idle.children} stdio children (want 0), ${reaped} idle sessions reaped, ` +
-  `${idle.fds} fds, ${idle.rssKiB} KiB RSS`);
+  `${idle.fds} fds, ${idle.rssKiB} KiB RSS (${idle.anonKiB} KiB anonymous)`);
 console.log(`totals: ${counts.sessions} sessions (${counts.abandoned} abandoned), ${counts.calls} tool calls, ${counts.streams} GET streams, ${counts.tokens} user tokens`);
 if (errors.size) {
   console.log('unexpected errors:');
