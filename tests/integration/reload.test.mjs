@@ -120,11 +120,15 @@ describe('reload', () => {
     await client.close();
   });
 
-  test('a changed listen section is refused: it needs a restart', async () => {
+  test('a changed listen section or plugin search path is refused: they need a restart', async () => {
     writeFileSync(moat.file, configText('fourth').replace('address: 127.0.0.1', 'address: 127.0.0.1, threads: 7'));
     const mark = moat.child.output.text.length;
     await reload();
     await waitForLog(/reload refused.*listen.*restart/, mark);
+    writeFileSync(moat.file, configText('fifth').replace('log: {level: info}', 'log: {level: info}\nplugins: {search_path: [/opt/elsewhere]}'));
+    const again = moat.child.output.text.length;
+    await reload();
+    await waitForLog(/reload refused.*plugins\.search_path.*restart/, again);
     const { client } = await connect('/mcp');
     assert.equal(await configSeen(client), 'second');
     await client.close();

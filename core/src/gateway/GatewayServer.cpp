@@ -98,6 +98,11 @@ unsigned GatewayServer::reload(const config::Config& next, core::PluginRegistry&
     config::Location where{next.file, 0, 0, "listen"};
     throw config::ConfigErrors({{where, "the listen section changed; it takes effect only on a restart, so the reload was refused"}});
   }
+  // The registry searched these directories when it started; a new one would be ignored.
+  if (next.plugins.searchPath != config_.plugins.searchPath) {
+    config::Location where{next.file, 0, 0, "plugins.search_path"};
+    throw config::ConfigErrors({{where, "plugins.search_path changed; it takes effect only on a restart, so the reload was refused"}});
+  }
   std::shared_ptr<Router> current = routers_->current();
   auto routes = buildRoutes(next, registry, current.get());
   auto router = std::make_shared<Router>(config_.listen, std::move(routes), limits_, ++generation_);
