@@ -65,3 +65,16 @@ TEST_CASE("a subject's live sessions: counted per subject, ended by DELETE, aged
   CHECK(bindings.liveSessions("bob", std::chrono::milliseconds(20)) == 0);  // abandoned: forgotten
   CHECK(bindings.check("b1", "bob") == SessionBindings::Check::Unbound);
 }
+
+TEST_CASE("sessions that come and go leave no trail: forgotten ids are dropped as new ones are bound") {
+  SessionBindings bindings;
+  for (int i = 0; i < 10000; ++i) {
+    std::string id = "s" + std::to_string(i);
+    bindings.bind(id, i % 2 ? "alice" : "bob");
+    bindings.forget(id);  // a DELETE, or an abandoned session aged out
+  }
+  bindings.bind("live", "alice");
+  CHECK(bindings.size() == 1);
+  CHECK(bindings.remembered() <= 2 * bindings.size() + 16);
+  CHECK(bindings.check("live", "alice") == SessionBindings::Check::Same);
+}

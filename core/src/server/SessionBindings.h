@@ -25,6 +25,8 @@ class SessionBindings {
   Check check(const std::string& sessionId, const std::string& subject);
   void forget(const std::string& sessionId);
   size_t size() const;
+  // Session ids held for eviction order, bound or already forgotten: at most twice size() + 16.
+  size_t remembered() const;
   // The sessions `subject` holds that were used within `idle`; older ones are forgotten first
   // (an abandoned session must not count against its subject for ever).
   size_t liveSessions(const std::string& subject, std::chrono::milliseconds idle);
