@@ -51,9 +51,11 @@ void ExchangeCache::storeLocked(const std::string& key, const ExchangeResult& re
   }
   order_.push_front(Entry{key, result.token, validUntil});
   byKey_[key] = order_.begin();
-  while (byKey_.size() > settings_.capacity) {
+  // Tokens expire while they sit unused at the back: dropped there, not only at capacity.
+  while (byKey_.size() > settings_.capacity || order_.back().validUntilMs <= nowMs) {
     byKey_.erase(order_.back().key);
     order_.pop_back();
+    if (order_.empty()) break;
   }
 }
 

@@ -132,7 +132,7 @@ Verdict OidcAuthenticator::check(const std::string& token, const std::string& re
   if (verdict.ok()) {
     int64_t until = verdict.identity.expiresAt ? verdict.identity.expiresAt : now + 60;
     if (!jwt && settings_.introspectionCacheMaxSeconds > 0) until = std::min(until, now + settings_.introspectionCacheMaxSeconds);
-    cache.put(hash, verdict.identity, until);
+    cache.put(hash, verdict.identity, until, now);
   }
   return verdict;
 }

@@ -20,7 +20,7 @@ std::optional<Identity> TokenCache::find(const std::string& hash, int64_t now) {
   return it->second->identity;
 }
 
-void TokenCache::put(const std::string& hash, const Identity& identity, int64_t validUntil) {
+void TokenCache::put(const std::string& hash, const Identity& identity, int64_t validUntil, int64_t nowSeconds) {
   if (capacity_ == 0) return;
   std::lock_guard lock(mutex_);
   if (auto it = byHash_.find(hash); it != byHash_.end()) {
@@ -29,9 +29,12 @@ void TokenCache::put(const std::string& hash, const Identity& identity, int64_t 
   }
   order_.push_front(Entry{hash, identity, validUntil});
   byHash_[hash] = order_.begin();
-  while (byHash_.size() > capacity_) {
+  // Tokens expire while they sit unused at the back: dropped there, an expired token costs
+  // nothing until the cache is full (the soak showed them piling up towards capacity).
+  while (byHash_.size() > capacity_ || order_.back().validUntil <= nowSeconds) {
     byHash_.erase(order_.back().hash);
     order_.pop_back();
+    if (order_.empty()) break;
   }
 }
 

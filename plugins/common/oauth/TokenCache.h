@@ -21,7 +21,8 @@ class TokenCache {
 
   // The identity cached for this token hash, if it is still before `validUntil`.
   std::optional<Identity> find(const std::string& hash, int64_t nowSeconds);
-  void put(const std::string& hash, const Identity& identity, int64_t validUntil);
+  // Also drops the least recently used entries that have expired by `nowSeconds`.
+  void put(const std::string& hash, const Identity& identity, int64_t validUntil, int64_t nowSeconds);
   size_t size() const;
 
  private:

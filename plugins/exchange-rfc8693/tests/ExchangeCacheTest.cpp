@@ -98,6 +98,19 @@ TEST_CASE("exchange cache: bounded, the least recently used entry goes first", "
   CHECK(calls == 4);
 }
 
+TEST_CASE("exchange cache: entries that expired unused are dropped as new ones arrive, not kept until capacity", "[cache]") {
+  Clock clock;
+  ExchangeCache cache({10000, 0, 60'000});  // default lifetime 60 s
+  ExchangeCache::Source source;
+  auto exchange = [] { return ExchangeResult::issued("t", 0); };
+  for (int i = 0; i < 100; ++i) {
+    cache.get("user-token-" + std::to_string(i), clock.fn(), exchange, source);
+    clock.now += 10'000;  // a new user token every 10 s, each used once
+  }
+  // Only the tokens of the last minute are still held.
+  CHECK(cache.size() <= 7);
+}
+
 TEST_CASE("exchange cache: concurrent requests for one key share a single exchange", "[cache]") {
   Clock clock;
   ExchangeCache cache({100, 0, 60'000});
