@@ -1,6 +1,9 @@
 #include "log/LineWriter.h"
 
+#include <poll.h>
 #include <unistd.h>
+
+#include <climits>
 
 #include <cerrno>
 #include <chrono>
@@ -86,6 +89,17 @@ bool enqueueLine(std::string line) {
   std::call_once(started, startWriter);
   Queue& q = queue();
   std::lock_guard lock(q.mutex);
+  // While the destination keeps up, a line is written at once by the thread that logs it, so it
+  // is out before the request that logged it is answered. Only a line that would wait (the
+  // destination is not writable now, or lines are already queued ahead of it) goes to the
+  // writer thread. A pipe takes a line of up to PIPE_BUF bytes whole when poll says writable.
+  if (q.lines.empty() && !q.writing && q.dropped == q.droppedReported && line.size() <= PIPE_BUF) {
+    pollfd destination{STDERR_FILENO, POLLOUT, 0};
+    if (::poll(&destination, 1, 0) == 1 && destination.revents == POLLOUT) {
+      writeAll(line);
+      return true;
+    }
+  }
   if (q.bytes + line.size() > kMaxQueuedBytes) {
     ++q.dropped;
     return false;

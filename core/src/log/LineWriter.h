@@ -1,7 +1,7 @@
-// Log lines leave the process through one writer thread, so a destination that stops taking
-// them (a pipe nobody reads, a stuck terminal, a full disk) never blocks a request: lines wait
-// in a bounded queue, past it they are dropped and counted, and once the destination takes
-// lines again one line says how many were lost.
+// Log lines never block a request: a line is written at once while the destination takes it,
+// and otherwise (a pipe nobody reads, a stuck terminal) waits in a bounded queue for one writer
+// thread; past the queue lines are dropped and counted, and once the destination takes lines
+// again one line says how many were lost.
 #pragma once
 
 #include <cstdint>
@@ -9,7 +9,7 @@
 
 namespace moat::log {
 
-// Queues one formatted line (ending in a newline) for stderr; false when it was dropped.
+// Writes or queues one formatted line (ending in a newline) for stderr; false when dropped.
 bool enqueueLine(std::string line);
 // Waits up to timeoutMs for the queued lines to be written; runs at exit too.
 void flushLines(int timeoutMs = 1000);
