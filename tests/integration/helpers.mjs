@@ -1,6 +1,6 @@
 // Starting and stopping the real processes the integration tests talk to.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -45,6 +45,18 @@ export function start(command, args, { env = {}, ready, timeoutMs = 20000 } = {}
     child.stdout.on('data', check);
     child.stderr.on('data', check);
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${command} exited with ${code}:\n${output.text}`)); });
+  });
+}
+
+// The process ids whose parent is `pid` (from /proc: field 4 of stat, after the command name).
+export function childrenOf(pid) {
+  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number).filter((child) => {
+    try {
+      const stat = readFileSync(`/proc/${child}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+    } catch {
+      return false;  // gone meanwhile
+    }
   });
 }
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { initializeMessage, moatBin, postJson, sampleServer, stop } from './helpers.mjs';
+import { childrenOf, initializeMessage, moatBin, postJson, sampleServer, stop } from './helpers.mjs';
 import { clientCredentialsToken, makeKeys, startIdp } from './idp/idp-helpers.mjs';
 
 const stateDir = mkdtempSync(path.join(tmpdir(), 'moat-state-'));
@@ -31,17 +31,6 @@ function processGone(pid) {
   } catch {
     return true;
   }
-}
-
-function childrenOf(pid) {
-  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number).filter((child) => {
-    try {
-      const stat = readFileSync(`/proc/${child}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
-    } catch {
-      return false;
-    }
-  });
 }
 
 async function connect(url, headers = {}) {

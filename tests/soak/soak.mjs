@@ -18,7 +18,7 @@ import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { Client } from '../integration/node_modules/@modelcontextprotocol/sdk/dist/esm/client/index.js';
 import { StreamableHTTPClientTransport } from '../integration/node_modules/@modelcontextprotocol/sdk/dist/esm/client/streamableHttp.js';
-import { freePort, moatBin, sampleServer, startSampleServer, stop } from '../integration/helpers.mjs';
+import { childrenOf, freePort, moatBin, sampleServer, startSampleServer, stop } from '../integration/helpers.mjs';
 import { makeKeys, startIdp, userTokens } from '../integration/idp/idp-helpers.mjs';
 
 const { values } = parseArgs({ options: { minutes: { type: 'string', default: '30' }, clients: { type: 'string', default: '8' } } });
@@ -66,21 +66,10 @@ await new Promise((resolve, reject) => {
 console.log(`soak: ${minutes} min, ${clients} clients, gateway pid ${gateway.pid}, log ${logFile}`);
 
 // ---- what the gateway holds
-function children(pid) {
-  let count = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) count++;
-    } catch { /* gone meanwhile */ }
-  }
-  return count;
-}
 function sample(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)[1]);
-  return { rssKiB: field('VmRSS'), anonKiB: field('RssAnon'), threads: field('Threads'), fds: readdirSync(`/proc/${pid}/fd`).length, children: children(pid) };
+  return { rssKiB: field('VmRSS'), anonKiB: field('RssAnon'), threads: field('Threads'), fds: readdirSync(`/proc/${pid}/fd`).length, children: childrenOf(pid).length };
 }
 
 // ---- the load

@@ -24,7 +24,6 @@ class Router : public Poco::Net::HTTPRequestHandlerFactory {
   ~Router() override;
   Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override;
   const std::vector<std::unique_ptr<Route>>& routes() const { return routes_; }
-  unsigned generation() const { return generation_; }
 
  private:
   const Route* metadataRoute(const std::string& path) const;
