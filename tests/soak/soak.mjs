@@ -23,6 +23,7 @@ import { makeKeys, startIdp, userTokens } from '../integration/idp/idp-helpers.m
 
 const { values } = parseArgs({ options: { minutes: { type: 'string', default: '30' }, clients: { type: 'string', default: '8' } } });
 const minutes = Number(values.minutes);
+if (!(minutes >= 3)) { console.error('soak: --minutes must be at least 3 (a slope needs two minutes after the warm-up)'); process.exit(2); }
 const clients = Number(values.clients);
 const warmupMinutes = Math.min(5, Math.floor(minutes / 4));
 const idleTimeoutS = 60;
