@@ -13,7 +13,7 @@ using testing::serverWith;
 
 TEST_CASE("a plugin of every older minor loads and serves requests with what its minor offers") {
   core::PluginRegistry registry({MOAT_FIXTURE_DIR});
-  for (int minor : {0, 1, 2}) {
+  for (int minor : {0, 1, 2, 3}) {
     std::string name = "compat-1-" + std::to_string(minor);
     INFO(name);
     const core::LoadedPlugin& plugin = registry.byName(name);
@@ -30,6 +30,8 @@ TEST_CASE("a plugin of every older minor loads and serves requests with what its
     if (minor >= 1) CHECK(request.upstreamHeaders.get("X-Compat-Resource") == request.resourceUrl);
     CHECK(request.upstreamHeaders.has("X-Compat-Credential") == (minor >= 2));
     if (minor >= 2) CHECK(request.upstreamHeaders.get("X-Compat-Credential") == "handed-on");
+    CHECK(request.upstreamHeaders.has("X-Compat-Instance") == (minor >= 3));
+    if (minor >= 3) CHECK(request.upstreamHeaders.get("X-Compat-Instance") == "compat/" + name);
 
     request.responseStatus = 200;
     REQUIRE(pipeline.runResponse(request).kind == core::StageOutcome::Kind::Continue);

@@ -14,6 +14,7 @@ extern "C" {
 extern const moat_layout_row moat_layout_1_0[];
 extern const moat_layout_row moat_layout_1_1[];
 extern const moat_layout_row moat_layout_1_2[];
+extern const moat_layout_row moat_layout_1_3[];
 extern const moat_layout_row moat_layout_current[];
 }
 
@@ -37,7 +38,7 @@ std::map<std::string, size_t> typeSizes(const moat_layout_row* rows) {
   return sizes;
 }
 
-// type, field, offset, size: ABI 1.3 on LP64.
+// type, field, offset, size: ABI 1.4 on LP64 (1.4 added a status, no field).
 const std::vector<std::tuple<std::string, std::string, size_t, size_t>> kPinned = {
     {"moat_str", "ptr", 0, 8},
     {"moat_str", "len", 8, 8},
@@ -118,24 +119,24 @@ const std::vector<std::tuple<std::string, std::string, size_t, size_t>> kPinned 
     {"moat_plugin_descriptor", "tunnel", 104, 8},
 };
 
-// The size of each struct in minors 1.0, 1.1, 1.2 and 1.3.
+// The size of each struct in minors 1.0, 1.1, 1.2, 1.3 and 1.4.
 const std::map<std::string, std::vector<size_t>> kPinnedSizes = {
-    {"moat_str", {16, 16, 16, 16}},
-    {"moat_sink", {16, 16, 16, 16}},
-    {"moat_http_call", {88, 88, 88, 88}},
-    {"moat_http_result", {40, 40, 40, 40}},
-    {"moat_host_api", {216, 232, 248, 256}},
-    {"moat_filter_hooks", {32, 32, 32, 32}},
-    {"moat_runtime_hooks", {64, 64, 64, 64}},
-    {"moat_tunnel_hooks", {32, 32, 32, 32}},
-    {"moat_plugin_descriptor", {112, 112, 112, 112}},
+    {"moat_str", {16, 16, 16, 16, 16}},
+    {"moat_sink", {16, 16, 16, 16, 16}},
+    {"moat_http_call", {88, 88, 88, 88, 88}},
+    {"moat_http_result", {40, 40, 40, 40, 40}},
+    {"moat_host_api", {216, 232, 248, 256, 256}},
+    {"moat_filter_hooks", {32, 32, 32, 32, 32}},
+    {"moat_runtime_hooks", {64, 64, 64, 64, 64}},
+    {"moat_tunnel_hooks", {32, 32, 32, 32, 32}},
+    {"moat_plugin_descriptor", {112, 112, 112, 112, 112}},
 };
 
 }  // namespace
 
 TEST_CASE("every field of every older minor sits where that minor put it") {
   Layout current = layoutOf(moat_layout_current);
-  for (const auto* old : {moat_layout_1_0, moat_layout_1_1, moat_layout_1_2}) {
+  for (const auto* old : {moat_layout_1_0, moat_layout_1_1, moat_layout_1_2, moat_layout_1_3}) {
     for (const auto& [key, field] : layoutOf(old)) {
       INFO(key.first << "." << key.second);
       auto it = current.find(key);
@@ -148,7 +149,7 @@ TEST_CASE("every field of every older minor sits where that minor put it") {
 
 TEST_CASE("each minor's struct sizes are the pinned ones, and no struct shrinks") {
   std::vector<std::map<std::string, size_t>> sizes = {typeSizes(moat_layout_1_0), typeSizes(moat_layout_1_1),
-                                                      typeSizes(moat_layout_1_2), typeSizes(moat_layout_current)};
+                                                      typeSizes(moat_layout_1_2), typeSizes(moat_layout_1_3), typeSizes(moat_layout_current)};
   for (const auto& [type, pinned] : kPinnedSizes) {
     INFO(type);
     REQUIRE(pinned.size() == sizes.size());

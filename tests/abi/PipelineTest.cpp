@@ -30,6 +30,34 @@ TEST_CASE("a stage's local reply stops the pipeline") {
   CHECK(request.reply->headers.at(0).first == "WWW-Authenticate");
 }
 
+TEST_CASE("RETRY on the response runs the request stages again from the stage that asked, once") {
+  core::PluginRegistry registry({MOAT_FIXTURE_DIR});
+  core::Pipeline pipeline(serverWith({{"c-stage", "{}"}, {"c-stage", "{}"}}), registry);
+  core::RequestContext request;
+  REQUIRE(pipeline.runRequest(request).kind == core::StageOutcome::Kind::Continue);
+  CHECK(request.upstreamHeaders.get("X-Attempt") == "2");  // both stages ran
+  request.responseStatus = 403;
+  auto outcome = pipeline.runResponse(request, true);
+  REQUIRE(outcome.kind == core::StageOutcome::Kind::Retry);
+  CHECK(outcome.position == 1);  // the response runs in reverse: the second stage asked first
+  CHECK(outcome.stage == "test/c-stage#2");
+  REQUIRE(pipeline.runRequest(request, outcome.position).kind == core::StageOutcome::Kind::Continue);
+  CHECK(request.upstreamHeaders.get("X-Attempt") == "3");  // only the second stage ran again
+  // Without leave to retry, RETRY counts as CONTINUE and the other stages still run.
+  CHECK(pipeline.runResponse(request, false).kind == core::StageOutcome::Kind::Continue);
+}
+
+TEST_CASE("REPLIED on the response replaces the upstream's response") {
+  core::PluginRegistry registry({MOAT_FIXTURE_DIR});
+  core::Pipeline pipeline(serverWith({{"c-stage", "{}"}}), registry);
+  core::RequestContext request;
+  REQUIRE(pipeline.runRequest(request).kind == core::StageOutcome::Kind::Continue);
+  request.responseStatus = 409;
+  REQUIRE(pipeline.runResponse(request, true).kind == core::StageOutcome::Kind::Replied);
+  CHECK(request.reply->status == 418);
+  CHECK(request.reply->body == R"({"error":"replaced"})");
+}
+
 TEST_CASE("an exception inside a plugin fails the request with its message") {
   core::PluginRegistry registry({MOAT_FIXTURE_DIR});
   core::Pipeline pipeline(serverWith({{"throwing", "{}"}}), registry);

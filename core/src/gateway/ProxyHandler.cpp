@@ -116,11 +116,7 @@ void ProxyHandler::serve(Exchange& exchange) {
     ctx.resourceMetadataUrl = std::move(urls.metadata);
     core::StageOutcome outcome = exchange.pipeline.runRequest(ctx);
     if (outcome.kind == core::StageOutcome::Kind::Replied) {
-      const auto& reply = *ctx.reply;
-      exchange.response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
-      for (const auto& [name, value] : reply.headers) exchange.response.set(name, value);
-      exchange.response.set("X-Request-Id", ctx.requestId);
-      exchange.response.sendBuffer(reply.body.data(), reply.body.size());
+      exchange.sendReply();
       return;
     }
     if (outcome.kind == core::StageOutcome::Kind::Failed) {

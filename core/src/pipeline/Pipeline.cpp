@@ -19,6 +19,7 @@ StageOutcome interpret(moat_status status, const std::string& label, const std::
       if (request.reply) return {StageOutcome::Kind::Replied, label, ""};
       return {StageOutcome::Kind::Failed, label, "returned REPLIED without a reply"};
     case MOAT_STATUS_FAILED: return {StageOutcome::Kind::Failed, label, error.empty() ? "failed without a message" : error};
+    case MOAT_STATUS_RETRY: return {StageOutcome::Kind::Failed, label, "returned RETRY from on_request (only on_response may)"};
   }
   return {StageOutcome::Kind::Failed, label, "returned an unknown status " + std::to_string(static_cast<int>(status))};
 }
@@ -46,7 +47,7 @@ StageOutcome Stage::onResponse(RequestContext& request) const {
   moat_sink sink = stringSink(error);
   try {
     moat_status status = hook(instance_.get(), &request, &sink);
-    if (status == MOAT_STATUS_REPLIED) return {StageOutcome::Kind::Failed, label(), "cannot reply from on_response"};
+    if (status == MOAT_STATUS_RETRY) return {StageOutcome::Kind::Retry, label(), ""};
     return interpret(status, label(), error, request);
   } catch (...) {
     return {StageOutcome::Kind::Failed, label(), "threw an exception across the ABI boundary"};
@@ -90,18 +91,26 @@ Pipeline::Pipeline(const config::ServerConfig& server, PluginRegistry& registry)
   if (!errors.empty()) throw config::ConfigErrors(std::move(errors));
 }
 
-StageOutcome Pipeline::runRequest(RequestContext& request) const {
-  for (const auto& stage : stages_) {
-    StageOutcome outcome = stage->onRequest(request);
+StageOutcome Pipeline::runRequest(RequestContext& request, size_t first) const {
+  for (size_t i = first; i < stages_.size(); ++i) {
+    StageOutcome outcome = stages_[i]->onRequest(request);
     if (outcome.kind != StageOutcome::Kind::Continue) return outcome;
   }
   return {};
 }
 
-StageOutcome Pipeline::runResponse(RequestContext& request) const {
-  for (auto it = stages_.rbegin(); it != stages_.rend(); ++it) {
-    StageOutcome outcome = (*it)->onResponse(request);
-    if (outcome.kind != StageOutcome::Kind::Continue) return outcome;
+StageOutcome Pipeline::runResponse(RequestContext& request, bool mayRetry) const {
+  for (size_t i = stages_.size(); i-- > 0;) {
+    StageOutcome outcome = stages_[i]->onResponse(request);
+    if (outcome.kind == StageOutcome::Kind::Retry && !mayRetry) {
+      log::info("pipeline", "a stage asked to send the request again; it was sent twice already, or this upstream cannot resend it",
+                {{"stage", outcome.stage}, {"status", std::to_string(request.responseStatus)}});
+      continue;
+    }
+    if (outcome.kind != StageOutcome::Kind::Continue) {
+      outcome.position = i;
+      return outcome;
+    }
   }
   return {};
 }

@@ -14,9 +14,11 @@
 namespace moat::core {
 
 struct StageOutcome {
-  enum class Kind { Continue, Replied, Failed } kind = Kind::Continue;
+  // Retry: on the response only, the stage wants the request sent again (see abi.h).
+  enum class Kind { Continue, Replied, Failed, Retry } kind = Kind::Continue;
   std::string stage;    // the stage's label when not Continue
   std::string message;  // why it failed
+  size_t position = 0;  // the stage's place in the pipeline, for Retry
 };
 
 class Stage {
@@ -43,8 +45,10 @@ class Pipeline {
 
   bool empty() const { return stages_.empty(); }
   const std::vector<std::unique_ptr<Stage>>& stages() const { return stages_; }
-  StageOutcome runRequest(RequestContext& request) const;
-  StageOutcome runResponse(RequestContext& request) const;
+  // From stage `first` on (a retried request runs again from the stage that asked).
+  StageOutcome runRequest(RequestContext& request, size_t first = 0) const;
+  // Without `mayRetry`, a stage's RETRY is logged and counts as CONTINUE.
+  StageOutcome runResponse(RequestContext& request, bool mayRetry = false) const;
 
  private:
   std::vector<std::unique_ptr<Stage>> stages_;

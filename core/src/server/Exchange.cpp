@@ -35,18 +35,48 @@ void Exchange::sendError(int httpStatus, int rpcCode, const std::string& message
   response.sendBuffer(body.data(), body.size());
 }
 
-bool Exchange::prepareResponse(int status, const net::HeaderList& upstreamHeaders) {
+void Exchange::sendReply() {
+  const auto& reply = *ctx.reply;
+  if (response.sent()) return;
+  if (!bodyConsumed && (request.getChunkedTransferEncoding() || request.getContentLength64() > 0)) response.setKeepAlive(false);
+  response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
+  for (const auto& [name, value] : reply.headers) response.set(name, value);
+  response.set("X-Request-Id", ctx.requestId);
+  response.sendBuffer(reply.body.data(), reply.body.size());
+}
+
+Exchange::Verdict Exchange::judgeResponse(int status, const net::HeaderList& upstreamHeaders, bool mayResend) {
+  judged_ = true;
   ctx.responseStatus = static_cast<uint16_t>(status);
   ctx.responseHeaders.clear();
   for (const auto& [name, value] : upstreamHeaders)
     if (!isHopByHopHeader(name)) ctx.responseHeaders.add(name, value);
-  if (!pipeline.empty()) {
-    core::StageOutcome outcome = pipeline.runResponse(ctx);
-    if (outcome.kind != core::StageOutcome::Kind::Continue) {
-      sendError(500, jsonrpc::kStageFailed, "stage " + outcome.stage + " failed: " + outcome.message);
-      return false;
-    }
+  if (pipeline.empty()) return Verdict::Send;
+  core::StageOutcome outcome = pipeline.runResponse(ctx, mayResend && !resent_);
+  if (outcome.kind == core::StageOutcome::Kind::Retry) {
+    resent_ = true;
+    log::info("pipeline", "sending the request again, as a stage asked",
+              {{"server", server.name}, {"stage", outcome.stage}, {"status", std::to_string(status)}});
+    metrics::add("requests_resent");
+    ctx.responseStatus = 0;
+    ctx.responseHeaders.clear();
+    outcome = pipeline.runRequest(ctx, outcome.position);
+    if (outcome.kind == core::StageOutcome::Kind::Continue) return Verdict::Resend;
   }
+  if (outcome.kind == core::StageOutcome::Kind::Replied) {
+    sendReply();
+    return Verdict::Answered;
+  }
+  if (outcome.kind != core::StageOutcome::Kind::Continue) {
+    log::error("pipeline", "stage failed", {{"stage", outcome.stage}, {"reason", outcome.message}});
+    sendError(500, jsonrpc::kStageFailed, "stage " + outcome.stage + " failed: " + outcome.message);
+    return Verdict::Answered;
+  }
+  return Verdict::Send;
+}
+
+bool Exchange::prepareResponse(int status, const net::HeaderList& upstreamHeaders) {
+  if (!judged_ && judgeResponse(status, upstreamHeaders, false) == Verdict::Answered) return false;
   if (ctx.identitySubject && status >= 200 && status < 300) {
     if (ctx.httpMethod == "DELETE" && ctx.upstreamHeaders.has("Mcp-Session-Id")) sessions.forget(ctx.upstreamHeaders.get("Mcp-Session-Id"));
     else if (ctx.responseHeaders.has("Mcp-Session-Id")) sessions.bind(ctx.responseHeaders.get("Mcp-Session-Id"), *ctx.identitySubject);

@@ -37,6 +37,18 @@ class Exchange {
 
   // A JSON-RPC error answering this request. Logged at warn level with `reason`.
   void sendError(int httpStatus, int rpcCode, const std::string& message);
+  // The local reply a stage made (ctx.reply).
+  void sendReply();
+
+  enum class Verdict {
+    Send,      // go on: beginResponse or sendWhole
+    Resend,    // a stage asked for the request again and its request stages ran again: send it
+    Answered,  // the client has its answer already (a stage replied or failed)
+  };
+  // Runs the response stages on the upstream's status and headers before anything is sent.
+  // Only an upstream that can send the request again asks (`mayResend`), and only once per
+  // request; otherwise beginResponse and sendWhole run the stages themselves.
+  Verdict judgeResponse(int status, const net::HeaderList& upstreamHeaders, bool mayResend);
   // Runs the response stages on the upstream's status and headers, then sends them. Returns
   // the body stream, or nullptr when a stage failed (an error has been sent instead).
   // contentLength < 0 means unknown: the body goes out chunked and is flushed as it arrives.
@@ -48,9 +60,11 @@ class Exchange {
   bool responseStarted() const { return response.sent(); }
 
  private:
-  // Runs the response stages and copies status and headers into the response; false when a
-  // stage failed (an error has been sent instead).
+  // Runs the response stages (unless judgeResponse did) and copies status and headers into the
+  // response; false when the client was answered otherwise (a stage replied or failed).
   bool prepareResponse(int status, const net::HeaderList& upstreamHeaders);
+  bool judged_ = false;
+  bool resent_ = false;
 
  public:
   // Set once the request body has been read in full; a reply sent before that closes the

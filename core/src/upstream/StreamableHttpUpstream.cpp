@@ -29,38 +29,21 @@ StreamableHttpUpstream::StreamableHttpUpstream(const config::UpstreamConfig& con
     : target_(config.url), config_(config), pool_(target_, config.connectTimeoutMs, config.timeoutMs) {}
 
 void StreamableHttpUpstream::forward(Exchange& exchange) {
-  core::RequestContext& ctx = exchange.ctx;
-  const std::string path = targetPath(target_, ctx.path);
-
   UpstreamResponse in;
   std::unique_ptr<UpstreamSession> session;
   std::istream* body = nullptr;
-  // A pooled connection the upstream closed just now can fail while the request is written;
-  // only then is one retry on a fresh connection safe. A failure after the request was sent is
-  // never retried: the upstream may have acted on it (a tools/call must not run twice).
-  for (int attempt = 0; attempt < 2 && !body; ++attempt) {
-    session = attempt == 0 ? pool_.acquire() : pool_.fresh();
-    bool sent = false;
+  for (;;) {
+    body = send(exchange, in, session);
+    if (!body) return;
+    Exchange::Verdict verdict = exchange.judgeResponse(in.status, in.headers, true);
+    if (verdict == Exchange::Verdict::Send) break;
+    // The client's answer is not this response: its connection goes, unread body and all.
     try {
-      session->sendRequest(ctx.httpMethod, path, ctx.upstreamHeaders, ctx.body);
-      sent = true;
-      body = &session->receiveResponse(in);
-    } catch (const Poco::Net::ConnectionRefusedException&) {
-      exchange.sendError(502, jsonrpc::kUpstreamUnreachable, "upstream " + target_.getAuthority() + " refused the connection");
-      return;
-    } catch (const Poco::TimeoutException&) {
-      exchange.sendError(504, jsonrpc::kUpstreamTimeout,
-                         "upstream " + target_.getAuthority() + " did not answer within " + std::to_string(config_.timeoutMs) + " ms");
-      return;
-    } catch (const Poco::Exception& e) {
-      if (session->reused && !sent && attempt == 0) continue;
-      exchange.sendError(502, jsonrpc::kUpstreamUnreachable, "upstream " + target_.getAuthority() + " failed: " + e.displayText());
-      return;
+      session->http().abort();
+    } catch (const Poco::Exception&) {
     }
-  }
-  if (!body) {
-    exchange.sendError(502, jsonrpc::kUpstreamUnreachable, "upstream " + target_.getAuthority() + " closed the connection");
-    return;
+    if (verdict == Exchange::Verdict::Answered) return;
+    in = UpstreamResponse();
   }
 
   bool streaming = in.isEventStream() || in.chunked;
@@ -84,6 +67,37 @@ void StreamableHttpUpstream::forward(Exchange& exchange) {
       // The upstream already closed it.
     }
   }
+}
+
+std::istream* StreamableHttpUpstream::send(Exchange& exchange, UpstreamResponse& in, std::unique_ptr<UpstreamSession>& session) {
+  core::RequestContext& ctx = exchange.ctx;
+  const std::string path = targetPath(target_, ctx.path);
+  std::istream* body = nullptr;
+  // A pooled connection the upstream closed just now can fail while the request is written;
+  // only then is one retry on a fresh connection safe. A failure after the request was sent is
+  // never retried: the upstream may have acted on it (a tools/call must not run twice).
+  for (int attempt = 0; attempt < 2 && !body; ++attempt) {
+    session = attempt == 0 ? pool_.acquire() : pool_.fresh();
+    bool sent = false;
+    try {
+      session->sendRequest(ctx.httpMethod, path, ctx.upstreamHeaders, ctx.body);
+      sent = true;
+      body = &session->receiveResponse(in);
+    } catch (const Poco::Net::ConnectionRefusedException&) {
+      exchange.sendError(502, jsonrpc::kUpstreamUnreachable, "upstream " + target_.getAuthority() + " refused the connection");
+      return nullptr;
+    } catch (const Poco::TimeoutException&) {
+      exchange.sendError(504, jsonrpc::kUpstreamTimeout,
+                         "upstream " + target_.getAuthority() + " did not answer within " + std::to_string(config_.timeoutMs) + " ms");
+      return nullptr;
+    } catch (const Poco::Exception& e) {
+      if (session->reused && !sent && attempt == 0) continue;
+      exchange.sendError(502, jsonrpc::kUpstreamUnreachable, "upstream " + target_.getAuthority() + " failed: " + e.displayText());
+      return nullptr;
+    }
+  }
+  if (!body) exchange.sendError(502, jsonrpc::kUpstreamUnreachable, "upstream " + target_.getAuthority() + " closed the connection");
+  return body;
 }
 
 // A server that dies in the middle of a POST's event stream leaves the stream cut short (a

@@ -20,6 +20,9 @@ class StreamableHttpUpstream : public Upstream {
   void forward(Exchange& exchange) override;
 
  private:
+  // Sends the request and reads the response head; nullptr when the client has been answered
+  // with an error instead.
+  std::istream* send(Exchange& exchange, UpstreamResponse& in, std::unique_ptr<UpstreamSession>& session);
   void answerCutStream(Exchange& exchange, std::ostream& client);
   void forwardWhole(Exchange& exchange, const UpstreamResponse& in, std::istream& body, size_t length,
                     std::unique_ptr<UpstreamSession> session);

@@ -1,5 +1,5 @@
 /*
- * Moat plugin ABI, version 1 (minor 3).
+ * Moat plugin ABI, version 1 (minor 4).
  *
  * This header is the whole contract between the Moat host and a plugin. It is plain C so that a
  * plugin built with another compiler, another C++ standard library or another language loads.
@@ -71,7 +71,7 @@ extern "C" {
 #endif
 
 #define MOAT_ABI_VERSION_MAJOR 1
-#define MOAT_ABI_VERSION_MINOR 3
+#define MOAT_ABI_VERSION_MINOR 4
 #define MOAT_ABI_VERSION ((uint32_t)((MOAT_ABI_VERSION_MAJOR << 16) | MOAT_ABI_VERSION_MINOR))
 
 /* True when `object` (a pointer to a struct with struct_size) carries `field`. */
@@ -113,11 +113,19 @@ typedef enum moat_status {
   /* Go on with the next stage, then the upstream. */
   MOAT_STATUS_CONTINUE = 0,
   /* The hook produced a local reply through moat_host_api.reply(); the host sends it and runs
-   * no further stage and no upstream call. Returning this without a reply is a plugin error. */
+   * no further stage and no upstream call. Returning this without a reply is a plugin error.
+   * Since 1.4 also from on_response: the reply replaces the upstream's response (the stages
+   * not yet run on the response are skipped). */
   MOAT_STATUS_REPLIED = 1,
   /* The hook failed. The host answers 500 with a JSON-RPC error carrying the message the hook
    * wrote to its error sink, logs it, and keeps serving other requests. */
-  MOAT_STATUS_FAILED = 2
+  MOAT_STATUS_FAILED = 2,
+  /* Since 1.4, from on_response only: this stage has renewed what the request lacked (a token
+   * with more scope, say). The host discards the upstream's response, runs on_request again for
+   * this stage and every later one, and sends the request upstream once more. Once per request:
+   * on the second response RETRY counts as CONTINUE. Upstreams that cannot send a request twice
+   * (a stdio server has already read it) also treat it as CONTINUE; the host logs both. */
+  MOAT_STATUS_RETRY = 3
 } moat_status;
 
 typedef enum moat_log_level {
@@ -268,7 +276,9 @@ typedef struct moat_filter_hooks {
    * returning MOAT_STATUS_FAILED. */
   moat_status (*on_request)(void* instance, moat_request* req, moat_sink* error);
   /* Optional. Runs when the upstream's status and headers are known, before the body streams
-   * to the client, in reverse pipeline order. Cannot replace the body. */
+   * to the client, in reverse pipeline order. Cannot change the body; since 1.4 it may replace
+   * the whole response (REPLIED) or ask for the request to be sent again (RETRY). May block,
+   * bounded, like on_request. */
   moat_status (*on_response)(void* instance, moat_request* req, moat_sink* error);
   /* Optional, authenticators: fields for the RFC 9728 protected-resource metadata document
    * as a JSON object ({"authorization_servers":[...],"scopes_supported":[...]}). Returns 1 when

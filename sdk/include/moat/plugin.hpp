@@ -31,7 +31,7 @@ inline void writeTo(moat_sink* sink, std::string_view text) {
   if (sink && sink->write) sink->write(sink->ctx, text.data(), text.size());
 }
 
-enum class Status { Continue = MOAT_STATUS_CONTINUE, Replied = MOAT_STATUS_REPLIED, Failed = MOAT_STATUS_FAILED };
+enum class Status { Continue = MOAT_STATUS_CONTINUE, Replied = MOAT_STATUS_REPLIED, Failed = MOAT_STATUS_FAILED, Retry = MOAT_STATUS_RETRY };
 
 // Host services, as given to the plugin at init.
 class Host {

@@ -5,6 +5,7 @@
  *   X-Compat-Host-Abi  the host's abi_version as the plugin reads it
  *   X-Compat-Resource  (1.1+) the request's resource URL
  *   X-Compat-Credential (1.2+) a credential it set and read back
+ *   X-Compat-Instance  (1.3+) its instance's name
  * COMPAT_NAME is the plugin's name. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,9 @@ static moat_status on_request(void* opaque, moat_request* req, moat_sink* error)
     host->request_credential_set(req, view("compat"), view("handed-on"));
     if (host->request_credential_get(req, view("compat"), &back)) host->request_header_set(req, view("X-Compat-Credential"), back);
   }
+#endif
+#if MOAT_ABI_VERSION_MINOR >= 3
+  host->request_header_set(req, view("X-Compat-Instance"), host->instance_name(self->ctx));
 #endif
   return MOAT_STATUS_CONTINUE;
 }
