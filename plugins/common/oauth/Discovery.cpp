@@ -26,35 +26,39 @@ std::vector<std::string> discoveryUrls(const std::string& issuer) {
           origin + path + "/.well-known/openid-configuration"};
 }
 
+ServerMetadata parseServerMetadata(const json::Value& document) {
+  ServerMetadata metadata;
+  metadata.issuer = stringMember(document, "issuer");
+  metadata.jwksUri = stringMember(document, "jwks_uri");
+  metadata.introspectionEndpoint = stringMember(document, "introspection_endpoint");
+  if (const json::Value* scopes = document.find("scopes_supported"); scopes && scopes->isArray())
+    for (const auto& s : scopes->items())
+      if (s.isString()) metadata.scopesSupported.push_back(s.asString());
+  metadata.authorizationEndpoint = stringMember(document, "authorization_endpoint");
+  metadata.tokenEndpoint = stringMember(document, "token_endpoint");
+  metadata.registrationEndpoint = stringMember(document, "registration_endpoint");
+  if (const json::Value* methods = document.find("code_challenge_methods_supported"); methods && methods->isArray())
+    for (const auto& m : methods->items())
+      if (m.isString()) metadata.codeChallengeMethodsSupported.push_back(m.asString());
+  if (const json::Value* methods = document.find("token_endpoint_auth_methods_supported"); methods && methods->isArray())
+    for (const auto& m : methods->items())
+      if (m.isString()) metadata.tokenEndpointAuthMethodsSupported.push_back(m.asString());
+  if (const json::Value* cimd = document.find("client_id_metadata_document_supported"); cimd && cimd->type() == json::Value::Type::Bool)
+    metadata.clientIdMetadataDocumentSupported = cimd->asBool();
+  if (const json::Value* iss = document.find("authorization_response_iss_parameter_supported"); iss && iss->type() == json::Value::Type::Bool)
+    metadata.issParameterSupported = iss->asBool();
+  return metadata;
+}
+
 ServerMetadata discover(const Host& host, const std::string& issuer, uint32_t timeoutMs) {
   std::string failures;
   for (const auto& url : discoveryUrls(issuer)) {
     try {
       Host::HttpResponse response = host.fetch("GET", url, {{"Accept", "application/json"}}, {}, timeoutMs);
       if (response.status != 200) throw std::runtime_error("HTTP " + std::to_string(response.status));
-      json::Value doc = json::parse(response.body);
-      ServerMetadata metadata;
-      metadata.issuer = stringMember(doc, "issuer");
+      ServerMetadata metadata = parseServerMetadata(json::parse(response.body));
       if (metadata.issuer != issuer)
         throw std::runtime_error("the document names issuer \"" + metadata.issuer + "\", not \"" + issuer + "\"");
-      metadata.jwksUri = stringMember(doc, "jwks_uri");
-      metadata.introspectionEndpoint = stringMember(doc, "introspection_endpoint");
-      if (const json::Value* scopes = doc.find("scopes_supported"); scopes && scopes->isArray())
-        for (const auto& s : scopes->items())
-          if (s.isString()) metadata.scopesSupported.push_back(s.asString());
-      metadata.authorizationEndpoint = stringMember(doc, "authorization_endpoint");
-      metadata.tokenEndpoint = stringMember(doc, "token_endpoint");
-      metadata.registrationEndpoint = stringMember(doc, "registration_endpoint");
-      if (const json::Value* methods = doc.find("code_challenge_methods_supported"); methods && methods->isArray())
-        for (const auto& m : methods->items())
-          if (m.isString()) metadata.codeChallengeMethodsSupported.push_back(m.asString());
-      if (const json::Value* methods = doc.find("token_endpoint_auth_methods_supported"); methods && methods->isArray())
-        for (const auto& m : methods->items())
-          if (m.isString()) metadata.tokenEndpointAuthMethodsSupported.push_back(m.asString());
-      if (const json::Value* cimd = doc.find("client_id_metadata_document_supported"); cimd && cimd->type() == json::Value::Type::Bool)
-        metadata.clientIdMetadataDocumentSupported = cimd->asBool();
-      if (const json::Value* iss = doc.find("authorization_response_iss_parameter_supported"); iss && iss->type() == json::Value::Type::Bool)
-        metadata.issParameterSupported = iss->asBool();
       return metadata;
     } catch (const std::exception& e) {
       failures += (failures.empty() ? "" : "; ") + url + ": " + e.what();

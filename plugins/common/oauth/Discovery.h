@@ -28,6 +28,9 @@ struct ServerMetadata {
 // (for https://host/tenant); RFC 8414 then OIDC for an issuer without a path.
 std::vector<std::string> discoveryUrls(const std::string& issuer);
 
+// The fields of a metadata document, whatever its issuer (the caller checks that).
+ServerMetadata parseServerMetadata(const json::Value& document);
+
 // Throws std::runtime_error naming every URI tried and why each failed. A document whose
 // "issuer" differs from `issuer` is refused (RFC 8414 §3.3).
 ServerMetadata discover(const Host& host, const std::string& issuer, uint32_t timeoutMs);

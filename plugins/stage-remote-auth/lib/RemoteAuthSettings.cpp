@@ -16,7 +16,7 @@ RemoteAuthSettings readRemoteAuthSettings(const Host& host, const json::Value& c
   using namespace moat::oidc;
   settings::checkKeys(config, {"name", "resource", "issuer", "authorize_url", "token_url", "client_id", "client_secret", "client_secret_file",
                              "client_secret_env", "client_metadata_url", "scopes", "callback_port", "open_browser", "inject_authorization", "token_directory",
-                             "timeout", "login_timeout", "refresh_skew", "max_scope_step_ups"}, host.instanceName());
+                             "timeout", "login_timeout", "refresh_skew", "max_scope_step_ups", "step_up_timeout"}, host.instanceName());
   RemoteAuthSettings s;
   s.name = settings::text(config, "name");
   if (s.name.empty()) settings::fail("name", "required: names the saved login (moat logout NAME)");
@@ -53,6 +53,7 @@ RemoteAuthSettings readRemoteAuthSettings(const Host& host, const json::Value& c
   s.loginTimeoutMs = settings::durationMs(config, "login_timeout", 300'000);
   s.refreshSkewMs = settings::durationMs(config, "refresh_skew", 60'000);
   s.maxScopeStepUps = static_cast<int>(settings::count(config, "max_scope_step_ups", 2));
+  s.stepUpTimeoutMs = settings::durationMs(config, "step_up_timeout", 60'000);
   return s;
 }
 

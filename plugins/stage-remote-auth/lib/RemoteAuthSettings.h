@@ -25,7 +25,8 @@ struct RemoteAuthSettings {
   int64_t timeoutMs = 10'000;
   int64_t loginTimeoutMs = 300'000;
   int64_t refreshSkewMs = 60'000;
-  int maxScopeStepUps = 2;  // re-authorizations on 403 insufficient_scope per token
+  int maxScopeStepUps = 2;  // new logins on 403 insufficient_scope in one run
+  int64_t stepUpTimeoutMs = 60'000;  // how long the request that met the 403 waits for that login
 };
 
 // Throws std::runtime_error naming the key.

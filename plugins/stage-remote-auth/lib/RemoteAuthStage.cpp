@@ -33,13 +33,28 @@ Status RemoteAuthStage::onResponse(Request& request) {
   BearerChallenge parsed = parseBearerChallenge(challenge);
   if (status == 401) {
     if (auto sent = request.credential("remote_auth_access_token")) login_.rejected(std::string(*sent));
-  } else if (parsed.error == "insufficient_scope" && !parsed.scope.empty()) {
-    login_.stepUp(parsed.scope);
   }
   // The upstream's challenge names its own authorization server: Moat is the one that logs in,
   // so the client must not start a flow of its own.
   request.removeResponseHeader("WWW-Authenticate");
+  if (status == 403 && parsed.error == "insufficient_scope") return stepUp(request, parsed.scope);
   return Status::Continue;
+}
+
+// The request waits for a login with more scope and is sent again once; the client sees one
+// answer, as if the token had had the scope from the start.
+Status RemoteAuthStage::stepUp(Request& request, const std::string& scope) {
+  constexpr std::string_view kMarker = "remote_auth_stepped_up";
+  if (scope.empty())
+    return request.replyRpcError(403, jsonrpc::kForbidden, "the MCP server refused the request for insufficient scope without naming the scope it needs");
+  if (request.credential(kMarker))
+    return request.replyRpcError(403, jsonrpc::kForbidden, "the MCP server still asks for scope '" + scope +
+                                                               "' after a new login that asked for it; the authorization server did not grant it");
+  std::string why;
+  if (!login_.stepUp(scope, why))
+    return request.replyRpcError(403, jsonrpc::kForbidden, "the MCP server needs scope '" + scope + "': " + why);
+  request.setCredential(kMarker, "1");
+  return Status::Retry;
 }
 
 }  // namespace moat::remoteauth

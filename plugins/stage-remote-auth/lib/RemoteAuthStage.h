@@ -17,6 +17,8 @@ class RemoteAuthStage : public Filter {
   Status onResponse(Request& request) override;
 
  private:
+  Status stepUp(Request& request, const std::string& scope);
+
   Host host_;
   bool inject_;
   RemoteLogin login_;

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <set>
 #include <sstream>
@@ -11,6 +12,7 @@
 #include "crypto/Base64.h"
 #include "CallbackServer.h"
 #include "oauth/ClientAuthentication.h"
+#include "LegacyDiscovery.h"
 #include "Pkce.h"
 #include "ResourceDiscovery.h"
 #include "process/Subprocess.h"
@@ -70,24 +72,39 @@ RemoteLogin::~RemoteLogin() {
 
 void RemoteLogin::discover() {
   if (discovered_) return;
+  const auto timeout = static_cast<uint32_t>(settings_.timeoutMs);
   if (!settings_.authorizeUrl.empty()) {
     server_.authorizationEndpoint = settings_.authorizeUrl;
     server_.tokenEndpoint = settings_.tokenUrl;
     server_.issuer = settings_.issuer;
+    host_.info("authorization server of " + settings_.name + ": the configured authorize and token URLs");
+  } else if (!settings_.issuer.empty()) {
+    oidc::requireSecureUrl(settings_.issuer, "the authorization server");
+    server_ = oidc::discover(host_, settings_.issuer, timeout);
+    host_.info("authorization server of " + settings_.name + ": " + server_.issuer + " (configured issuer)");
   } else {
-    std::string issuer = settings_.issuer;
-    if (issuer.empty()) {
-      ProtectedResourceInfo resource = discoverProtectedResource(host_, settings_.resource, static_cast<uint32_t>(settings_.timeoutMs));
-      issuer = resource.authorizationServer;
+    try {
+      ProtectedResourceInfo resource = discoverProtectedResource(host_, settings_.resource, timeout);
       discoveredScopes_ = resource.challengeScope.empty() ? resource.scopesSupported : words(resource.challengeScope);
+      oidc::requireSecureUrl(resource.authorizationServer, "the authorization server");
+      server_ = oidc::discover(host_, resource.authorizationServer, timeout);
+      host_.info("authorization server of " + settings_.name + ": " + server_.issuer + " (RFC 9728 protected-resource metadata)");
+    } catch (const NoResourceMetadata&) {
+      LegacyAuthorizationServer legacy = discoverLegacyAuthorizationServer(host_, settings_.resource, timeout);
+      server_ = legacy.metadata;
+      host_.info("authorization server of " + settings_.name + ": " +
+                 (legacy.defaultEndpoints ? "the default endpoints /authorize, /token and /register at " + legacy.baseUrl +
+                                                " (MCP 2025-03-26: the server publishes no metadata)"
+                                          : server_.issuer + " (MCP 2025-03-26: RFC 8414 metadata at " + legacy.baseUrl +
+                                                "; the server publishes no protected-resource metadata)"));
     }
-    oidc::requireSecureUrl(issuer, "the authorization server");
-    server_ = oidc::discover(host_, issuer, static_cast<uint32_t>(settings_.timeoutMs));
+  }
+  if (settings_.authorizeUrl.empty()) {
     if (server_.authorizationEndpoint.empty() || server_.tokenEndpoint.empty())
-      throw std::runtime_error(issuer + " publishes no authorization_endpoint or token_endpoint");
+      throw std::runtime_error(server_.issuer + " publishes no authorization_endpoint or token_endpoint");
     const auto& methods = server_.codeChallengeMethodsSupported;
     if (!methods.empty() && std::find(methods.begin(), methods.end(), "S256") == methods.end())
-      throw std::runtime_error(issuer + " does not support PKCE S256 (code_challenge_methods_supported), which MCP requires");
+      throw std::runtime_error(server_.issuer + " does not support PKCE S256 (code_challenge_methods_supported), which MCP requires");
   }
   oidc::requireSecureUrl(server_.authorizationEndpoint, "authorization_endpoint");
   oidc::requireSecureUrl(server_.tokenEndpoint, "token_endpoint");
@@ -208,6 +225,7 @@ void RemoteLogin::interactiveLogin(std::vector<std::string> scopes) {
   if (status != 200) throw std::runtime_error("the code exchange failed: HTTP " + std::to_string(status) + " " + body.substr(0, 300));
   std::lock_guard lock(mutex_);
   acceptTokens(body, {});
+  ++logins_;
   host_.info("logged in to " + settings_.name + " (" + server_.issuer + ")");
 }
 
@@ -313,17 +331,34 @@ void RemoteLogin::rejected(const std::string& accessToken) {
   if (accessToken == accessToken_) expiresAtMs_ = 1;  // stale: the next request refreshes
 }
 
-void RemoteLogin::stepUp(const std::string& scope) {
-  std::lock_guard lock(mutex_);
-  if (stepUps_ >= settings_.maxScopeStepUps) {
-    host_.warn("the upstream asks for scope '" + scope + "' again; not logging in again (max_scope_step_ups reached)");
-    return;
+bool RemoteLogin::stepUp(const std::string& scope, std::string& why) {
+  std::unique_lock lock(mutex_);
+  const uint64_t loginsBefore = logins_;
+  if (!loginRunning_) {
+    if (stepUps_ >= settings_.maxScopeStepUps) {
+      why = "moat already logged in again " + std::to_string(stepUps_) + " times for more scope (max_scope_step_ups)";
+      host_.warn("the upstream asks for scope '" + scope + "'; not logging in again: " + why);
+      return false;
+    }
+    ++stepUps_;
+    for (const auto& s : words(scope))
+      if (std::find(grantedScopes_.begin(), grantedScopes_.end(), s) == grantedScopes_.end()) grantedScopes_.push_back(s);
+    accessToken_.clear();
+    host_.info("the upstream asks for scope '" + scope + "': logging in again with it, holding the request for up to " +
+               std::to_string(settings_.stepUpTimeoutMs / 1000) + " s");
+    startBackgroundLogin("more scope needed: " + scope);
   }
-  ++stepUps_;
-  for (const auto& s : words(scope))
-    if (std::find(grantedScopes_.begin(), grantedScopes_.end(), s) == grantedScopes_.end()) grantedScopes_.push_back(s);
-  accessToken_.clear();
-  startBackgroundLogin("more scope needed: " + scope);
+  const bool finished = changed_.wait_for(lock, std::chrono::milliseconds(settings_.stepUpTimeoutMs), [&] { return !loginRunning_; });
+  if (!finished) {
+    why = "the login for more scope did not complete within step_up_timeout (" + std::to_string(settings_.stepUpTimeoutMs / 1000) +
+          " s); finish it with the URL in moat's terminal and call again";
+    return false;
+  }
+  if (logins_ == loginsBefore || accessToken_.empty()) {
+    why = loginProblem_.empty() ? "the login for more scope did not complete" : loginProblem_;
+    return false;
+  }
+  return true;
 }
 
 }  // namespace moat::remoteauth

@@ -43,8 +43,11 @@ class RemoteLogin {
   Tokens current();
   // The upstream refused this access token (401): the next request refreshes.
   void rejected(const std::string& accessToken);
-  // The upstream wants more scope (403 insufficient_scope): log in again with the union.
-  void stepUp(const std::string& scope);
+  // The upstream wants more scope (403 insufficient_scope): starts a login with the union of the
+  // scopes held and `scope` (or joins the one under way) and waits up to step_up_timeout for
+  // it. True: new tokens are in place. False, with the reason in `why`: no login was started
+  // (max_scope_step_ups reached) or it did not complete in time.
+  bool stepUp(const std::string& scope, std::string& why);
 
  private:
   void discover();                                // fills server_ once
@@ -72,6 +75,7 @@ class RemoteLogin {
   int64_t issuedAtMs_ = 0;
   std::vector<std::string> grantedScopes_;
   int stepUps_ = 0;
+  uint64_t logins_ = 0;  // completed interactive logins, so a waiter knows a new one finished
   bool loginRunning_ = false;
   std::string loginProblem_;
   std::thread loginThread_;

@@ -88,10 +88,13 @@ ProtectedResourceInfo discoverProtectedResource(const Host& host, const std::str
   }
   for (const auto& url : protectedResourceMetadataUrls(resource)) candidates.push_back(url);
   std::string failures;
+  bool noneFound = true;  // every URL answered 4xx
   for (const auto& url : candidates) {
+    bool absent = false;
     try {
       oidc::requireSecureUrl(url, "the resource metadata URL");
       Host::HttpResponse response = host.fetch("GET", url, {{"Accept", "application/json"}}, {}, timeoutMs);
+      absent = response.status >= 400 && response.status < 500;
       if (response.status != 200) throw std::runtime_error("HTTP " + std::to_string(response.status));
       json::Value doc = json::parse(response.body);
       const json::Value* servers = doc.find("authorization_servers");
@@ -103,11 +106,13 @@ ProtectedResourceInfo discoverProtectedResource(const Host& host, const std::str
           if (s.isString()) info.scopesSupported.push_back(s.asString());
       return info;
     } catch (const std::exception& e) {
+      if (!absent) noneFound = false;
       failures += (failures.empty() ? "" : "; ") + url + ": " + e.what();
     }
   }
-  throw std::runtime_error("cannot find the authorization server of " + resource + " (it answered HTTP " + std::to_string(probe.status) +
-                           "; " + failures + "); give --remote-auth-issuer");
+  std::string what = "cannot find the authorization server of " + resource + " (it answered HTTP " + std::to_string(probe.status) + "; " + failures + ")";
+  if (noneFound) throw NoResourceMetadata(what);
+  throw std::runtime_error(what + "; give --remote-auth-issuer");
 }
 
 }  // namespace moat::remoteauth

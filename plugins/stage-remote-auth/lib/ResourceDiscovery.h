@@ -4,6 +4,7 @@
 // path-inserted then the root well-known URI) and take its first authorization server.
 #pragma once
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -31,7 +32,14 @@ struct ProtectedResourceInfo {
   std::string challengeScope;
 };
 
-// Throws std::runtime_error saying what was tried.
+// Every metadata URL answered 4xx: the server publishes none, as servers of the 2025-03-26
+// spec do (see LegacyDiscovery.h).
+class NoResourceMetadata : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Throws NoResourceMetadata, or std::runtime_error for anything else, saying what was tried.
 ProtectedResourceInfo discoverProtectedResource(const Host& host, const std::string& resource, uint32_t timeoutMs);
 
 }  // namespace moat::remoteauth

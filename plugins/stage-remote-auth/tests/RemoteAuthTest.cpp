@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "CallbackServer.h"
+#include "LegacyDiscovery.h"
 #include "Pkce.h"
 #include "ResourceDiscovery.h"
 #include "TokenStore.h"
@@ -31,6 +32,14 @@ TEST_CASE("protected-resource metadata URLs: path-inserted, then root") {
         std::vector<std::string>{"https://mcp.example.com/.well-known/oauth-protected-resource/public/mcp",
                                  "https://mcp.example.com/.well-known/oauth-protected-resource"});
   CHECK(protectedResourceMetadataUrls("https://mcp.example.com") == std::vector<std::string>{"https://mcp.example.com/.well-known/oauth-protected-resource"});
+}
+
+TEST_CASE("the 2025-03-26 authorization base URL is the server URL without its path") {
+  using moat::remoteauth::authorizationBaseUrl;
+  CHECK(authorizationBaseUrl("https://api.example.com/v1/mcp") == "https://api.example.com");
+  CHECK(authorizationBaseUrl("http://localhost:3000/mcp?x=1") == "http://localhost:3000");
+  CHECK(authorizationBaseUrl("https://api.example.com") == "https://api.example.com");
+  CHECK(authorizationBaseUrl("https://api.example.com#frag") == "https://api.example.com");
 }
 
 TEST_CASE("PKCE S256 matches RFC 7636's example") {

@@ -4,7 +4,7 @@
 // sends MCP requests through the proxy with the TypeScript SDK client, which knows nothing of
 // OAuth. A pre-registered client comes from MCP_CONFORMANCE_CONTEXT.
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -31,8 +31,11 @@ const env = { ...process.env, MOAT_STATE_DIR: mkdtempSync(path.join(tmpdir(), 'm
 if (context.client_secret) env.MOAT_REMOTE_AUTH_CLIENT_SECRET = context.client_secret;
 const proxy = spawn(moatBin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
 let output = '';
-proxy.stdout.on('data', (c) => { output += c; process.stderr.write(c); });
-proxy.stderr.on('data', (c) => { output += c; process.stderr.write(c); });
+// MOAT_CONFORMANCE_LOG_DIR: moat's output per scenario, for the test to read which paths it took.
+const logFile = process.env.MOAT_CONFORMANCE_LOG_DIR ? path.join(process.env.MOAT_CONFORMANCE_LOG_DIR, `moat-${port}.log`) : null;
+const keep = (c) => { output += c; process.stderr.write(c); if (logFile) appendFileSync(logFile, c); };
+proxy.stdout.on('data', keep);
+proxy.stderr.on('data', keep);
 const exited = new Promise((resolve) => proxy.on('exit', resolve));
 
 async function waitFor(check, ms = 20000) {
@@ -46,42 +49,38 @@ async function waitFor(check, ms = 20000) {
   }
 }
 
-// The browser: the scenario's authorization endpoint answers with a redirect to the callback.
-let logins = 0;
-async function completeLogin() {
-  const url = await waitFor(() => [...output.matchAll(/in your browser:\n\s+(\S+)/g)][logins]?.[1]);
-  logins++;
-  const response = await fetch(url, { redirect: 'manual' });
-  const location = response.headers.get('location');
-  if (location) await fetch(new URL(location, url));
-}
+// The browser: every login URL moat prints is opened as it appears (the scenario's
+// authorization endpoint redirects to moat's callback at once). A step-up login is one of them.
+let running = true;
+const browser = (async () => {
+  let opened = 0;
+  while (running) {
+    for (const [, url] of [...output.matchAll(/in your browser:\n\s+(\S+)/g)].slice(opened)) {
+      opened++;
+      const response = await fetch(url, { redirect: 'manual' });
+      const location = response.headers.get('location');
+      if (location) await fetch(new URL(location, url));
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+})();
 
+// The MCP client knows nothing of OAuth and never retries: a 403 insufficient_scope must be
+// handled inside moat (the request is held while moat logs in again, then sent once more).
 let failed = false;
 try {
-  await completeLogin();
-  await waitFor(() => /moat: listening on/.test(output));
+  await waitFor(() => /moat: listening on/.test(output), 30000);
   const client = new Client({ name: 'moat-remote-auth-conformance', version: '1.0.0' });
   await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
   const { tools } = await client.listTools();
-  for (const tool of tools) {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        await client.callTool({ name: tool.name, arguments: {} });
-        break;
-      } catch (error) {
-        // 403 insufficient_scope: moat logs in again with more scope; complete it and retry.
-        const status = error.code ?? 0;
-        if (status !== 403 && status !== 503) throw error;
-        if (status === 403) await completeLogin();
-        await new Promise((r) => setTimeout(r, 300));
-      }
-    }
-  }
+  for (const tool of tools) await client.callTool({ name: tool.name, arguments: {} });
   await client.close();
 } catch (error) {
   console.error(`driver: ${error.stack ?? error}`);
   failed = true;
 } finally {
+  running = false;
+  await browser.catch((error) => console.error(`browser: ${error}`));
   proxy.kill('SIGTERM');
   await exited;
 }
