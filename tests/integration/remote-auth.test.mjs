@@ -144,7 +144,20 @@ describe('moat proxy --remote-auth against oidc-provider', () => {
       assert.match(proxy.output.text, /refreshed the access token for dev/);
       await stop(proxy);
 
-      // A new start uses the saved login: no URL is printed, no browser is needed.
+      // The IdP rotated the refresh token (moat's client is public): the first one is spent.
+      const clientId = /registered client (\S+) at /.exec(proxy.output.text)[1];
+      const issued = (await (await fetch(`${idp.issuer}/test/refresh-tokens`)).json()).filter((t) => t.clientId === clientId);
+      assert.ok(issued.length >= 2, `expected a rotated refresh token, got ${issued.length}`);
+      assert.equal(issued[0].consumed, true);
+      // Neither value is in the file in the clear, nor anywhere in moat's output.
+      const sealed = readFileSync(saved, 'latin1');
+      for (const { value } of issued) {
+        assert.equal(sealed.includes(value), false, 'a refresh token in the clear in the saved login');
+        assert.equal(proxy.output.text.includes(value), false, 'a refresh token in the log');
+      }
+
+      // A new start uses the saved login, which must be the rotated token (the spent one would
+      // be refused, and its reuse revokes the grant): no URL is printed, no browser is needed.
       proxy = startProxy(args);
       await waitForOutput(proxy, /moat: listening on/);
       assert.doesNotMatch(proxy.output.text, /in your browser/);
@@ -194,6 +207,52 @@ describe('moat proxy --remote-auth against oidc-provider', () => {
       await completeLogin(proxy, callbackPort, { after: 1 });
       await waitForOutput(proxy, /logged in to gone.*\n(.|\n)*logged in to gone/);
       assert.equal([...proxy.output.text.matchAll(/registered client /g)].length, 2);
+      assert.equal(claims((await whoami(`http://127.0.0.1:${port}/mcp`)).authorization).sub, 'alice');
+    } finally {
+      await stop(proxy);
+    }
+  });
+
+  test('a revoked refresh token (RFC 7009) leads to a new login URL, and requests meanwhile are answered at once', async () => {
+    const port = await freePort();
+    const callbackPort = await freePort();
+    const proxy = startProxy(['revoked', '--target-uri', `${remote.base}/mcp`, '--port', String(port), '--remote-auth', '--remote-auth-skip-browser',
+      '--remote-auth-callback-port', String(callbackPort), '--remote-auth-issuer', idp.issuer, '--remote-auth-scopes', 'openid offline_access mcp:tools']);
+    try {
+      await completeLogin(proxy, callbackPort);
+      await waitForOutput(proxy, /moat: listening on/);
+      assert.equal(claims((await whoami(`http://127.0.0.1:${port}/mcp`)).authorization).sub, 'alice');
+
+      // The user revokes moat's refresh token at the IdP.
+      const clientId = /registered client (\S+) at /.exec(proxy.output.text)[1];
+      const live = (await (await fetch(`${idp.issuer}/test/refresh-tokens`)).json()).filter((t) => t.clientId === clientId && !t.consumed);
+      assert.equal(live.length, 1);
+      const revoked = await fetch(`${idp.issuer}/token/revocation`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: live[0].value, token_type_hint: 'refresh_token', client_id: clientId }),
+      });
+      assert.equal(revoked.status, 200);
+
+      // Past the refresh point, five requests at once: each is answered promptly, none waits
+      // for the browser.
+      await new Promise((r) => setTimeout(r, 2500));
+      const started = Date.now();
+      const answers = await Promise.all([1, 2, 3, 4, 5].map((id) => fetch(`http://127.0.0.1:${port}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
+      })));
+      assert.ok(Date.now() - started < 5000, `answered after ${Date.now() - started} ms`);
+      for (const answer of answers) {
+        assert.equal(answer.status, 503);
+        assert.match((await answer.json()).error.message, /log in again|waiting for you to log in/);
+      }
+      assert.match(proxy.output.text, /refused the refresh token for revoked \(invalid_grant\)/);
+
+      // The new login URL is printed; once used, requests are served again.
+      await completeLogin(proxy, callbackPort, { after: 1 });
+      await waitForOutput(proxy, /logged in to revoked.*\n(.|\n)*logged in to revoked/);
       assert.equal(claims((await whoami(`http://127.0.0.1:${port}/mcp`)).authorization).sub, 'alice');
     } finally {
       await stop(proxy);

@@ -11,7 +11,7 @@
 // RFC 8693 token exchange is registered as a grant (registerGrantType), the way an organisation
 // would let the gateway swap a user's MCP token for a backend token: the subject token must be
 // one this IdP issued, the user must still be enabled, and the issued token names the requested
-// audience, the same subject and only backend scopes. /test/stats and /test/disable-account let
+// audience, the same subject and only backend scopes. /test/stats, /test/refresh-tokens and /test/disable-account let
 // a test count exchanges and revoke a user.
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -114,6 +114,17 @@ if (!configuration.routes) delete configuration.routes;
 
 const provider = new Provider(issuer, configuration);
 
+// Refresh tokens as issued and consumed (opaque: the value is the jti), so tests can check
+// rotation and grep files for the values. /test/refresh-tokens lists them.
+const refreshTokens = [];
+provider.on('refresh_token.saved', (token) => {
+  if (!refreshTokens.some((t) => t.value === token.jti)) refreshTokens.push({ value: token.jti, clientId: token.clientId, consumed: false });
+});
+provider.on('refresh_token.consumed', (token) => {
+  const known = refreshTokens.find((t) => t.value === token.jti);
+  if (known) known.consumed = true;
+});
+
 // The subject's claims when the token is one this IdP issued and still honours.
 async function subjectClaims(token, type) {
   if (type !== `${TOKEN_TYPE}access_token` && type !== `${TOKEN_TYPE}id_token` && type !== `${TOKEN_TYPE}jwt`)
@@ -181,6 +192,11 @@ const server = http.createServer((req, res) => {
   if (url === '/test/stats') {
     res.setHeader('Content-Type', 'application/json');
     res.end(JSON.stringify(stats));
+    return;
+  }
+  if (url === '/test/refresh-tokens') {
+    res.setHeader('Content-Type', 'application/json');
+    res.end(JSON.stringify(refreshTokens));
     return;
   }
   if (url.startsWith('/test/disable-account?')) {
