@@ -495,5 +495,7 @@ describe('the MCP conformance suite, client auth scenarios, with moat proxy --re
     assert.match(logs, /authorization server of conformance: the default endpoints \/authorize, \/token and \/register at http:\/\/localhost:\d+ \(MCP 2025-03-26/);
     assert.match(logs, /asks for scope 'mcp:basic mcp:write': logging in again with it, holding the request/);
     assert.match(logs, /sending the request again, as a stage asked/);
+    // scope-retry-limit: the resent request meets the same 403, and the client gets it once.
+    assert.match(logs, /answering 403 to the client: the MCP server still asks for scope 'mcp:admin' after a new login/);
   });
 });

@@ -45,14 +45,15 @@ Status RemoteAuthStage::onResponse(Request& request) {
 // answer, as if the token had had the scope from the start.
 Status RemoteAuthStage::stepUp(Request& request, const std::string& scope) {
   constexpr std::string_view kMarker = "remote_auth_stepped_up";
-  if (scope.empty())
-    return request.replyRpcError(403, jsonrpc::kForbidden, "the MCP server refused the request for insufficient scope without naming the scope it needs");
+  auto refuse = [&](const std::string& why) {
+    host_.warn("answering 403 to the client: " + why);
+    return request.replyRpcError(403, jsonrpc::kForbidden, why);
+  };
+  if (scope.empty()) return refuse("the MCP server refused the request for insufficient scope without naming the scope it needs");
   if (request.credential(kMarker))
-    return request.replyRpcError(403, jsonrpc::kForbidden, "the MCP server still asks for scope '" + scope +
-                                                               "' after a new login that asked for it; the authorization server did not grant it");
+    return refuse("the MCP server still asks for scope '" + scope + "' after a new login that asked for it; the authorization server did not grant it");
   std::string why;
-  if (!login_.stepUp(scope, why))
-    return request.replyRpcError(403, jsonrpc::kForbidden, "the MCP server needs scope '" + scope + "': " + why);
+  if (!login_.stepUp(scope, why)) return refuse("the MCP server needs scope '" + scope + "': " + why);
   request.setCredential(kMarker, "1");
   return Status::Retry;
 }
