@@ -21,10 +21,16 @@ import { StreamableHTTPClientTransport } from '../integration/node_modules/@mode
 import { childrenOf, freePort, moatBin, sampleServer, startSampleServer, stop } from '../integration/helpers.mjs';
 import { makeKeys, startIdp, userTokens } from '../integration/idp/idp-helpers.mjs';
 
-const { values } = parseArgs({ options: { minutes: { type: 'string', default: '30' }, clients: { type: 'string', default: '8' } } });
+const { values } = parseArgs({ options: { minutes: { type: 'string', default: '30' }, clients: { type: 'string', default: '8' },
+  'session-every': { type: 'string', default: '2500' } } });
 const minutes = Number(values.minutes);
 if (!(minutes >= 3)) { console.error('soak: --minutes must be at least 3 (a slope needs two minutes after the warm-up)'); process.exit(2); }
 const clients = Number(values.clients);
+// Each client starts a session at this interval (ms), whatever the last one took: a fixed
+// arrival rate. Clients that start the next session as soon as one ends speed up as Node warms
+// up, and the gateway's live state (threads, stdio processes) grows with them, which reads as a
+// leak; found by the fifth soak.
+const sessionEveryMs = Number(values['session-every']);
 const warmupMinutes = Math.min(5, Math.floor(minutes / 4));
 const idleTimeoutS = 60;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -64,7 +70,7 @@ await new Promise((resolve, reject) => {
   gateway.stdout.on('data', (d) => { if (/listening on/.test(d.toString())) resolve(); });
   gateway.on('exit', (code) => reject(new Error(`moat exited with ${code}; see ${logFile}`)));
 });
-console.log(`soak: ${minutes} min, ${clients} clients, gateway pid ${gateway.pid}, log ${logFile}`);
+console.log(`soak: ${minutes} min, ${clients} clients each starting a session every ${sessionEveryMs} ms, gateway pid ${gateway.pid}, log ${logFile}`);
 
 // ---- what the gateway holds
 function sample(pid) {
@@ -119,8 +125,11 @@ async function oneSession(user) {
   await client.close();
 }
 
-async function loadLoop(user, until) {
+async function loadLoop(user, until, firstAt) {
+  let next = firstAt;
   while (Date.now() < until) {
+    await sleep(Math.max(0, next - Date.now()));
+    next = Math.max(next + sessionEveryMs, Date.now());
     try {
       await oneSession(user);
     } catch (e) {
@@ -135,7 +144,7 @@ async function loadLoop(user, until) {
 const started = Date.now();
 const until = started + minutes * 60000;
 const samples = [];
-const load = Promise.all(Array.from({ length: clients }, (_, i) => loadLoop(i % 2 ? 'alice' : 'bob', until)));
+const load = Promise.all(Array.from({ length: clients }, (_, i) => loadLoop(i % 2 ? 'alice' : 'bob', until, started + (i * sessionEveryMs) / clients)));
 console.log('minute  rss_kib  anon_kib  fds  threads  stdio_children  sessions  calls  streams  abandoned  tokens  errors');
 for (let minute = 1; minute <= minutes; minute++) {
   await sleep(started + minute * 60000 - Date.now());
@@ -174,6 +183,11 @@ console.log(`rss: mean ${rss.mean.toFixed(0)} KiB, slope ${rss.slope.toFixed(1)}
 console.log(`anonymous (heap, stacks): mean ${anon.mean.toFixed(0)} KiB, slope ${anon.slope.toFixed(1)} ± ${anon.stderr.toFixed(1)} KiB/min ` +
   `(${(anon.slope * span).toFixed(0)} KiB over ${span} min; noise ±${anon.spread.toFixed(0)} KiB)`);
 console.log(`fds: mean ${fds.mean.toFixed(1)}, slope ${fds.slope.toFixed(2)} ± ${fds.stderr.toFixed(2)} per min`);
+// The load itself must be steady for a flat slope to mean anything.
+const threads = fit(steady.map((s) => [s.minute, s.threads]));
+const rate = (from, to) => ((to.sessions - from.sessions) / (to.minute - from.minute)).toFixed(0);
+console.log(`load: ${rate(steady[0], steady[Math.min(5, steady.length - 1)])} sessions/min at the start of the steady span, ` +
+  `${rate(steady.at(-Math.min(6, steady.length)), steady.at(-1))} at its end; threads mean ${threads.mean.toFixed(0)}, slope ${threads.slope.toFixed(2)} ± ${threads.stderr.toFixed(2)} per min`);
 
 // Sessions abandoned without DELETE: their stdio processes end after idle_timeout.
 await sleep((idleTimeoutS + 15) * 1000);
