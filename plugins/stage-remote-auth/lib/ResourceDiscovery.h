@@ -39,7 +39,14 @@ class NoResourceMetadata : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Throws NoResourceMetadata, or std::runtime_error for anything else, saying what was tried.
+// Whether metadata naming `declared` as its resource may speak for the MCP server at `server`
+// (RFC 9728 §3.3): the same origin, and the server's path the declared path or under it (a
+// resource at the origin's root covers every path there).
+bool resourceCovers(const std::string& declared, const std::string& server);
+
+// Throws NoResourceMetadata; std::runtime_error naming both URLs when a document declares
+// another resource (an attacker's metadata must not choose the authorization server); or
+// std::runtime_error for anything else, saying what was tried.
 ProtectedResourceInfo discoverProtectedResource(const Host& host, const std::string& resource, uint32_t timeoutMs);
 
 }  // namespace moat::remoteauth

@@ -34,6 +34,19 @@ TEST_CASE("protected-resource metadata URLs: path-inserted, then root") {
   CHECK(protectedResourceMetadataUrls("https://mcp.example.com") == std::vector<std::string>{"https://mcp.example.com/.well-known/oauth-protected-resource"});
 }
 
+TEST_CASE("protected-resource metadata speaks only for its own resource and the paths under it") {
+  using moat::remoteauth::resourceCovers;
+  CHECK(resourceCovers("https://api.example.com/mcp", "https://api.example.com/mcp"));
+  CHECK(resourceCovers("https://api.example.com/mcp/", "https://api.example.com/mcp"));
+  CHECK(resourceCovers("https://api.example.com", "https://api.example.com/mcp"));  // a root resource
+  CHECK(resourceCovers("https://API.example.com/mcp", "https://api.example.com/mcp/tenant"));
+  CHECK_FALSE(resourceCovers("https://evil.example.com/mcp", "https://api.example.com/mcp"));
+  CHECK_FALSE(resourceCovers("https://api.example.com/mcp", "https://api.example.com/mcpx"));
+  CHECK_FALSE(resourceCovers("https://api.example.com/other", "https://api.example.com/mcp"));
+  CHECK_FALSE(resourceCovers("http://api.example.com/mcp", "https://api.example.com/mcp"));
+  CHECK_FALSE(resourceCovers("https://api.example.com:8443/mcp", "https://api.example.com/mcp"));
+}
+
 TEST_CASE("the 2025-03-26 authorization base URL is the server URL without its path") {
   using moat::remoteauth::authorizationBaseUrl;
   CHECK(authorizationBaseUrl("https://api.example.com/v1/mcp") == "https://api.example.com");
