@@ -145,12 +145,20 @@ const started = Date.now();
 const until = started + minutes * 60000;
 const samples = [];
 const load = Promise.all(Array.from({ length: clients }, (_, i) => loadLoop(i % 2 ? 'alice' : 'bob', until, started + (i * sessionEveryMs) / clients)));
-console.log('minute  rss_kib  anon_kib  fds  threads  stdio_children  sessions  calls  streams  abandoned  tokens  errors');
+// The allocator's own account (GET /metrics): bytes in use and bytes it keeps free. A leak
+// raises the first; fragmentation raises only the second.
+async function heap() {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const gauge = (name) => Math.round(Number(new RegExp(`^moat_heap_${name}_bytes (\\d+)$`, 'm').exec(text)?.[1]) / 1024);
+  return { heapInUseKiB: gauge('in_use'), heapFreeKiB: gauge('free') };
+}
+
+console.log('minute  rss_kib  anon_kib  heap_used_kib  heap_free_kib  fds  threads  stdio_children  sessions  calls  streams  abandoned  tokens  errors');
 for (let minute = 1; minute <= minutes; minute++) {
   await sleep(started + minute * 60000 - Date.now());
-  const s = { minute, ...sample(gateway.pid), ...counts, errors: [...errors.values()].reduce((a, b) => a + b, 0) };
+  const s = { minute, ...sample(gateway.pid), ...(await heap()), ...counts, errors: [...errors.values()].reduce((a, b) => a + b, 0) };
   samples.push(s);
-  console.log([s.minute, s.rssKiB, s.anonKiB, s.fds, s.threads, s.children, s.sessions, s.calls, s.streams, s.abandoned, s.tokens, s.errors]
+  console.log([s.minute, s.rssKiB, s.anonKiB, s.heapInUseKiB, s.heapFreeKiB, s.fds, s.threads, s.children, s.sessions, s.calls, s.streams, s.abandoned, s.tokens, s.errors]
     .map((v, i) => String(v).padStart(i ? 8 : 6)).join(' '));
 }
 await load;
@@ -182,6 +190,11 @@ console.log(`rss: mean ${rss.mean.toFixed(0)} KiB, slope ${rss.slope.toFixed(1)}
   `(${rssGrowth.toFixed(0)} KiB over ${span} min; noise ±${rss.spread.toFixed(0)} KiB) -> ${rssFlat ? 'flat' : 'GROWING'}`);
 console.log(`anonymous (heap, stacks): mean ${anon.mean.toFixed(0)} KiB, slope ${anon.slope.toFixed(1)} ± ${anon.stderr.toFixed(1)} KiB/min ` +
   `(${(anon.slope * span).toFixed(0)} KiB over ${span} min; noise ±${anon.spread.toFixed(0)} KiB)`);
+for (const [label, key] of [['heap in use (allocator)', 'heapInUseKiB'], ['heap kept free (allocator)', 'heapFreeKiB']]) {
+  const f = fit(steady.map((s) => [s.minute, s[key]]));
+  console.log(`${label}: mean ${f.mean.toFixed(0)} KiB, slope ${f.slope.toFixed(1)} ± ${f.stderr.toFixed(1)} KiB/min ` +
+    `(${(f.slope * span).toFixed(0)} KiB over ${span} min; noise ±${f.spread.toFixed(0)} KiB)`);
+}
 console.log(`fds: mean ${fds.mean.toFixed(1)}, slope ${fds.slope.toFixed(2)} ± ${fds.stderr.toFixed(2)} per min`);
 // The load itself must be steady for a flat slope to mean anything.
 const threads = fit(steady.map((s) => [s.minute, s.threads]));
@@ -191,10 +204,10 @@ console.log(`load: ${rate(steady[0], steady[Math.min(5, steady.length - 1)])} se
 
 // Sessions abandoned without DELETE: their stdio processes end after idle_timeout.
 await sleep((idleTimeoutS + 15) * 1000);
-const idle = sample(gateway.pid);
+const idle = { ...sample(gateway.pid), ...(await heap()) };
 const reaped = (readFileSync(logFile, 'utf8').match(/ending an idle session/g) ?? []).length;
 console.log(`after the load and ${idleTimeoutS + 15} s idle: ${idle.children} stdio children (want 0), ${reaped} idle sessions reaped, ` +
-  `${idle.fds} fds, ${idle.rssKiB} KiB RSS (${idle.anonKiB} KiB anonymous)`);
+  `${idle.fds} fds, ${idle.rssKiB} KiB RSS (${idle.anonKiB} KiB anonymous), heap ${idle.heapInUseKiB} KiB in use and ${idle.heapFreeKiB} KiB free`);
 console.log(`totals: ${counts.sessions} sessions (${counts.abandoned} abandoned), ${counts.calls} tool calls, ${counts.streams} GET streams, ${counts.tokens} user tokens`);
 if (errors.size) {
   console.log('unexpected errors:');

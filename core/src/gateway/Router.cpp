@@ -8,6 +8,7 @@
 #include "gateway/ProtectedResource.h"
 #include "gateway/ProxyHandler.h"
 #include "metrics/Counters.h"
+#include "metrics/HeapGauges.h"
 #include "moat/json.hpp"
 #include "log/LineWriter.h"
 #include "log/Log.h"
@@ -98,7 +99,7 @@ Poco::Net::HTTPRequestHandler* Router::createRequestHandler(const Poco::Net::HTT
   if (path == "/metrics") {
     // The log cannot count in metrics/ (they are peers), so its one counter is added here.
     std::string text = metrics::prometheusText() + "# TYPE moat_log_lines_dropped_total counter\nmoat_log_lines_dropped_total " +
-                       std::to_string(log::droppedLines()) + "\n";
+                       std::to_string(log::droppedLines()) + "\n" + metrics::heapGaugesText();
     return new FixedHandler(200, "text/plain; version=0.0.4", text);
   }
   metrics::add("requests_unrouted");
