@@ -2,13 +2,11 @@
 
 #include <stdexcept>
 
+#include "ResourceDiscovery.h"
+
 namespace moat::remoteauth {
 
-std::string authorizationBaseUrl(const std::string& serverUrl) {
-  size_t scheme = serverUrl.find("://");
-  if (scheme == std::string::npos) return serverUrl;
-  return serverUrl.substr(0, serverUrl.find_first_of("/?#", scheme + 3));
-}
+std::string authorizationBaseUrl(const std::string& serverUrl) { return originAndPath(serverUrl).first; }
 
 LegacyAuthorizationServer discoverLegacyAuthorizationServer(const Host& host, const std::string& serverUrl, uint32_t timeoutMs) {
   LegacyAuthorizationServer found;

@@ -62,9 +62,6 @@ BearerChallenge parseBearerChallenge(const std::string& header) {
   return out;
 }
 
-namespace {
-
-// scheme://authority and the path without query, fragment or trailing slashes.
 std::pair<std::string, std::string> originAndPath(const std::string& url) {
   size_t scheme = url.find("://");
   size_t pathStart = scheme == std::string::npos ? std::string::npos : url.find_first_of("/?#", scheme + 3);
@@ -74,6 +71,8 @@ std::pair<std::string, std::string> originAndPath(const std::string& url) {
   while (!path.empty() && path.back() == '/') path.pop_back();
   return {origin, path};
 }
+
+namespace {
 
 class ResourceMismatch : public std::runtime_error {
  public:

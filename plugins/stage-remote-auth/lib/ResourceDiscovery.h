@@ -6,6 +6,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "moat/plugin.hpp"
@@ -23,6 +24,9 @@ BearerChallenge parseBearerChallenge(const std::string& header);
 
 // The value of a header in Host::fetch's "Name: value\r\n" lines, case-insensitive name.
 std::string headerValue(const std::string& headerLines, const std::string& name);
+
+// scheme://authority, and the path without query, fragment or trailing slashes.
+std::pair<std::string, std::string> originAndPath(const std::string& url);
 
 std::vector<std::string> protectedResourceMetadataUrls(const std::string& resource);
 
