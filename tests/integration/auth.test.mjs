@@ -69,7 +69,7 @@ function challenge(response) {
 
 // A counter's value summed over its instances (plugins count per instance: name{instance="..."}).
 async function counter(moat, name) {
-  const text = await (await fetch(`${moat.base}/metrics`)).text();
+  const text = await (await fetch(`${moat.diagnostics}/metrics`)).text();
   const lines = text.split('\n').filter((l) => l.startsWith(`moat_${name}_total `) || l.startsWith(`moat_${name}_total{`));
   return lines.reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
 }

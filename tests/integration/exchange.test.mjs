@@ -200,7 +200,7 @@ describe('exchange-rfc8693 when the token endpoint hangs', () => {
     const elapsed = Date.now() - started;
     assert.equal(first.status, 503);
     assert.equal(second.status, 503);
-    const metrics = await (await fetch(`${moat.base}/metrics`)).text();
+    const metrics = await (await fetch(`${moat.diagnostics}/metrics`)).text();
     assert.match(metrics, /^moat_exchange_rfc8693_exchanges_total\{instance="[^"]+\/exchange-rfc8693"\} 1$/m, 'the two requests shared one exchange');
     assert.match(metrics, /^moat_exchange_rfc8693_failures_total\{instance="[^"]+\/exchange-rfc8693"\} 2$/m);
     assert.ok(elapsed >= 900 && elapsed < 4000, `answered after ${elapsed} ms with a 1 s timeout`);

@@ -247,10 +247,12 @@ servers:
 
   test('a log destination that stops taking lines (a pipe nobody reads, /dev/full) blocks no request; lost lines are counted and reported', async () => {
     const port = await freePort();
+    const diagnosticsPort = await freePort();
     const dir = mkdtempSync(path.join(tmpdir(), 'moat-log-'));
     const file = path.join(dir, 'moat.yaml');
     writeFileSync(file, `
 listen: {address: 127.0.0.1, port: ${port}, requests_per_second_per_subject: 0}
+diagnostics: {port: ${diagnosticsPort}}
 log: {level: debug}
 servers:
   sample: {upstream: {url: "${sample.url}"}}
@@ -275,7 +277,7 @@ servers:
     try {
       unread.stderr.pause();  // once the pipe and node's buffer fill, every write to it would block
       await burst(600);
-      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const metrics = await (await fetch(`http://127.0.0.1:${diagnosticsPort}/metrics`)).text();
       const dropped = Number(/^moat_log_lines_dropped_total (\d+)$/m.exec(metrics)[1]);
       assert.ok(dropped > 0, 'lines past the queue were dropped, not waited for');
       let log = '';

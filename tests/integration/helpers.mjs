@@ -86,14 +86,17 @@ export async function startEverythingServer() {
   return { child, port, url: `http://127.0.0.1:${port}/mcp` };
 }
 
-// Writes `yaml` (with {{PORT}} replaced) to a temporary file and serves it with moat.
+// Writes `yaml` (with {{PORT}} replaced) to a temporary file and serves it with moat, with its
+// diagnostics listener (/metrics) on a port of its own: `diagnostics` is that listener's URL.
 export async function startMoat(yaml, { args = [], env = {} } = {}) {
   const port = await freePort();
+  const diagnosticsPort = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'moat-test-'));
   const file = path.join(dir, 'moat.yaml');
   writeFileSync(file, yaml.replaceAll('{{PORT}}', String(port)));
-  const child = await start(moatBin, ['serve', '--config', file, ...args], { env, ready: /moat: listening on/ });
-  return { child, port, base: `http://127.0.0.1:${port}`, file, dir };
+  const child = await start(moatBin, ['serve', '--config', file, '--diagnostics-port', String(diagnosticsPort), ...args],
+    { env, ready: /moat: listening on/ });
+  return { child, port, base: `http://127.0.0.1:${port}`, diagnostics: `http://127.0.0.1:${diagnosticsPort}`, file, dir };
 }
 
 export async function postJson(url, message, headers = {}) {

@@ -256,11 +256,11 @@ describe('streamable HTTP through the gateway', () => {
     assert.equal(seen['x-credential-length'], '16', 'a credential set by one stage is read by the next');
     assert.ok(!JSON.stringify(seen).includes('credential-value'), 'credentials never travel upstream by themselves');
     await client.close();
-    const metrics = await (await fetch(`${moat.base}/metrics`)).text();
+    const metrics = await (await fetch(`${moat.diagnostics}/metrics`)).text();
     // Two stages of one plugin count separately, each labelled with its instance.
     assert.match(metrics, /^moat_host_services_calls_total\{instance="services\/host-services"\} [1-9]/m);
     assert.match(metrics, /^moat_host_services_calls_total\{instance="services\/host-services#2"\} [1-9]/m);
-    assert.match(metrics, /moat_requests_total [1-9]/);
+    assert.match(metrics, /^moat_requests_total\{route="services",method="tools\/call",code="200"\} [1-9]/m);
   });
 
   test('every response carries the request id, and a client-supplied one is kept', async () => {
@@ -272,7 +272,7 @@ describe('streamable HTTP through the gateway', () => {
 
 describe('/metrics', () => {
   test("the allocator's gauges: bytes in use and bytes kept free", async () => {
-    const text = await (await fetch(`${moat.base}/metrics`)).text();
+    const text = await (await fetch(`${moat.diagnostics}/metrics`)).text();
     assert.match(text, /^# TYPE moat_heap_in_use_bytes gauge$/m);
     const inUse = Number(/^moat_heap_in_use_bytes (\d+)$/m.exec(text)?.[1]);
     const free = Number(/^moat_heap_free_bytes (\d+)$/m.exec(text)?.[1]);

@@ -43,12 +43,14 @@ writeFileSync(secretFile, 'exchanger-secret\n');
 const idp = await startIdp(await makeKeys(['RS256:key-1']), { dir, accessTtl: 90, exchangeTtl: 30 });
 const backend = await startSampleServer('http');
 const port = await freePort();
+const diagnosticsPort = await freePort();
 const base = `http://127.0.0.1:${port}`;
 const auth = `      - plugin: auth-oidc
         config: { issuer: ${idp.issuer}, scopes: [mcp:read] }`;
 const configFile = path.join(dir, 'moat.yaml');
 writeFileSync(configFile, `
 listen: { address: 127.0.0.1, port: ${port}, session_idle_timeout: 2m }
+diagnostics: { port: ${diagnosticsPort} }
 log: { level: info }
 servers:
   api:
@@ -148,7 +150,7 @@ const load = Promise.all(Array.from({ length: clients }, (_, i) => loadLoop(i % 
 // The allocator's own account (GET /metrics): bytes in use and bytes it keeps free. A leak
 // raises the first; fragmentation raises only the second.
 async function heap() {
-  const text = await (await fetch(`${base}/metrics`)).text();
+  const text = await (await fetch(`http://127.0.0.1:${diagnosticsPort}/metrics`)).text();
   const gauge = (name) => Math.round(Number(new RegExp(`^moat_heap_${name}_bytes (\\d+)$`, 'm').exec(text)?.[1]) / 1024);
   return { heapInUseKiB: gauge('in_use'), heapFreeKiB: gauge('free') };
 }

@@ -78,3 +78,20 @@ TEST_CASE("sessions that come and go leave no trail: forgotten ids are dropped a
   CHECK(bindings.remembered() <= 2 * bindings.size() + 16);
   CHECK(bindings.check("live", "alice") == SessionBindings::Check::Same);
 }
+
+TEST_CASE("the sessions gauge counts sessions used within the idle time, and idle unauthenticated ones are swept") {
+  SessionBindings bindings(std::chrono::milliseconds(150));
+  bindings.bind("anon-1", "");
+  bindings.bind("alice-1", "alice");
+  CHECK(bindings.active() == 2);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  bindings.touch("anon-1");
+  CHECK(bindings.active() == 1);
+  for (int i = 0; i < 1100; ++i) bindings.bind("anon-new-" + std::to_string(i), "");  // a sweep runs every 1024 binds
+  CHECK(bindings.active() == 1101);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  for (int i = 0; i < 1024; ++i) bindings.bind("anon-later-" + std::to_string(i), "");
+  // The idle anonymous sessions are gone; alice's stays bound (its subject check needs it).
+  CHECK(bindings.size() == 1024 + 1);
+  CHECK(bindings.check("alice-1", "bob") == SessionBindings::Check::Other);
+}

@@ -244,3 +244,15 @@ servers:
   CHECK_THAT(errors, Catch::Contains("servers.b.upstream.mode: only a stdio upstream takes this key"));
   CHECK_THAT(errors, Catch::Contains("servers.c.upstream.target_port: only an HTTP server in a container takes this key"));
 }
+
+TEST_CASE("the diagnostics section turns its listener on, on 9464 unless it names a port") {
+  const char* servers = "servers:\n  a: {upstream: {url: http://127.0.0.1:1/mcp}}\n";
+  CHECK_FALSE(loadText(servers, "off.yaml").config.diagnostics.enabled());
+  auto bare = loadText(std::string("diagnostics:\n") + servers, "bare.yaml");
+  CHECK(bare.config.diagnostics.port == 9464);
+  auto named = loadText(std::string("diagnostics: {address: 0.0.0.0, port: 9100}\n") + servers, "named.yaml");
+  CHECK(named.config.diagnostics.port == 9100);
+  CHECK(named.config.diagnostics.address == "0.0.0.0");
+  auto bad = loadText(std::string("diagnostics:\n  prot: 9100\n") + servers, "bad.yaml");
+  CHECK_THAT(allErrors(bad), Catch::Contains("bad.yaml:2:3: diagnostics.prot: unknown key (did you mean 'port'?"));
+}

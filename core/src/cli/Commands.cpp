@@ -35,6 +35,7 @@ config::LoadResult readConfig(const Args& args) {
   config::Config& out = result.config;
   for (const auto& dir : args.all("plugin-path")) out.plugins.searchPath.push_back(dir);
   if (auto port = args.get("port")) out.listen.port = portValue(*port, "port");
+  if (auto port = args.get("diagnostics-port")) out.diagnostics.port = portValue(*port, "diagnostics-port");
   if (auto format = args.get("log-format")) out.log.format = *format;
   if (auto level = args.get("log-level")) out.log.level = *level;
   return result;
@@ -53,6 +54,8 @@ bool loadConfig(const Args& args, config::Config& out) {
   return true;
 }
 
+const FlagSpec kDiagnosticsPortFlag{"diagnostics-port", "N",
+                                    "serve /metrics, /healthz and /readyz on 127.0.0.1:N (diagnostics.port; 0 picks a free port)"};
 const FlagSpec kPidFileFlag{"pid-file", "FILE", "the gateway's process id, written by serve, read by reload"};
 
 }  // namespace
@@ -63,6 +66,7 @@ const std::vector<Command>& commands() {
         "moat serve --config FILE [flags]",
         {kConfigFlag, kPluginPathFlag,
          {"port", "N", "listen on port N instead of listen.port (0 picks a free port)"},
+         kDiagnosticsPortFlag,
          {"log-format", "text|json", "log line format (default: log.format, else text)"},
          {"log-level", "LEVEL", "trace, debug, info, warn or error (default: log.level, else info)"},
          kPidFileFlag}},

@@ -7,6 +7,7 @@ namespace moat::cli {
 
 std::vector<FlagSpec> withGatewayFlags(std::vector<FlagSpec> own) {
   own.push_back({"host", "ADDR", "listen address (default 127.0.0.1)"});
+  own.push_back({"diagnostics-port", "N", "serve /metrics, /healthz and /readyz on 127.0.0.1:N (0 picks a free port)"});
   own.insert(own.end(), oidcFlags().begin(), oidcFlags().end());
   own.insert(own.end(), tokenExchangeFlags().begin(), tokenExchangeFlags().end());
   own.push_back({"plugin-path", "DIR", "also search DIR for plugins (repeatable; $MOAT_PLUGIN_PATH works too)"});
@@ -18,6 +19,7 @@ std::vector<FlagSpec> withGatewayFlags(std::vector<FlagSpec> own) {
 void applyGatewayFlags(const Args& args, config::Config& config, config::ServerConfig& server, std::optional<config::StageConfig> remoteAuth) {
   config.file = "(command line)";
   if (auto host = args.get("host")) config.listen.address = *host;
+  if (auto port = args.get("diagnostics-port")) config.diagnostics.port = portValue(*port, "diagnostics-port");
   if (auto format = args.get("log-format")) config.log.format = *format;
   if (auto level = args.get("log-level")) config.log.level = *level;
   for (const auto& dir : args.all("plugin-path")) config.plugins.searchPath.push_back(dir);

@@ -114,6 +114,9 @@ int serveUntilSignalled(const config::Config& config, sigset_t signals, const Se
   for (const auto& s : config.servers)
     std::fprintf(stdout, "moat: %s -> %s://%s:%u%s\n", s.name.c_str(), config.listen.tls.enabled() ? "https" : "http",
                  config.listen.address.c_str(), static_cast<unsigned>(server->port()), s.path.c_str());
+  if (config.diagnostics.enabled())
+    std::fprintf(stdout, "moat: diagnostics on http://%s:%u (/metrics, /healthz, /readyz)\n", config.diagnostics.address.c_str(),
+                 static_cast<unsigned>(server->diagnosticsPort()));
   std::fflush(stdout);
   if (hooks.listening) {
     try {

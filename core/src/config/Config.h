@@ -53,6 +53,14 @@ struct ListenerConfig {
   bool operator==(const ListenerConfig&) const = default;
 };
 
+// The diagnostics listener (/metrics, /healthz, /readyz), apart from the public one.
+struct DiagnosticsConfig {
+  std::string address = "127.0.0.1";
+  int port = -1;  // -1: off; 0: a free port
+  bool enabled() const { return port >= 0; }
+  bool operator==(const DiagnosticsConfig&) const = default;
+};
+
 struct LogConfig {
   std::string format = "text";
   std::string level = "info";
@@ -139,6 +147,7 @@ struct ServerConfig {
 struct Config {
   std::string file;
   ListenerConfig listen;
+  DiagnosticsConfig diagnostics;
   LogConfig log;
   PluginsConfig plugins;
   std::vector<ServerConfig> servers;

@@ -231,6 +231,14 @@ void readListener(Reader& r, const YAML::Node& node, ListenerConfig& out) {
   }
 }
 
+void readDiagnostics(Reader& r, const YAML::Node& node, DiagnosticsConfig& out) {
+  if (!r.expectMap(node, "diagnostics")) return;
+  r.allowOnly(node, "diagnostics", {"address", "port"});
+  r.string(node, "diagnostics", "address", out.address);
+  out.port = 9464;  // the section alone turns the listener on, on the port Prometheus exporters use
+  r.integer(node, "diagnostics", "port", 0, 65535, out.port);
+}
+
 void readLog(Reader& r, const YAML::Node& node, LogConfig& out) {
   if (!r.expectMap(node, "log")) return;
   r.allowOnly(node, "log", {"format", "level"});
@@ -426,8 +434,12 @@ void readServer(Reader& r, const std::string& name, const YAML::Node& nameNode, 
 
 void readRoot(Reader& r, const YAML::Node& root, Config& config) {
   if (!root.IsMap()) { r.fail(root, "", "the configuration must be a mapping with a servers: key"); return; }
-  r.allowOnly(root, "", {"listen", "log", "plugins", "servers"});
+  r.allowOnly(root, "", {"listen", "diagnostics", "log", "plugins", "servers"});
   if (root["listen"].IsDefined() && !root["listen"].IsNull()) readListener(r, root["listen"], config.listen);
+  if (root["diagnostics"].IsDefined()) {
+    if (root["diagnostics"].IsNull()) config.diagnostics.port = 9464;
+    else readDiagnostics(r, root["diagnostics"], config.diagnostics);
+  }
   if (root["log"].IsDefined() && !root["log"].IsNull()) readLog(r, root["log"], config.log);
   if (root["plugins"].IsDefined() && !root["plugins"].IsNull()) readPlugins(r, root["plugins"], config.plugins);
   YAML::Node servers = root["servers"];

@@ -9,6 +9,7 @@
 
 
 #include "config/ConfigError.h"
+#include "gateway/DiagnosticsServer.h"
 #include "upstream/ContainerHttpUpstream.h"
 #include "server/ClientListener.h"
 #include "server/DescriptorLimit.h"
@@ -74,7 +75,7 @@ std::vector<std::unique_ptr<Route>> buildRoutes(const config::Config& config, co
         errors.push_back({where, e.what()});
         continue;
       }
-      route->sessions = std::make_shared<SessionBindings>();
+      route->sessions = std::make_shared<SessionBindings>(std::chrono::milliseconds(config.listen.sessionIdleTimeoutMs));
     }
     routes.push_back(std::move(route));
   }
@@ -97,6 +98,10 @@ unsigned GatewayServer::reload(const config::Config& next, core::PluginRegistry&
   if (!(next.listen == config_.listen)) {
     config::Location where{next.file, 0, 0, "listen"};
     throw config::ConfigErrors({{where, "the listen section changed; it takes effect only on a restart, so the reload was refused"}});
+  }
+  if (!(next.diagnostics == config_.diagnostics)) {
+    config::Location where{next.file, 0, 0, "diagnostics"};
+    throw config::ConfigErrors({{where, "the diagnostics section changed; it takes effect only on a restart, so the reload was refused"}});
   }
   // The registry searched these directories when it started; a new one would be ignored.
   if (next.plugins.searchPath != config_.plugins.searchPath) {
@@ -160,8 +165,13 @@ void GatewayServer::start() {
   settings.keepAliveTimeoutMs = listen.keepAliveTimeoutMs;
   settings.maxConnections = static_cast<size_t>(listen.maxConnections);
   settings.maxConnectionsPerClient = static_cast<size_t>(listen.maxConnectionsPerClient);
+  if (config_.diagnostics.enabled()) {
+    diagnostics_ = std::make_unique<DiagnosticsServer>(config_.diagnostics, routers_, listening_);
+    diagnostics_->start();
+  }
   listener_ = std::make_unique<ClientListener>(socket, routers_, settings);
   listener_->start();
+  listening_ = true;
   log::info("gateway", "listening", {{"address", socket.address().toString()}, {"tls", listen.tls.enabled() ? "on" : "off"},
                                      {"threads", std::to_string(listen.threads)}, {"max_connections", std::to_string(listen.maxConnections)}});
   for (const auto& route : routers_->current()->routes())
@@ -172,6 +182,7 @@ void GatewayServer::start() {
 void GatewayServer::stop(int graceMs) {
   if (!listener_) return;
   shutdown::request();
+  listening_ = false;
   listener_->stopAccepting();
   // An upstream carried over by a reload is in several Routers; it is shut down once.
   std::set<Upstream*> upstreams;
@@ -180,8 +191,11 @@ void GatewayServer::stop(int graceMs) {
   for (Upstream* upstream : upstreams) upstream->shutdown();
   listener_->finish(graceMs);
   listener_.reset();
+  if (diagnostics_) diagnostics_->stop();
 }
 
 uint16_t GatewayServer::port() const { return listener_ ? listener_->port() : 0; }
+
+uint16_t GatewayServer::diagnosticsPort() const { return diagnostics_ ? diagnostics_->port() : 0; }
 
 }  // namespace moat::gateway

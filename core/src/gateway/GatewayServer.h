@@ -5,6 +5,7 @@
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 
+#include <atomic>
 #include <memory>
 
 #include "config/Config.h"
@@ -14,6 +15,7 @@
 namespace moat::gateway {
 
 class ClientListener;
+class DiagnosticsServer;
 class Router;
 class RouterSwitch;
 
@@ -29,11 +31,14 @@ class GatewayServer {
   // Stops accepting, ends open streams, and waits up to graceMs for handlers to finish.
   void stop(int graceMs);
   uint16_t port() const;
+  // The diagnostics listener's port; 0 when it is off.
+  uint16_t diagnosticsPort() const;
 
   // Builds `next`'s routes and switches new requests to them; requests and streams in flight
   // finish on the old ones. A server whose upstream settings are unchanged keeps its upstream
   // (processes, sessions). Throws config::ConfigErrors, leaving the running configuration
-  // serving, when `next` does not build or changes the listen section (that needs a restart).
+  // serving, when `next` does not build or changes the listen or diagnostics section (those
+  // need a restart).
   // Returns the new configuration's generation (the first is 1).
   unsigned reload(const config::Config& next, core::PluginRegistry& registry);
 
@@ -43,6 +48,8 @@ class GatewayServer {
   Poco::SharedPtr<RouterSwitch> routers_;
   unsigned generation_ = 1;
   std::unique_ptr<ClientListener> listener_;
+  std::atomic<bool> listening_{false};
+  std::unique_ptr<DiagnosticsServer> diagnostics_;
 };
 
 }  // namespace moat::gateway

@@ -12,7 +12,9 @@
 
 #include "moat/jsonrpc.hpp"
 #include "gateway/ProtectedResource.h"
+#include "gateway/RequestMetrics.h"
 #include "log/Log.h"
+#include "metrics/Catalogue.h"
 #include "metrics/Counters.h"
 
 namespace moat::gateway {
@@ -80,16 +82,18 @@ void ProxyHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Ne
   ctx.remoteAddress = request.clientAddress().host().toString();
   ctx.serverName = route_.config.name;
   Exchange exchange(ctx, request, response, *route_.pipeline, route_.config, *route_.sessions);
+  AnswerWatch answer;
+  exchange.response.watchBody(&answer);
   auto started = std::chrono::steady_clock::now();
-  metrics::add("requests");
   try {
     serve(exchange);
   } catch (const std::exception& e) {
     log::error("proxy", "unexpected failure", {{"reason", e.what()}});
     if (!response.sent()) exchange.sendError(500, jsonrpc::kInternalError, "internal gateway error");
   }
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+  recordRequest(exchange, response.getStatus(), static_cast<double>(micros) / 1e6, answer);
   if (log::enabled(log::Level::Info)) {
-    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
     log::Fields fields{{"server", route_.config.name}, {"status", std::to_string(response.getStatus())}, {"duration_us", std::to_string(micros)}};
     if (ctx.identitySubject) fields.emplace_back("subject", *ctx.identitySubject);
     log::info("access", ctx.httpMethod + " " + log::redactQuery(ctx.path), fields);
@@ -115,6 +119,7 @@ void ProxyHandler::serve(Exchange& exchange) {
     ctx.resourceUrl = std::move(urls.resource);
     ctx.resourceMetadataUrl = std::move(urls.metadata);
     core::StageOutcome outcome = exchange.pipeline.runRequest(ctx);
+    if (outcome.kind != core::StageOutcome::Kind::Continue) exchange.stoppedBy = outcome;
     if (outcome.kind == core::StageOutcome::Kind::Replied) {
       exchange.sendReply();
       return;
@@ -125,16 +130,28 @@ void ProxyHandler::serve(Exchange& exchange) {
       return;
     }
   }
-  if (ctx.identitySubject && ctx.upstreamHeaders.has("Mcp-Session-Id") &&
-      exchange.sessions.check(ctx.upstreamHeaders.get("Mcp-Session-Id"), *ctx.identitySubject) == SessionBindings::Check::Other) {
-    exchange.sendError(403, jsonrpc::kForbidden, "this session belongs to another identity");
-    return;
+  if (ctx.upstreamHeaders.has("Mcp-Session-Id")) {
+    const std::string& session = ctx.upstreamHeaders.get("Mcp-Session-Id");
+    if (!ctx.identitySubject) {
+      exchange.sessions.touch(session);
+    } else if (exchange.sessions.check(session, *ctx.identitySubject) == SessionBindings::Check::Other) {
+      exchange.sendError(403, jsonrpc::kForbidden, "this session belongs to another identity");
+      return;
+    }
   }
   std::optional<ClientLimits::StreamSlot> stream;
   if (!withinLimits(exchange, stream)) return;
   if (route_.config.forwardClientAuthorization && ctx.clientAuthorization && !ctx.upstreamHeaders.has("Authorization"))
     ctx.upstreamHeaders.set("Authorization", *ctx.clientAuthorization);
-  route_.upstream->forward(exchange);
+  const bool isStream = ctx.httpMethod == "GET";
+  if (isStream) metrics::gaugeAdd(metrics::kStreamsOpen, {{"route", route_.config.name}}, 1);
+  try {
+    route_.upstream->forward(exchange);
+  } catch (...) {
+    if (isStream) metrics::gaugeAdd(metrics::kStreamsOpen, {{"route", route_.config.name}}, -1);
+    throw;
+  }
+  if (isStream) metrics::gaugeAdd(metrics::kStreamsOpen, {{"route", route_.config.name}}, -1);
 }
 
 bool ProxyHandler::withinLimits(Exchange& exchange, std::optional<ClientLimits::StreamSlot>& stream) {

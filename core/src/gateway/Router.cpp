@@ -5,12 +5,10 @@
 #include <Poco/Net/HTTPServerResponse.h>
 
 #include "moat/jsonrpc.hpp"
+#include "gateway/Health.h"
 #include "gateway/ProtectedResource.h"
 #include "gateway/ProxyHandler.h"
 #include "metrics/Counters.h"
-#include "metrics/HeapGauges.h"
-#include "moat/json.hpp"
-#include "log/LineWriter.h"
 #include "log/Log.h"
 
 namespace moat::gateway {
@@ -61,22 +59,6 @@ Router::~Router() {
   log::info("gateway", "configuration retired", {{"generation", std::to_string(generation_)}});
 }
 
-// {"status":"ok","servers":{"name":{...}}} with the state of every upstream that keeps one; a
-// server whose upstream failed makes it "degraded" and 503, so an orchestrator notices.
-Poco::Net::HTTPRequestHandler* Router::healthHandler() const {
-  std::string servers;
-  bool failed = false;
-  for (const auto& route : routes_) {
-    std::string health = route->upstream->health();
-    if (health.empty()) continue;
-    failed = failed || health.find("\"state\":\"failed\"") != std::string::npos;
-    servers += (servers.empty() ? "" : ",") + json::quote(route->config.name) + ":" + health;
-  }
-  std::string body = std::string("{\"status\":\"") + (failed ? "degraded" : "ok") + "\"";
-  if (!servers.empty()) body += ",\"servers\":{" + servers + "}";
-  return new FixedHandler(failed ? 503 : 200, "application/json", body + "}");
-}
-
 const Route* Router::metadataRoute(const std::string& path) const {
   std::string resourcePath = path.substr(kMetadataWellKnown.size());
   if (resourcePath.empty() || resourcePath == "/") {
@@ -95,12 +77,10 @@ Poco::Net::HTTPRequestHandler* Router::createRequestHandler(const Poco::Net::HTT
   if (it != byPath_.end()) return new ProxyHandler(*it->second, listener_, guard_, limits_);
   if (path.compare(0, kMetadataWellKnown.size(), kMetadataWellKnown) == 0)
     if (const Route* route = metadataRoute(path)) return newMetadataHandler(*route, listener_);
-  if (path == "/healthz") return healthHandler();
-  if (path == "/metrics") {
-    // The log cannot count in metrics/ (they are peers), so its one counter is added here.
-    std::string text = metrics::prometheusText() + "# TYPE moat_log_lines_dropped_total counter\nmoat_log_lines_dropped_total " +
-                       std::to_string(log::droppedLines()) + "\n" + metrics::heapGaugesText();
-    return new FixedHandler(200, "text/plain; version=0.0.4", text);
+  // Metrics are served on the diagnostics listener only (DiagnosticsServer), never here.
+  if (path == "/healthz" || path == "/readyz") {
+    HealthReport report = path == "/healthz" ? liveness(*this) : readiness(*this, true);
+    return new FixedHandler(report.status, "application/json", report.body);
   }
   metrics::add("requests_unrouted");
   return new FixedHandler(404, "application/json", jsonrpc::errorBody("null", jsonrpc::kNotFound, "no MCP server is served at " + path));

@@ -1,5 +1,5 @@
 // One configuration's routes: maps a request path to the server that owns it; also answers
-// /healthz and /metrics. A reload builds a new Router; the old one lives on until the last
+// /healthz and /readyz. A reload builds a new Router; the old one lives on until the last
 // request it handed out ends (RouterSwitch).
 #pragma once
 
@@ -27,7 +27,6 @@ class Router : public Poco::Net::HTTPRequestHandlerFactory {
 
  private:
   const Route* metadataRoute(const std::string& path) const;
-  Poco::Net::HTTPRequestHandler* healthHandler() const;
 
   config::ListenerConfig listener_;
   IngressGuard guard_;

@@ -4,6 +4,7 @@
 
 #include "config/ConfigError.h"
 #include "log/Log.h"
+#include "metrics/Catalogue.h"
 
 namespace moat::core {
 namespace {
@@ -91,10 +92,17 @@ Pipeline::Pipeline(const config::ServerConfig& server, PluginRegistry& registry)
   if (!errors.empty()) throw config::ConfigErrors(std::move(errors));
 }
 
+StageOutcome Pipeline::stoppedBy(const Stage& stage, StageOutcome outcome) {
+  outcome.stageKind = stage.plugin().descriptor->kind;
+  if (outcome.kind == StageOutcome::Kind::Failed)
+    metrics::count(metrics::kPluginErrors, {{"plugin", stage.plugin().name}, {"instance", stage.label()}});
+  return outcome;
+}
+
 StageOutcome Pipeline::runRequest(RequestContext& request, size_t first) const {
   for (size_t i = first; i < stages_.size(); ++i) {
     StageOutcome outcome = stages_[i]->onRequest(request);
-    if (outcome.kind != StageOutcome::Kind::Continue) return outcome;
+    if (outcome.kind != StageOutcome::Kind::Continue) return stoppedBy(*stages_[i], std::move(outcome));
   }
   return {};
 }
@@ -109,7 +117,7 @@ StageOutcome Pipeline::runResponse(RequestContext& request, bool mayRetry) const
     }
     if (outcome.kind != StageOutcome::Kind::Continue) {
       outcome.position = i;
-      return outcome;
+      return stoppedBy(*stages_[i], std::move(outcome));
     }
   }
   return {};

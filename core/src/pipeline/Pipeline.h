@@ -19,6 +19,7 @@ struct StageOutcome {
   std::string stage;    // the stage's label when not Continue
   std::string message;  // why it failed
   size_t position = 0;  // the stage's place in the pipeline, for Retry
+  uint32_t stageKind = 0;  // the stage's plugin kind (MOAT_KIND_*) when not Continue
 };
 
 class Stage {
@@ -51,6 +52,9 @@ class Pipeline {
   StageOutcome runResponse(RequestContext& request, bool mayRetry = false) const;
 
  private:
+  // Notes which kind of stage stopped the request, and counts a failure against its instance.
+  static StageOutcome stoppedBy(const Stage& stage, StageOutcome outcome);
+
   std::vector<std::unique_ptr<Stage>> stages_;
 };
 

@@ -2,15 +2,26 @@
 
 #include "moat/json.hpp"
 
-const std::string& moat_request::rpcMethod() {
-  if (!rpcMethod_) {
-    rpcMethod_.emplace();
-    if (!body.empty() && body.front() == '{') {
-      try {
-        *rpcMethod_ = moat::json::parse(body).stringOr("method", "");
-      } catch (const std::exception&) {
-      }
-    }
+void moat_request::parseRpc() {
+  rpcMethod_.emplace();
+  if (body.empty() || body.front() != '{') return;
+  try {
+    moat::json::Value message = moat::json::parse(body);
+    *rpcMethod_ = message.stringOr("method", "");
+    const moat::json::Value* params = message.find("params");
+    if (!params || !params->isObject()) return;
+    if (*rpcMethod_ == "tools/call" || *rpcMethod_ == "prompts/get") rpcTarget_ = params->stringOr("name", "");
+    else if (rpcMethod_->rfind("resources/", 0) == 0) rpcTarget_ = params->stringOr("uri", "");
+  } catch (const std::exception&) {
   }
+}
+
+const std::string& moat_request::rpcMethod() {
+  if (!rpcMethod_) parseRpc();
   return *rpcMethod_;
+}
+
+const std::string& moat_request::rpcTarget() {
+  if (!rpcMethod_) parseRpc();
+  return rpcTarget_;
 }

@@ -46,9 +46,14 @@ struct moat_request {
 
   // The JSON-RPC method of a single-message body, parsed once on first use.
   const std::string& rpcMethod();
+  // What the method acts on: the tool or prompt name (params.name) or the resource URI
+  // (params.uri); empty for other methods. Parsed with the method.
+  const std::string& rpcTarget();
 
  private:
+  void parseRpc();
   std::optional<std::string> rpcMethod_;
+  std::string rpcTarget_;
 };
 
 namespace moat::core {

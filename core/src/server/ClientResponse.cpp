@@ -19,6 +19,7 @@ constexpr size_t kFlushAt = 16 * 1024;
 
 bool ClientBodyWriter::flushPending() {
   if (failed_ || pending_.empty()) return !failed_;
+  if (watch_ && framing_ != Framing::Discard) watch_->see(pending_);
   try {
     switch (framing_) {
       case Framing::Discard: break;
@@ -111,7 +112,7 @@ std::ostream& ClientResponse::send() {
   }
   wire_.send(net::formatResponseHead(*this, extraFields_));
   sent_ = true;
-  writer_ = std::make_unique<ClientBodyWriter>(wire_, framing, length);
+  writer_ = std::make_unique<ClientBodyWriter>(wire_, framing, length, watch_);
   stream_ = std::make_unique<std::ostream>(writer_.get());
   return *stream_;
 }
@@ -121,7 +122,10 @@ void ClientResponse::sendBuffer(const void* buffer, std::size_t length) {
   setChunkedTransferEncoding(false);
   if (getStatus() >= 200 && getStatus() != HTTP_NO_CONTENT && getStatus() != HTTP_NOT_MODIFIED) setContentLength64(static_cast<Poco::Int64>(length));
   std::string message = net::formatResponseHead(*this, extraFields_);
-  if (!bodyForbidden()) message.append(static_cast<const char*>(buffer), length);
+  if (!bodyForbidden()) {
+    message.append(static_cast<const char*>(buffer), length);
+    if (watch_) watch_->see(std::string_view(static_cast<const char*>(buffer), length));
+  }
   wire_.send(message);
   sent_ = true;
 }

@@ -11,16 +11,25 @@
 #include <ostream>
 #include <streambuf>
 #include <string>
+#include <string_view>
 
 #include "net/BufferedSocket.h"
 #include "net/HeaderList.h"
 
 namespace moat::gateway {
 
+// Sees every body byte the client is sent, as it leaves (an answer scanner, a byte count).
+class BodyWatch {
+ public:
+  virtual ~BodyWatch() = default;
+  virtual void see(std::string_view bytes) = 0;
+};
+
 class ClientBodyWriter : public std::streambuf {
  public:
   enum class Framing { Discard, Length, Chunked, UntilClose };
-  ClientBodyWriter(net::BufferedSocket& wire, Framing framing, uint64_t length) : wire_(wire), framing_(framing), left_(length) {}
+  ClientBodyWriter(net::BufferedSocket& wire, Framing framing, uint64_t length, BodyWatch* watch)
+      : wire_(wire), framing_(framing), left_(length), watch_(watch) {}
 
   // Writes what is pending and, for a chunked body, the last chunk. True when the body went
   // out complete, so the connection can carry another response.
@@ -37,6 +46,7 @@ class ClientBodyWriter : public std::streambuf {
   net::BufferedSocket& wire_;
   Framing framing_;
   uint64_t left_;  // bytes a fixed-length body still owes
+  BodyWatch* watch_;
   std::string pending_;
   bool failed_ = false;
 };
@@ -47,6 +57,8 @@ class ClientResponse : public Poco::Net::HTTPServerResponse {
 
   // Set once the request is known: a HEAD request's response carries no body.
   void answerHead(bool headRequest) { headRequest_ = headRequest; }
+  // `watch` (outliving the response) sees the body; set before the response is sent.
+  void watchBody(BodyWatch* watch) { watch_ = watch; }
   // Fields written after the response's own (a proxied response's end-to-end headers): kept
   // apart because POCO's collection pays a scan of the list for every field added.
   void addFields(const net::HeaderList& fields) {
@@ -71,6 +83,7 @@ class ClientResponse : public Poco::Net::HTTPServerResponse {
   net::HeaderList extraFields_;
   bool headRequest_ = false;
   bool sent_ = false;
+  BodyWatch* watch_ = nullptr;
   std::unique_ptr<ClientBodyWriter> writer_;
   std::unique_ptr<std::ostream> stream_;  // declared after writer_, so destroyed before it
 };

@@ -157,7 +157,7 @@ void ConnectionReactor::admit(const Poco::Net::StreamSocket& socket) {
 }
 
 void ConnectionReactor::refuse(const Poco::Net::StreamSocket& socket, int status, const char* reason, const std::string& message) {
-  metrics::add("moat_connections_refused_total");
+  metrics::add("connections_refused");
   if (socket.secure()) return;  // nothing can be said before a TLS handshake; the close says it
   int fd = socket.impl()->sockfd();
   answerAndForget(fd, status, reason, jsonrpc::kLimited, message, true);
@@ -222,7 +222,7 @@ std::unique_ptr<ClientConnection> ConnectionReactor::release(int fd) {
 void ConnectionReactor::handOff(int fd) {
   std::unique_ptr<ClientConnection> connection = release(fd);
   if (!connection || dispatch_(connection)) return;
-  metrics::add("moat_requests_refused_busy_total");
+  metrics::add("requests_refused_busy");
   if (!connection->secure())
     answerAndForget(fd, 503, "Service Unavailable", jsonrpc::kLimited, "every worker is busy and the queue is full; try again", true);
 }
@@ -269,7 +269,7 @@ void ConnectionReactor::expire(Clock::time_point now) {
     bool midHead = it->second.phase == Phase::Head && it->second.connection->wire().holdsUnreadBytes();
     std::unique_ptr<ClientConnection> connection = release(fd);
     if (midHead) {
-      metrics::add("moat_request_head_timeouts_total");
+      metrics::add("request_head_timeouts");
       if (!connection->secure())
         answerAndForget(fd, 408, "Request Timeout", jsonrpc::kRequestTimeout, "the request head did not arrive within listen.request_head_timeout", false);
     }

@@ -27,6 +27,7 @@ void Exchange::sendError(int httpStatus, int rpcCode, const std::string& message
             {{"server", server.name}, {"status", std::to_string(httpStatus)}, {"reason", message}});
   metrics::add("requests_failed");
   if (response.sent()) return;
+  gatewayError = rpcCode;
   std::string body = jsonrpc::errorBody(jsonrpc::idJson(ctx.body), rpcCode, message);
   if (!bodyConsumed && (request.getChunkedTransferEncoding() || request.getContentLength64() > 0)) response.setKeepAlive(false);
   response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(httpStatus));
@@ -53,6 +54,7 @@ Exchange::Verdict Exchange::judgeResponse(int status, const net::HeaderList& ups
     if (!isHopByHopHeader(name)) ctx.responseHeaders.add(name, value);
   if (pipeline.empty()) return Verdict::Send;
   core::StageOutcome outcome = pipeline.runResponse(ctx, mayResend && !resent_);
+  if (outcome.kind != core::StageOutcome::Kind::Continue) stoppedBy = outcome;
   if (outcome.kind == core::StageOutcome::Kind::Retry) {
     resent_ = true;
     log::info("pipeline", "sending the request again, as a stage asked",
@@ -62,6 +64,7 @@ Exchange::Verdict Exchange::judgeResponse(int status, const net::HeaderList& ups
     ctx.responseHeaders.clear();
     outcome = pipeline.runRequest(ctx, outcome.position);
     if (outcome.kind == core::StageOutcome::Kind::Continue) return Verdict::Resend;
+    stoppedBy = outcome;
   }
   if (outcome.kind == core::StageOutcome::Kind::Replied) {
     sendReply();
@@ -77,10 +80,12 @@ Exchange::Verdict Exchange::judgeResponse(int status, const net::HeaderList& ups
 
 bool Exchange::prepareResponse(int status, const net::HeaderList& upstreamHeaders) {
   if (!judged_ && judgeResponse(status, upstreamHeaders, false) == Verdict::Answered) return false;
-  if (ctx.identitySubject && status >= 200 && status < 300) {
-    if (ctx.httpMethod == "DELETE" && ctx.upstreamHeaders.has("Mcp-Session-Id")) sessions.forget(ctx.upstreamHeaders.get("Mcp-Session-Id"));
-    else if (ctx.responseHeaders.has("Mcp-Session-Id")) sessions.bind(ctx.responseHeaders.get("Mcp-Session-Id"), *ctx.identitySubject);
-  }
+  // Every session is remembered (under "" without authentication) so the gauge can count it;
+  // only an authenticated one is ever checked against its subject.
+  const bool ended = (ctx.httpMethod == "DELETE" && status >= 200 && status < 300) || status == 404;
+  if (ended && ctx.upstreamHeaders.has("Mcp-Session-Id")) sessions.forget(ctx.upstreamHeaders.get("Mcp-Session-Id"));
+  else if (status >= 200 && status < 300 && ctx.responseHeaders.has("Mcp-Session-Id"))
+    sessions.bind(ctx.responseHeaders.get("Mcp-Session-Id"), ctx.identitySubject.value_or(""));
   response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
   ctx.responseHeaders.set("X-Request-Id", ctx.requestId);
   // The connection wrote its own Date header; the upstream's replaces it rather than doubling it.

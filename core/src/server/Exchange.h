@@ -70,6 +70,11 @@ class Exchange {
   // Set once the request body has been read in full; a reply sent before that closes the
   // connection, since the unread body would otherwise be parsed as the next request.
   bool bodyConsumed = false;
+  // How the answer was made, for metrics and the audit: the JSON-RPC code of a gateway-made
+  // error (0: none), and the stage that replied or failed (kind Continue: none did).
+  int gatewayError = 0;
+  core::StageOutcome stoppedBy;
+
   // The client's socket when it is plain TCP (used to notice a client that went away).
   Poco::Net::StreamSocket* clientSocket();
 };

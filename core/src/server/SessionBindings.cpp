@@ -10,6 +10,7 @@ void SessionBindings::bind(const std::string& sessionId, const std::string& subj
   if (!inserted) return;  // first binder wins; a session never changes hands
   bySubject_[subject].insert(sessionId);
   order_.push_back(sessionId);
+  if (subject.empty() && ++bindsSinceSweep_ >= 1024) sweepAnonymousLocked();
   while (bindings_.size() > capacity_ && !order_.empty()) {
     forgetLocked(order_.front());
     order_.pop_front();
@@ -48,6 +49,31 @@ void SessionBindings::forgetLocked(const std::string& sessionId) {
     if (owned->second.empty()) bySubject_.erase(owned);
   }
   bindings_.erase(it);
+}
+
+void SessionBindings::touch(const std::string& sessionId) {
+  std::lock_guard lock(mutex_);
+  auto it = bindings_.find(sessionId);
+  if (it != bindings_.end()) it->second.used = std::chrono::steady_clock::now();
+}
+
+size_t SessionBindings::active() const {
+  std::lock_guard lock(mutex_);
+  const auto cutoff = std::chrono::steady_clock::now() - idle_;
+  size_t live = 0;
+  for (const auto& [id, binding] : bindings_) live += binding.used >= cutoff;
+  return live;
+}
+
+void SessionBindings::sweepAnonymousLocked() {
+  bindsSinceSweep_ = 0;
+  auto anonymous = bySubject_.find("");
+  if (anonymous == bySubject_.end()) return;
+  const auto cutoff = std::chrono::steady_clock::now() - idle_;
+  std::vector<std::string> stale;
+  for (const auto& id : anonymous->second)
+    if (bindings_.at(id).used < cutoff) stale.push_back(id);
+  for (const auto& id : stale) forgetLocked(id);
 }
 
 size_t SessionBindings::size() const {

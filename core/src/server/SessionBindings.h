@@ -18,12 +18,17 @@ class SessionBindings {
 
   // Bounded: past `capacity` the oldest bindings are forgotten (their sessions are then
   // checked by the upstream alone, as on a route without authentication).
-  explicit SessionBindings(size_t capacity = 100000) : capacity_(capacity) {}
+  explicit SessionBindings(std::chrono::milliseconds idle = std::chrono::minutes(30), size_t capacity = 100000)
+      : idle_(idle), capacity_(capacity) {}
 
   void bind(const std::string& sessionId, const std::string& subject);
   // Also marks the session used, when it is the subject's.
   Check check(const std::string& sessionId, const std::string& subject);
   void forget(const std::string& sessionId);
+  // Marks a session used on a route without authentication, whose sessions are bound to "".
+  void touch(const std::string& sessionId);
+  // Sessions used within the idle time given at construction (for the sessions gauge).
+  size_t active() const;
   size_t size() const;
   // Session ids held for eviction order, bound or already forgotten: at most twice size() + 16.
   size_t remembered() const;
@@ -37,8 +42,12 @@ class SessionBindings {
     std::chrono::steady_clock::time_point used;
   };
   void forgetLocked(const std::string& sessionId);
+  // Forgets sessions bound to "" that are idle: nothing checks them, so only the gauge loses them.
+  void sweepAnonymousLocked();
 
+  std::chrono::milliseconds idle_;
   size_t capacity_;
+  size_t bindsSinceSweep_ = 0;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Binding> bindings_;
   std::unordered_map<std::string, std::unordered_set<std::string>> bySubject_;

@@ -10,6 +10,7 @@
 #include "upstream/LegacySseUpstream.h"
 #include "upstream/StreamableHttpUpstream.h"
 #include "log/Log.h"
+#include "metrics/Catalogue.h"
 #include "moat/json.hpp"
 #include "runtime/WorkloadSpec.h"
 
@@ -149,6 +150,7 @@ void ContainerHttpUpstream::supervise() {
         wait = schedule.failed(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
         state_ = State::Restarting;
         ++restarts_;
+        metrics::count(metrics::kRuntimeRestarts, {{"route", server_.name}});
         log::warn("container", "the server's container exited; starting a new one", {{"server", server_.name}, {"workload", workload},
                   {"reason", lastFailure_}, {"backoff_ms", std::to_string(wait.count())}});
       }

@@ -4,7 +4,7 @@
 #include <array>
 
 #include "log/Log.h"
-#include "metrics/Counters.h"
+#include "metrics/Catalogue.h"
 #include "moat/jsonrpc.hpp"
 #include "runtime/WorkloadSpec.h"
 #include "upstream/StatelessRevision.h"
@@ -165,7 +165,7 @@ std::string SharedStdioUpstream::startBackend(std::unique_lock<std::mutex>& lock
   workload_ = workload;
   if (restart) {
     ++restarts_;
-    metrics::add("stdio_restarts");
+    metrics::count(metrics::kRuntimeRestarts, {{"route", server_.name}});
   }
 
   const std::string initId = ids_.newId("moat-init-");
