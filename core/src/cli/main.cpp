@@ -2,6 +2,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/AllocatorTuning.h"
 #include "cli/Commands.h"
 
 namespace {
@@ -22,6 +23,7 @@ void printOverview() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  moat::cli::tuneAllocator(argv);
   std::vector<std::string> words(argv + 1, argv + argc);
   if (words.empty() || words[0] == "--help" || words[0] == "-h" || words[0] == "help") {
     printOverview();
