@@ -3,6 +3,7 @@
 
 #include "config/ConfigError.h"
 #include "TestServer.h"
+#include "metrics/Counters.h"
 #include "pipeline/Pipeline.h"
 
 using namespace moat;
@@ -83,4 +84,33 @@ TEST_CASE("a rejected stage configuration names the stage's file and line") {
     CHECK(e.errors()[0].format() == "test.yaml:7:3: servers.test.pipeline[0]: plugin 'throwing' rejected its configuration: configured to reject");
     CHECK_THAT(e.errors()[1].message, Catch::Contains("libmoat-absent.so"));
   }
+}
+
+TEST_CASE("on_complete sees every request once it is answered, whichever stage answered it, with its notes") {
+  core::PluginRegistry registry({MOAT_FIXTURE_DIR});
+  core::Pipeline pipeline(serverWith({{"c-stage", "{}"}}), registry);
+  REQUIRE(pipeline.wantsCompletion());
+  const int64_t deniedBefore = metrics::value("completed_denied"), notesBefore = metrics::value("note_survived"),
+                answeredBefore = metrics::value("answered_by_stage");
+  core::RequestContext request;
+  request.upstreamHeaders.set("X-Deny", "1");
+  request.body = R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo"}})";
+  auto outcome = pipeline.runRequest(request);
+  REQUIRE(outcome.kind == core::StageOutcome::Kind::Replied);
+  CHECK(request.notes.at("c-stage.target") == "echo");
+  moat_completion done{};
+  done.struct_size = sizeof done;
+  done.status = 401;
+  done.outcome = MOAT_OUTCOME_DENIED;
+  done.answered_by = moat_str{outcome.stage.data(), outcome.stage.size()};
+  pipeline.runComplete(request, done);
+  CHECK(metrics::value("completed_denied") == deniedBefore + 1);
+  CHECK(metrics::value("note_survived") == notesBefore + 1);
+  CHECK(metrics::value("answered_by_stage") == answeredBefore + 1);
+}
+
+TEST_CASE("a plugin of an older minor has no on_complete, and is never asked for one") {
+  core::PluginRegistry registry({MOAT_FIXTURE_DIR});
+  core::Pipeline pipeline(serverWith({{"compat-1-4", "{}"}}), registry);
+  CHECK_FALSE(pipeline.wantsCompletion());
 }

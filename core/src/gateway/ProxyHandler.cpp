@@ -93,11 +93,30 @@ void ProxyHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Ne
   }
   auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
   recordRequest(exchange, response.getStatus(), static_cast<double>(micros) / 1e6, answer);
+  if (exchange.pipeline.wantsCompletion()) complete(exchange, micros, answer);
   if (log::enabled(log::Level::Info)) {
     log::Fields fields{{"server", route_.config.name}, {"status", std::to_string(response.getStatus())}, {"duration_us", std::to_string(micros)}};
     if (ctx.identitySubject) fields.emplace_back("subject", *ctx.identitySubject);
     log::info("access", ctx.httpMethod + " " + log::redactQuery(ctx.path), fields);
   }
+}
+
+// The audit stages' moment (on_complete): the client has its answer, whoever gave it.
+void ProxyHandler::complete(Exchange& exchange, int64_t micros, const AnswerWatch& answer) {
+  const int status = exchange.response.sent() ? exchange.response.getStatus() : 0;
+  const std::string_view outcome = outcomeOf(exchange, status, answer);
+  moat_completion done{};
+  done.struct_size = sizeof done;
+  done.status = static_cast<uint16_t>(status);
+  done.outcome = outcome == "success" ? MOAT_OUTCOME_SUCCESS : outcome == "error" ? MOAT_OUTCOME_ERROR
+               : outcome == "denied"  ? MOAT_OUTCOME_DENIED  : MOAT_OUTCOME_FAILURE;
+  done.rpc_error_code = exchange.gatewayError;
+  done.duration_us = micros;
+  done.request_bytes = exchange.ctx.body.size();
+  done.response_bytes = answer.bytes();
+  const bool stopped = exchange.stoppedBy.kind != core::StageOutcome::Kind::Continue;
+  done.answered_by = stopped ? moat_str{exchange.stoppedBy.stage.data(), exchange.stoppedBy.stage.size()} : moat_str{nullptr, 0};
+  exchange.pipeline.runComplete(exchange.ctx, done);
 }
 
 void ProxyHandler::serve(Exchange& exchange) {

@@ -7,6 +7,7 @@
 #include "config/Config.h"
 #include "server/ClientLimits.h"
 #include "server/IngressGuard.h"
+#include "gateway/AnswerWatch.h"
 #include "gateway/Route.h"
 
 namespace moat::gateway {
@@ -18,6 +19,7 @@ class ProxyHandler : public Poco::Net::HTTPRequestHandler {
 
  private:
   void serve(Exchange& exchange);
+  void complete(Exchange& exchange, int64_t micros, const AnswerWatch& answer);
   bool readBody(Exchange& exchange);
   void copyHeaders(Exchange& exchange) const;
   // Refuses (429 with Retry-After) a request over its subject's rate, a GET stream over its

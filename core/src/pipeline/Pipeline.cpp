@@ -55,6 +55,17 @@ StageOutcome Stage::onResponse(RequestContext& request) const {
   }
 }
 
+void Stage::onComplete(RequestContext& request, const moat_completion& done) const {
+  auto hook = abiField(hooks_, &moat_filter_hooks::on_complete);
+  if (!hook) return;
+  try {
+    hook(instance_.get(), &request, &done);
+  } catch (...) {
+    metrics::count(metrics::kPluginErrors, {{"plugin", plugin().name}, {"instance", label()}});
+    log::error("pipeline", "a stage threw an exception across the ABI boundary from on_complete", {{"stage", label()}});
+  }
+}
+
 std::string Stage::resourceMetadata() const {
   auto hook = abiField(hooks_, &moat_filter_hooks::resource_metadata);
   if (!hook) return {};
@@ -90,6 +101,12 @@ Pipeline::Pipeline(const config::ServerConfig& server, PluginRegistry& registry)
     }
   }
   if (!errors.empty()) throw config::ConfigErrors(std::move(errors));
+  for (const auto& stage : stages_)
+    wantsCompletion_ = wantsCompletion_ || abiField(*stage->plugin().descriptor->filter, &moat_filter_hooks::on_complete) != nullptr;
+}
+
+void Pipeline::runComplete(RequestContext& request, const moat_completion& done) const {
+  for (const auto& stage : stages_) stage->onComplete(request, done);
 }
 
 StageOutcome Pipeline::stoppedBy(const Stage& stage, StageOutcome outcome) {

@@ -31,6 +31,8 @@ class Stage {
   const LoadedPlugin& plugin() const { return instance_.plugin(); }
   StageOutcome onRequest(RequestContext& request) const;
   StageOutcome onResponse(RequestContext& request) const;
+  // Does nothing for a plugin without on_complete (older than ABI 1.5, or not wanting it).
+  void onComplete(RequestContext& request, const moat_completion& done) const;
   // RFC 9728 fields from an authenticator, or empty.
   std::string resourceMetadata() const;
 
@@ -50,12 +52,16 @@ class Pipeline {
   StageOutcome runRequest(RequestContext& request, size_t first = 0) const;
   // Without `mayRetry`, a stage's RETRY is logged and counts as CONTINUE.
   StageOutcome runResponse(RequestContext& request, bool mayRetry = false) const;
+  // Every stage's on_complete, in order, once the client has its answer.
+  void runComplete(RequestContext& request, const moat_completion& done) const;
+  bool wantsCompletion() const { return wantsCompletion_; }
 
  private:
   // Notes which kind of stage stopped the request, and counts a failure against its instance.
   static StageOutcome stoppedBy(const Stage& stage, StageOutcome outcome);
 
   std::vector<std::unique_ptr<Stage>> stages_;
+  bool wantsCompletion_ = false;  // some stage has on_complete
 };
 
 }  // namespace moat::core

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "log/Log.h"
+#include "moat/json.hpp"
 #include "metrics/Counters.h"
 #include "net/HttpFetch.h"
 #include "plugin/RequestContext.h"
@@ -158,6 +159,20 @@ moat_host_api buildTable() {
     return 1;
   };
   api.instance_name = [](moat_host_context* ctx) { return ctx ? view(ctx->instanceName) : moat_str{nullptr, 0}; };
+  api.request_rpc_target = [](moat_request* r) { return view(r->rpcTarget()); };
+  api.request_note_set = [](moat_request* r, moat_str n, moat_str v) { r->notes[str(n)] = str(v); };
+  api.request_note_get = [](moat_request* r, moat_str n, moat_str* v) {
+    auto it = r->notes.find(str(n));
+    if (it == r->notes.end()) return 0;
+    *v = view(it->second);
+    return 1;
+  };
+  api.request_notes_json = [](moat_request* r) {
+    std::string out = "{";
+    for (const auto& [name, value] : r->notes) out += (out.size() > 1 ? "," : "") + json::quote(name) + ":" + json::quote(value);
+    r->notesJson = out + "}";
+    return view(r->notesJson);
+  };
   return api;
 }
 

@@ -35,6 +35,9 @@ struct moat_request {
 
   // Tokens a stage obtained for later stages (moat_host_api.request_credential_*), by name.
   std::map<std::string, std::string> credentials;
+  // Non-secret facts a stage recorded for later stages and audit (request_note_*), by name.
+  std::map<std::string, std::string> notes;
+  std::string notesJson;  // the last rendering of `notes` handed to a plugin
 
   std::optional<std::string> identitySubject;
   std::string identityClaims = "{}";

@@ -1,5 +1,5 @@
 /*
- * Moat plugin ABI, version 1 (minor 4).
+ * Moat plugin ABI, version 1 (minor 5).
  *
  * This header is the whole contract between the Moat host and a plugin. It is plain C so that a
  * plugin built with another compiler, another C++ standard library or another language loads.
@@ -71,7 +71,7 @@ extern "C" {
 #endif
 
 #define MOAT_ABI_VERSION_MAJOR 1
-#define MOAT_ABI_VERSION_MINOR 4
+#define MOAT_ABI_VERSION_MINOR 5
 #define MOAT_ABI_VERSION ((uint32_t)((MOAT_ABI_VERSION_MAJOR << 16) | MOAT_ABI_VERSION_MINOR))
 
 /* True when `object` (a pointer to a struct with struct_size) carries `field`. */
@@ -128,6 +128,14 @@ typedef enum moat_status {
   MOAT_STATUS_RETRY = 3
 } moat_status;
 
+/* Since 1.5: how a request ended, as on_complete reports it. */
+typedef enum moat_outcome {
+  MOAT_OUTCOME_SUCCESS = 0, /* answered, and the answer carries no error */
+  MOAT_OUTCOME_ERROR = 1,   /* answered with a JSON-RPC error, or a tool result with isError */
+  MOAT_OUTCOME_DENIED = 2,  /* refused: 401, 403 or 429 */
+  MOAT_OUTCOME_FAILURE = 3  /* the gateway, a stage or the upstream could not answer it */
+} moat_outcome;
+
 typedef enum moat_log_level {
   MOAT_LOG_TRACE = 0,
   MOAT_LOG_DEBUG = 1,
@@ -166,6 +174,18 @@ typedef struct moat_http_result {
   moat_sink headers; /* receives "Name: value\r\n" lines */
   moat_sink body;
 } moat_http_result;
+
+/* Since 1.5: a finished request, given to on_complete. Filled in by the host. */
+typedef struct moat_completion {
+  uint32_t struct_size;
+  uint16_t status;          /* the HTTP status the client was sent; 0 when nothing was sent */
+  moat_outcome outcome;
+  int32_t rpc_error_code;   /* the gateway's own JSON-RPC error code (moat/jsonrpc.hpp), else 0 */
+  int64_t duration_us;      /* from the request's arrival to the end of its answer */
+  uint64_t request_bytes;   /* the request body */
+  uint64_t response_bytes;  /* the response body as sent */
+  moat_str answered_by;     /* the label of the stage that replied or failed; empty otherwise */
+} moat_completion;
 
 /* ---------------------------------------------------------------- host services */
 
@@ -265,6 +285,20 @@ typedef struct moat_host_api {
    * CLI's uses. Empty for the plugin-wide context given to moat_plugin_init. Valid as long as
    * `ctx`. */
   moat_str (*instance_name)(moat_host_context* ctx);
+
+  /* ---- since 1.5: what a request acts on, and notes for audit ---- */
+
+  /* What the JSON-RPC method acts on: the tool or prompt name (params.name of tools/call,
+   * prompts/get) or the resource URI (params.uri of resources/...); empty otherwise. */
+  moat_str (*request_rpc_target)(moat_request* req);
+  /* Notes: facts a stage records about the request for later stages and audit stages (the
+   * delegation chain of an exchanged token, a policy decision). Never secret: an audit stage
+   * writes them out. Never sent upstream. set copies the value; get returns 1 and sets *value
+   * (valid until the request ends) when present. */
+  void (*request_note_set)(moat_request* req, moat_str name, moat_str value);
+  int (*request_note_get)(moat_request* req, moat_str name, moat_str* value);
+  /* Every note as one JSON object of strings ("{}" when none); valid until the request ends. */
+  moat_str (*request_notes_json)(moat_request* req);
 } moat_host_api;
 
 /* ---------------------------------------------------------------- plugin hooks */
@@ -284,6 +318,12 @@ typedef struct moat_filter_hooks {
    * as a JSON object ({"authorization_servers":[...],"scopes_supported":[...]}). Returns 1 when
    * it wrote something. */
   int (*resource_metadata)(void* instance, moat_sink* json_object);
+  /* Optional, since 1.5. Runs once for every request the route received, after its answer was
+   * sent (or could not be), whichever stage answered it, even when an earlier stage refused it
+   * or it was refused before the pipeline ran; in pipeline order. The request and response
+   * accessors are valid. Cannot change anything; blocking here holds the worker, not the
+   * client. An audit stage writes its event here. */
+  void (*on_complete)(void* instance, moat_request* req, const moat_completion* done);
 } moat_filter_hooks;
 
 /* Hooks of a runtime plugin. Workloads are named by the id the runtime returns from start. All

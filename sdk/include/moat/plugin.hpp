@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -143,6 +144,30 @@ class Request {
     return true;
   }
 
+  // What the method acts on: a tool or prompt name, a resource URI (ABI 1.5); empty on an older host.
+  std::string_view rpcTarget() const {
+    if (!MOAT_ABI_HAS(api_, moat_host_api, request_rpc_target)) return {};
+    return fromAbi(api_->request_rpc_target(req_));
+  }
+  // Notes for later stages and audit (ABI 1.5): never secret, never sent upstream.
+  std::optional<std::string_view> note(std::string_view name) const {
+    if (!MOAT_ABI_HAS(api_, moat_host_api, request_note_get)) return std::nullopt;
+    moat_str value{nullptr, 0};
+    if (!api_->request_note_get(req_, toAbi(name), &value)) return std::nullopt;
+    return fromAbi(value);
+  }
+  // Returns false on a host older than ABI 1.5, which cannot carry it.
+  bool setNote(std::string_view name, std::string_view value) {
+    if (!MOAT_ABI_HAS(api_, moat_host_api, request_note_set)) return false;
+    api_->request_note_set(req_, toAbi(name), toAbi(value));
+    return true;
+  }
+  // Every note as a JSON object of strings.
+  std::string_view notesJson() const {
+    if (!MOAT_ABI_HAS(api_, moat_host_api, request_notes_json)) return "{}";
+    return fromAbi(api_->request_notes_json(req_));
+  }
+
   std::optional<std::string_view> clientCredential() const {
     moat_str value{nullptr, 0};
     if (!api_->request_client_credential(req_, &value)) return std::nullopt;
@@ -188,6 +213,18 @@ class Request {
   moat_request* req_;
 };
 
+// How a request ended (ABI 1.5), for onComplete.
+enum class Outcome { Success = MOAT_OUTCOME_SUCCESS, Error = MOAT_OUTCOME_ERROR, Denied = MOAT_OUTCOME_DENIED, Failure = MOAT_OUTCOME_FAILURE };
+struct Completion {
+  uint16_t status = 0;  // 0: nothing could be sent
+  Outcome outcome = Outcome::Success;
+  int rpcErrorCode = 0;  // the gateway's own JSON-RPC error, else 0
+  int64_t durationUs = 0;
+  uint64_t requestBytes = 0;
+  uint64_t responseBytes = 0;
+  std::string_view answeredBy;  // the stage that replied or failed; empty otherwise
+};
+
 // Base of authenticators, authorizers, exchangers and stages. Derived classes need a
 // constructor (const Host&, const json::Value& config) that throws on a bad configuration.
 class Filter {
@@ -195,6 +232,9 @@ class Filter {
   virtual ~Filter() = default;
   virtual Status onRequest(Request& request) = 0;
   virtual Status onResponse(Request&) { return Status::Continue; }
+  // Once per request after its answer, whichever stage gave it (ABI 1.5). The host calls it
+  // only for plugins that override it.
+  virtual void onComplete(Request&, const Completion&) {}
   // RFC 9728 fields as a JSON object, or empty.
   virtual std::string resourceMetadata() const { return {}; }
 };
@@ -293,6 +333,24 @@ int initFilter(const moat_host_api* host, const moat_plugin_descriptor** out, mo
       return static_cast<moat_status>(static_cast<T*>(inst)->onResponse(r));
     });
   };
+  // Only a class that overrides onComplete gets the hook, so the host skips the others. (The
+  // member pointers of an override and of the base compare equal: both name the virtual slot.)
+  if constexpr (!std::is_same_v<decltype(&T::onComplete), void (Filter::*)(Request&, const Completion&)>)
+    S::filterHooks.on_complete = [](void* inst, moat_request* req, const moat_completion* done) noexcept {
+      guarded(nullptr, 0, [&] {
+        Request r(S::api, req);
+        Completion c;
+        c.status = done->status;
+        c.outcome = static_cast<Outcome>(done->outcome);
+        c.rpcErrorCode = done->rpc_error_code;
+        c.durationUs = done->duration_us;
+        c.requestBytes = done->request_bytes;
+        c.responseBytes = done->response_bytes;
+        c.answeredBy = fromAbi(done->answered_by);
+        static_cast<T*>(inst)->onComplete(r, c);
+        return 0;
+      });
+    };
   S::filterHooks.resource_metadata = [](void* inst, moat_sink* out) noexcept {
     return guarded(nullptr, 0, [&] {
       std::string fields = static_cast<T*>(inst)->resourceMetadata();

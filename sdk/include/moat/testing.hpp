@@ -35,6 +35,9 @@ struct FakeRequest {
   std::optional<std::string> clientCredential;
   std::optional<std::pair<std::string, std::string>> identity;
   std::map<std::string, std::string> credentials;
+  std::string rpcTarget;
+  std::map<std::string, std::string> notes;
+  std::string notesJson = "{}";  // what request_notes_json answers
 
   uint16_t replyStatus = 0;
   std::string replyBody;
@@ -169,6 +172,17 @@ class FakeHost {
       return 1;
     };
     api_.instance_name = [](moat_host_context* c) { return str(self(c).instanceName); };
+    api_.request_rpc_target = [](moat_request* r) { return str(req(r).rpcTarget); };
+    api_.request_note_set = [](moat_request* r, moat_str n, moat_str v) {
+      req(r).notes[std::string(fromAbi(n))] = std::string(fromAbi(v));
+    };
+    api_.request_note_get = [](moat_request* r, moat_str n, moat_str* v) {
+      auto it = req(r).notes.find(std::string(fromAbi(n)));
+      if (it == req(r).notes.end()) return 0;
+      *v = str(it->second);
+      return 1;
+    };
+    api_.request_notes_json = [](moat_request* r) { return str(req(r).notesJson); };
   }
 
   moat_host_api api_{};

@@ -69,10 +69,27 @@ const moat_layout_row MOAT_LAYOUT_TABLE[] = {
 #if MOAT_ABI_VERSION_MINOR >= 3
     ROW(moat_host_api, instance_name),
 #endif
+#if MOAT_ABI_VERSION_MINOR >= 5
+    ROW(moat_host_api, request_rpc_target),
+    ROW(moat_host_api, request_note_set),
+    ROW(moat_host_api, request_note_get),
+    ROW(moat_host_api, request_notes_json),
+#endif
     ROW(moat_filter_hooks, struct_size),
     ROW(moat_filter_hooks, on_request),
     ROW(moat_filter_hooks, on_response),
     ROW(moat_filter_hooks, resource_metadata),
+#if MOAT_ABI_VERSION_MINOR >= 5
+    ROW(moat_filter_hooks, on_complete),
+    ROW(moat_completion, struct_size),
+    ROW(moat_completion, status),
+    ROW(moat_completion, outcome),
+    ROW(moat_completion, rpc_error_code),
+    ROW(moat_completion, duration_us),
+    ROW(moat_completion, request_bytes),
+    ROW(moat_completion, response_bytes),
+    ROW(moat_completion, answered_by),
+#endif
     ROW(moat_runtime_hooks, struct_size),
     ROW(moat_runtime_hooks, start),
     ROW(moat_runtime_hooks, stop),
