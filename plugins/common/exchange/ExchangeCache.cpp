@@ -9,7 +9,9 @@ ExchangeResult ExchangeCache::get(const std::string& key, const std::function<in
     if (nowMs() < it->second->validUntilMs) {
       order_.splice(order_.begin(), order_, it->second);
       source = Source::Cache;
-      return ExchangeResult::issued(it->second->token, it->second->validUntilMs);
+      ExchangeResult cached = ExchangeResult::issued(it->second->token, it->second->validUntilMs);
+      cached.delegation = it->second->delegation;
+      return cached;
     }
     order_.erase(it->second);
     byKey_.erase(it);
@@ -49,7 +51,7 @@ void ExchangeCache::storeLocked(const std::string& key, const ExchangeResult& re
     order_.erase(it->second);
     byKey_.erase(it);
   }
-  order_.push_front(Entry{key, result.token, validUntil});
+  order_.push_front(Entry{key, result.token, validUntil, result.delegation});
   byKey_[key] = order_.begin();
   // Tokens expire while they sit unused at the back: dropped there, not only at capacity.
   while (byKey_.size() > settings_.capacity || order_.back().validUntilMs <= nowMs) {

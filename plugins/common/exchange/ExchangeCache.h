@@ -44,6 +44,7 @@ class ExchangeCache {
     std::string key;
     std::string token;
     int64_t validUntilMs;
+    std::string delegation;
   };
   struct Flight {
     bool done = false;

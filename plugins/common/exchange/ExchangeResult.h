@@ -19,11 +19,14 @@ struct ExchangeResult {
   std::string token;
   int64_t expiresAtMs = 0;  // 0: the IdP did not say
   std::string reason;       // for logs and error bodies; never holds token material
+  // RFC 8693 §4.1: the actors of an issued JWT's `act` claim, outermost first, as a JSON array
+  // of their `sub`s ("" when the token is not a JWT or names none). For the audit trail.
+  std::string delegation;
 
   static ExchangeResult issued(std::string token, int64_t expiresAtMs) {
-    return {Kind::Issued, std::move(token), expiresAtMs, {}};
+    return {Kind::Issued, std::move(token), expiresAtMs, {}, {}};
   }
-  static ExchangeResult failed(Kind kind, std::string reason) { return {kind, {}, 0, std::move(reason)}; }
+  static ExchangeResult failed(Kind kind, std::string reason) { return {kind, {}, 0, std::move(reason), {}}; }
   bool ok() const { return kind == Kind::Issued; }
 };
 

@@ -6,6 +6,7 @@
 #include "oauth/TokenCache.h"
 #include "moat/bearer.hpp"
 #include "crypto/Sha256.h"
+#include "exchange/Delegation.h"
 
 namespace moat::exchange {
 namespace {
@@ -89,7 +90,9 @@ Status ExchangeStage::onRequest(Request& request) {
       key, [this] { return host_.nowUnixMs(); },
       [&] {
         host_.count("exchanges");
-        return exchange(subject);
+        ExchangeResult issued = exchange(subject);
+        if (issued.ok()) issued.delegation = delegationChain(issued.token);
+        return issued;
       },
       source);
   host_.count(source == ExchangeCache::Source::Cache ? "cache_hits" : "cache_misses");
@@ -99,6 +102,7 @@ Status ExchangeStage::onRequest(Request& request) {
     host_.debug("exchanged token " + crypto::fingerprint(subject) + " for " + crypto::fingerprint(result.token) +
                 (result.expiresAtMs ? " (valid " + std::to_string((result.expiresAtMs - host_.nowUnixMs()) / 1000) + " s)" : ""));
 
+  if (!result.delegation.empty()) request.setNote("delegation", result.delegation);
   // The client's token never travels on: with a custom header, Authorization is dropped too.
   if (settings_.headerName != "Authorization") request.removeHeader("Authorization");
   request.setHeader(settings_.headerName, settings_.headerPrefix + result.token);

@@ -6,6 +6,8 @@
 #include <thread>
 #include <vector>
 
+#include "crypto/Base64.h"
+#include "exchange/Delegation.h"
 #include "exchange/ExchangeCache.h"
 
 using namespace moat::exchange;
@@ -138,4 +140,27 @@ TEST_CASE("exchange cache: concurrent requests for one key share a single exchan
   CHECK(joined + cached == 15);  // a slow thread may arrive after the exchange and hit the cache
   CHECK(joined > 0);
   for (const auto& token : tokens) CHECK(token == "shared-token");
+}
+
+TEST_CASE("exchange cache: the delegation chain of an issued JWT is read once and kept with the token", "[cache]") {
+  using moat::crypto::base64UrlEncode;
+  const std::string jwt = base64UrlEncode(R"({"alg":"RS256"})") + "." +
+                          base64UrlEncode(R"({"sub":"alice","act":{"sub":"moat-gateway","act":{"sub":"ci-agent"}}})") + ".c2ln";
+  CHECK(delegationChain(jwt) == R"(["moat-gateway","ci-agent"])");
+  CHECK(delegationChain(base64UrlEncode("{}") + "." + base64UrlEncode(R"({"sub":"alice"})") + ".c2ln").empty());
+  CHECK(delegationChain("an-opaque-token").empty());
+  CHECK(delegationChain("a.!!!.b").empty());
+
+  Clock clock;
+  ExchangeCache cache({100, 30'000, 60'000});
+  auto exchange = [&] {
+    ExchangeResult issued = ExchangeResult::issued(jwt, clock.now + 300'000);
+    issued.delegation = delegationChain(issued.token);
+    return issued;
+  };
+  ExchangeCache::Source source;
+  cache.get("k", clock.fn(), exchange, source);
+  ExchangeResult again = cache.get("k", clock.fn(), exchange, source);
+  CHECK(source == ExchangeCache::Source::Cache);
+  CHECK(again.delegation == R"(["moat-gateway","ci-agent"])");
 }

@@ -102,7 +102,9 @@ const configuration = {
     if (!token.accountId) return undefined;
     const account = accounts[token.accountId] ?? {};
     // What Okta puts in its access tokens, so auth-okta is tested against the same claims.
-    return { email: account.email, groups: account.groups, uid: `00u-${token.accountId}`, cid: token.clientId };
+    // RFC 8693 §4.1: an exchanged token names the client that acted for the user.
+    const actor = token.gty === 'token_exchange' ? { act: { sub: token.clientId } } : {};
+    return { email: account.email, groups: account.groups, uid: `00u-${token.accountId}`, cid: token.clientId, ...actor };
   },
   pkce: { required: () => true },
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
