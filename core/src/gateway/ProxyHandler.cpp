@@ -83,6 +83,13 @@ void ProxyHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Ne
   ctx.serverName = route_.config.name;
   Exchange exchange(ctx, request, response, *route_.pipeline, route_.config, *route_.sessions);
   AnswerWatch answer;
+  // `answer` dies with this call, but the connection finishes the body after it: the watch is
+  // taken away first, whichever way this call ends.
+  struct Watching {
+    ClientResponse& response;
+    void end() { response.stopWatching(); }
+    ~Watching() { end(); }
+  } watching{exchange.response};
   exchange.response.watchBody(&answer);
   auto started = std::chrono::steady_clock::now();
   try {
@@ -91,6 +98,7 @@ void ProxyHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Ne
     log::error("proxy", "unexpected failure", {{"reason", e.what()}});
     if (!response.sent()) exchange.sendError(500, jsonrpc::kInternalError, "internal gateway error");
   }
+  watching.end();
   auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
   recordRequest(exchange, response.getStatus(), static_cast<double>(micros) / 1e6, answer);
   if (exchange.pipeline.wantsCompletion()) complete(exchange, micros, answer);

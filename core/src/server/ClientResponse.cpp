@@ -19,7 +19,8 @@ constexpr size_t kFlushAt = 16 * 1024;
 
 bool ClientBodyWriter::flushPending() {
   if (failed_ || pending_.empty()) return !failed_;
-  if (watch_ && framing_ != Framing::Discard) watch_->see(pending_);
+  if (watch_ && framing_ != Framing::Discard && pending_.size() > seenUpTo_) watch_->see(std::string_view(pending_).substr(seenUpTo_));
+  seenUpTo_ = 0;
   try {
     switch (framing_) {
       case Framing::Discard: break;
@@ -85,6 +86,11 @@ bool ClientBodyWriter::finish() {
 bool ClientResponse::bodyForbidden() const {
   HTTPStatus status = getStatus();
   return headRequest_ || status < 200 || status == HTTP_NO_CONTENT || status == HTTP_NOT_MODIFIED;
+}
+
+void ClientResponse::stopWatching() {
+  if (writer_) writer_->rewatch(nullptr);
+  watch_ = nullptr;
 }
 
 bool ClientResponse::finish() {

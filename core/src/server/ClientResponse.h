@@ -34,6 +34,12 @@ class ClientBodyWriter : public std::streambuf {
   // Writes what is pending and, for a chunked body, the last chunk. True when the body went
   // out complete, so the connection can carry another response.
   bool finish();
+  // The watch that sees bytes from now on (none: nullptr), after what is pending went past the old one.
+  void rewatch(BodyWatch* watch) {
+    if (watch_ && !pending_.empty()) watch_->see(pending_);
+    seenUpTo_ = pending_.size();
+    watch_ = watch;
+  }
 
  protected:
   int_type overflow(int_type c) override;
@@ -47,6 +53,7 @@ class ClientBodyWriter : public std::streambuf {
   Framing framing_;
   uint64_t left_;  // bytes a fixed-length body still owes
   BodyWatch* watch_;
+  size_t seenUpTo_ = 0;  // bytes at the front of pending_ a previous watch has seen
   std::string pending_;
   bool failed_ = false;
 };
@@ -57,8 +64,11 @@ class ClientResponse : public Poco::Net::HTTPServerResponse {
 
   // Set once the request is known: a HEAD request's response carries no body.
   void answerHead(bool headRequest) { headRequest_ = headRequest; }
-  // `watch` (outliving the response) sees the body; set before the response is sent.
+  // `watch` sees the body; set before the response is sent. The watch must be taken away
+  // (stopWatching) before it is destroyed: the connection finishes the body after the handler.
   void watchBody(BodyWatch* watch) { watch_ = watch; }
+  // Hands what is pending to the watch, then forgets it.
+  void stopWatching();
   // Fields written after the response's own (a proxied response's end-to-end headers): kept
   // apart because POCO's collection pays a scan of the list for every field added.
   void addFields(const net::HeaderList& fields) {
