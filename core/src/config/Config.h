@@ -61,6 +61,20 @@ struct DiagnosticsConfig {
   bool operator==(const DiagnosticsConfig&) const = default;
 };
 
+// OpenTelemetry traces (trace/Exporter.h has what each field does).
+struct TracingConfig {
+  std::string endpoint;  // empty: off
+  std::string serviceName = "moat";
+  double sampleRatio = 1.0;
+  bool acceptTraceparent = true;
+  int queueSize = 4096;
+  int batchSize = 512;
+  int exportIntervalMs = 1000;
+  int timeoutMs = 3000;
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool operator==(const TracingConfig&) const = default;
+};
+
 struct LogConfig {
   std::string format = "text";
   std::string level = "info";
@@ -148,6 +162,7 @@ struct Config {
   std::string file;
   ListenerConfig listen;
   DiagnosticsConfig diagnostics;
+  TracingConfig tracing;
   LogConfig log;
   PluginsConfig plugins;
   std::vector<ServerConfig> servers;

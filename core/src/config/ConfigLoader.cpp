@@ -239,6 +239,36 @@ void readDiagnostics(Reader& r, const YAML::Node& node, DiagnosticsConfig& out) 
   r.integer(node, "diagnostics", "port", 0, 65535, out.port);
 }
 
+void readTracing(Reader& r, const YAML::Node& node, TracingConfig& out) {
+  const std::string path = "tracing";
+  if (!r.expectMap(node, path)) return;
+  r.allowOnly(node, path, {"endpoint", "service_name", "sample_ratio", "accept_traceparent", "queue_size", "batch_size",
+                           "export_interval", "timeout", "headers"});
+  if (!r.string(node, path, "endpoint", out.endpoint)) r.fail(node, path + ".endpoint", "missing required value: the collector's OTLP/HTTP traces URL, e.g. http://127.0.0.1:4318/v1/traces");
+  else if (out.endpoint.rfind("http://", 0) != 0 && out.endpoint.rfind("https://", 0) != 0)
+    r.fail(node["endpoint"], path + ".endpoint", "expected an http:// or https:// URL");
+  r.string(node, path, "service_name", out.serviceName);
+  if (node["sample_ratio"].IsDefined()) {
+    try {
+      out.sampleRatio = node["sample_ratio"].as<double>();
+      if (out.sampleRatio < 0 || out.sampleRatio > 1) throw YAML::Exception(node["sample_ratio"].Mark(), "range");
+    } catch (const YAML::Exception&) {
+      r.fail(node["sample_ratio"], path + ".sample_ratio", "expected a number from 0 to 1");
+    }
+  }
+  r.boolean(node, path, "accept_traceparent", out.acceptTraceparent);
+  r.integer(node, path, "queue_size", 1, 10'000'000, out.queueSize);
+  r.integer(node, path, "batch_size", 1, 100'000, out.batchSize);
+  r.duration(node, path, "export_interval", out.exportIntervalMs);
+  r.duration(node, path, "timeout", out.timeoutMs);
+  YAML::Node headers = node["headers"];
+  if (headers.IsDefined() && !headers.IsNull() && r.expectMap(headers, path + ".headers"))
+    for (const auto& entry : headers) {
+      std::string value;
+      if (r.string(headers, path + ".headers", entry.first.Scalar().c_str(), value)) out.headers.emplace_back(entry.first.Scalar(), value);
+    }
+}
+
 void readLog(Reader& r, const YAML::Node& node, LogConfig& out) {
   if (!r.expectMap(node, "log")) return;
   r.allowOnly(node, "log", {"format", "level"});
@@ -434,7 +464,8 @@ void readServer(Reader& r, const std::string& name, const YAML::Node& nameNode, 
 
 void readRoot(Reader& r, const YAML::Node& root, Config& config) {
   if (!root.IsMap()) { r.fail(root, "", "the configuration must be a mapping with a servers: key"); return; }
-  r.allowOnly(root, "", {"listen", "diagnostics", "log", "plugins", "servers"});
+  r.allowOnly(root, "", {"listen", "diagnostics", "tracing", "log", "plugins", "servers"});
+  if (root["tracing"].IsDefined() && !root["tracing"].IsNull()) readTracing(r, root["tracing"], config.tracing);
   if (root["listen"].IsDefined() && !root["listen"].IsNull()) readListener(r, root["listen"], config.listen);
   if (root["diagnostics"].IsDefined()) {
     if (root["diagnostics"].IsNull()) config.diagnostics.port = 9464;

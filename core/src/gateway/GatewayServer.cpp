@@ -21,6 +21,7 @@
 #include "upstream/StdioUpstream.h"
 #include "upstream/StreamableHttpUpstream.h"
 #include "log/Log.h"
+#include "trace/Exporter.h"
 
 namespace moat::gateway {
 namespace {
@@ -99,6 +100,10 @@ unsigned GatewayServer::reload(const config::Config& next, core::PluginRegistry&
     config::Location where{next.file, 0, 0, "listen"};
     throw config::ConfigErrors({{where, "the listen section changed; it takes effect only on a restart, so the reload was refused"}});
   }
+  if (!(next.tracing == config_.tracing)) {
+    config::Location where{next.file, 0, 0, "tracing"};
+    throw config::ConfigErrors({{where, "the tracing section changed; it takes effect only on a restart, so the reload was refused"}});
+  }
   if (!(next.diagnostics == config_.diagnostics)) {
     config::Location where{next.file, 0, 0, "diagnostics"};
     throw config::ConfigErrors({{where, "the diagnostics section changed; it takes effect only on a restart, so the reload was refused"}});
@@ -165,6 +170,22 @@ void GatewayServer::start() {
   settings.keepAliveTimeoutMs = listen.keepAliveTimeoutMs;
   settings.maxConnections = static_cast<size_t>(listen.maxConnections);
   settings.maxConnectionsPerClient = static_cast<size_t>(listen.maxConnectionsPerClient);
+  if (!config_.tracing.endpoint.empty()) {
+    const auto& t = config_.tracing;
+    trace::Settings settings;
+    settings.endpoint = t.endpoint;
+    settings.serviceName = t.serviceName;
+    settings.serviceVersion = MOAT_VERSION;
+    settings.sampleRatio = t.sampleRatio;
+    settings.acceptTraceparent = t.acceptTraceparent;
+    settings.queueSize = static_cast<size_t>(t.queueSize);
+    settings.batchSize = static_cast<size_t>(t.batchSize);
+    settings.exportIntervalMs = t.exportIntervalMs;
+    settings.timeoutMs = t.timeoutMs;
+    settings.headers = t.headers;
+    trace::Exporter::start(settings);
+    log::info("gateway", "exporting traces", {{"endpoint", t.endpoint}, {"sample_ratio", std::to_string(t.sampleRatio)}});
+  }
   if (config_.diagnostics.enabled()) {
     diagnostics_ = std::make_unique<DiagnosticsServer>(config_.diagnostics, routers_, listening_);
     diagnostics_->start();
@@ -191,6 +212,7 @@ void GatewayServer::stop(int graceMs) {
   for (Upstream* upstream : upstreams) upstream->shutdown();
   listener_->finish(graceMs);
   listener_.reset();
+  trace::Exporter::stop();
   if (diagnostics_) diagnostics_->stop();
 }
 

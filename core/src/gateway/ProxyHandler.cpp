@@ -16,6 +16,8 @@
 #include "log/Log.h"
 #include "metrics/Catalogue.h"
 #include "metrics/Counters.h"
+#include "trace/Exporter.h"
+#include "trace/RequestTrace.h"
 
 namespace moat::gateway {
 namespace {
@@ -50,6 +52,59 @@ void drainBody(std::istream& in, size_t limit) {
   while (in && budget > 0) {
     in.read(scratch, sizeof scratch);
     budget -= std::min(budget, static_cast<size_t>(in.gcount()));
+  }
+}
+
+// The request's trace when tracing is on and it is sampled: a child of the client's trace when
+// it sent a traceparent and tracing.accept_traceparent allows it.
+std::unique_ptr<trace::RequestTrace> startTrace(const Poco::Net::HTTPServerRequest& request) {
+  if (!trace::Exporter::enabled()) return nullptr;
+  std::optional<trace::Parent> parent;
+  if (trace::Exporter::settings().acceptTraceparent && request.has("traceparent")) parent = trace::parseTraceparent(request.get("traceparent"));
+  if (parent ? !parent->sampled : !trace::Exporter::sampleNew()) return nullptr;
+  return std::make_unique<trace::RequestTrace>(request.getMethod(), parent);
+}
+
+// The MCP semantic conventions (OpenTelemetry GenAI, MCP server span): named
+// "{mcp.method.name} {target}" with the tool or prompt as target. The session id is left out:
+// it lets its holder use the session, and traces travel further than the gateway.
+void describeServerSpan(trace::Span& span, Exchange& exchange, const AnswerWatch& answer) {
+  core::RequestContext& ctx = exchange.ctx;
+  const std::string& method = ctx.rpcMethod();
+  const std::string& target = ctx.rpcTarget();
+  const int status = exchange.response.getStatus();
+  const std::string_view outcome = outcomeOf(exchange, status, answer);
+  auto& attributes = span.attributes;
+  if (!method.empty()) {
+    const bool named = method == "tools/call" || method == "prompts/get";
+    span.name = named && !target.empty() ? method + " " + target : method;
+    attributes.emplace_back("mcp.method.name", method);
+    if (method == "tools/call") {
+      attributes.emplace_back("gen_ai.tool.name", target);
+      attributes.emplace_back("gen_ai.operation.name", std::string("execute_tool"));
+    } else if (method == "prompts/get") {
+      attributes.emplace_back("gen_ai.prompt.name", target);
+    } else if (method.rfind("resources/", 0) == 0 && !target.empty()) {
+      attributes.emplace_back("mcp.resource.uri", target);
+    }
+    const std::string id = jsonrpc::idJson(std::string_view(ctx.body));
+    if (id != "null") attributes.emplace_back("jsonrpc.request.id", id.front() == '"' ? id.substr(1, id.size() - 2) : id);
+  } else {
+    span.name = ctx.httpMethod;
+  }
+  if (ctx.upstreamHeaders.has("MCP-Protocol-Version")) attributes.emplace_back("mcp.protocol.version", ctx.upstreamHeaders.get("MCP-Protocol-Version"));
+  attributes.emplace_back("http.request.method", ctx.httpMethod);
+  attributes.emplace_back("http.response.status_code", static_cast<int64_t>(status));
+  attributes.emplace_back("url.path", log::redactQuery(ctx.path).substr(0, ctx.path.find('?')));
+  attributes.emplace_back("client.address", ctx.remoteAddress);
+  attributes.emplace_back("network.transport", std::string("tcp"));
+  attributes.emplace_back("moat.route", ctx.serverName);
+  attributes.emplace_back("moat.outcome", std::string(outcome));
+  if (ctx.identitySubject) attributes.emplace_back("enduser.id", *ctx.identitySubject);
+  if (exchange.gatewayError != 0) attributes.emplace_back("rpc.jsonrpc.error_code", static_cast<int64_t>(exchange.gatewayError));
+  if (outcome != "success") {
+    span.status = trace::SpanStatus::Error;
+    attributes.emplace_back("error.type", outcome != "error" ? std::to_string(status) : method == "tools/call" ? "tool_error" : "jsonrpc_error");
   }
 }
 
@@ -91,6 +146,8 @@ void ProxyHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Ne
     ~Watching() { end(); }
   } watching{exchange.response};
   exchange.response.watchBody(&answer);
+  std::unique_ptr<trace::RequestTrace> trace = startTrace(request);
+  trace::Activation activation(trace.get());
   auto started = std::chrono::steady_clock::now();
   try {
     serve(exchange);
@@ -101,6 +158,7 @@ void ProxyHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Ne
   watching.end();
   auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
   recordRequest(exchange, response.getStatus(), static_cast<double>(micros) / 1e6, answer);
+  if (trace) describeServerSpan(trace->server(), exchange, answer);
   if (exchange.pipeline.wantsCompletion()) complete(exchange, micros, answer);
   if (log::enabled(log::Level::Info)) {
     log::Fields fields{{"server", route_.config.name}, {"status", std::to_string(response.getStatus())}, {"duration_us", std::to_string(micros)}};
@@ -172,6 +230,13 @@ void ProxyHandler::serve(Exchange& exchange) {
     ctx.upstreamHeaders.set("Authorization", *ctx.clientAuthorization);
   const bool isStream = ctx.httpMethod == "GET";
   if (isStream) metrics::gaugeAdd(metrics::kStreamsOpen, {{"route", route_.config.name}}, 1);
+  // The upstream call, and the trace carried on to the server (a stdio server has no headers).
+  trace::ChildSpan upstreamSpan("upstream " + (ctx.rpcMethod().empty() ? ctx.httpMethod : ctx.rpcMethod()), trace::SpanKind::Client);
+  if (upstreamSpan.active()) {
+    upstreamSpan.set("moat.route", route_.config.name);
+    ctx.upstreamHeaders.set("traceparent", upstreamSpan.traceparent());
+    if (!trace::Exporter::settings().acceptTraceparent) ctx.upstreamHeaders.erase("tracestate");
+  }
   try {
     route_.upstream->forward(exchange);
   } catch (...) {
@@ -179,6 +244,11 @@ void ProxyHandler::serve(Exchange& exchange) {
     throw;
   }
   if (isStream) metrics::gaugeAdd(metrics::kStreamsOpen, {{"route", route_.config.name}}, -1);
+  if (upstreamSpan.active()) {
+    upstreamSpan.set("http.response.status_code", static_cast<int64_t>(exchange.response.getStatus()));
+    if (exchange.gatewayError == jsonrpc::kUpstreamUnreachable || exchange.gatewayError == jsonrpc::kUpstreamTimeout)
+      upstreamSpan.fail(exchange.gatewayError == jsonrpc::kUpstreamTimeout ? "timeout" : "unreachable");
+  }
 }
 
 bool ProxyHandler::withinLimits(Exchange& exchange, std::optional<ClientLimits::StreamSlot>& stream) {

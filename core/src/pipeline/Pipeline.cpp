@@ -5,6 +5,7 @@
 #include "config/ConfigError.h"
 #include "log/Log.h"
 #include "metrics/Catalogue.h"
+#include "trace/RequestTrace.h"
 
 namespace moat::core {
 namespace {
@@ -27,10 +28,37 @@ StageOutcome interpret(moat_status status, const std::string& label, const std::
 
 }  // namespace
 
+namespace {
+
+// The span of a stage's on_request names what the stage does: "authenticate web/auth-oidc".
+std::string stageSpanName(uint32_t kind, const std::string& label) {
+  switch (kind) {
+    case MOAT_KIND_AUTHENTICATOR: return "authenticate " + label;
+    case MOAT_KIND_AUTHORIZER: return "authorize " + label;
+    case MOAT_KIND_EXCHANGER: return "exchange " + label;
+    default: return "stage " + label;
+  }
+}
+
+}  // namespace
+
 Stage::Stage(const LoadedPlugin& plugin, std::string label, const std::string& configJson)
-    : instance_(plugin, "plugin", std::move(label), configJson), hooks_(*plugin.descriptor->filter) {}
+    : instance_(plugin, "plugin", std::move(label), configJson), hooks_(*plugin.descriptor->filter),
+      spanName_(stageSpanName(plugin.descriptor->kind, instance_.name())) {}
 
 StageOutcome Stage::onRequest(RequestContext& request) const {
+  trace::ChildSpan span(spanName_, trace::SpanKind::Internal);
+  StageOutcome outcome = runRequestHook(request);
+  if (span.active()) {
+    span.set("moat.stage", label());
+    span.set("moat.plugin", plugin().name);
+    if (outcome.kind == StageOutcome::Kind::Replied) span.set("moat.stage.replied", static_cast<int64_t>(request.reply->status));
+    if (outcome.kind == StageOutcome::Kind::Failed) span.fail(outcome.message);
+  }
+  return outcome;
+}
+
+StageOutcome Stage::runRequestHook(RequestContext& request) const {
   std::string error;
   moat_sink sink = stringSink(error);
   try {

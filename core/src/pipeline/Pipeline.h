@@ -37,8 +37,11 @@ class Stage {
   std::string resourceMetadata() const;
 
  private:
+  StageOutcome runRequestHook(RequestContext& request) const;
+
   PluginInstance instance_;
   const moat_filter_hooks& hooks_;
+  std::string spanName_;
 };
 
 class Pipeline {

@@ -1,6 +1,7 @@
 #include "runtime/RuntimeClient.h"
 
 #include "moat/json.hpp"
+#include "trace/RequestTrace.h"
 
 namespace moat::core {
 namespace {
@@ -16,8 +17,16 @@ RuntimeClient::RuntimeClient(const LoadedPlugin& plugin, const std::string& conf
       hooks_(plugin.descriptor->runtime) {}
 
 std::string RuntimeClient::start(const std::string& specJson) {
+  // A server started for a request (a session's process, a container) shows in its trace.
+  trace::ChildSpan span("runtime start " + pluginName(), trace::SpanKind::Internal);
+  span.set("moat.runtime", pluginName());
   TextSink state, error;
-  check(hooks_->start(instance_.get(), abiView(specJson), &state.sink, &error.sink), error, "start failed");
+  try {
+    check(hooks_->start(instance_.get(), abiView(specJson), &state.sink, &error.sink), error, "start failed");
+  } catch (const std::exception& e) {
+    span.fail(e.what());
+    throw;
+  }
   std::string id = json::parse(state.value).stringOr("id", "");
   if (id.empty()) throw std::runtime_error("runtime " + pluginName() + " returned no workload id");
   return id;
