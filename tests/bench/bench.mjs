@@ -19,12 +19,13 @@ import { parseArgs } from 'node:util';
 import { Agent, everythingServer, freePort, moatBin, repoRoot, sampleServer, start, startMoat, startSampleServer, stop } from '../integration/helpers.mjs';
 import { clientCredentialsToken, makeKeys, startIdp, userTokens } from '../integration/idp/idp-helpers.mjs';
 import { attackReport, measureUnderAttack } from './attack.mjs';
+import { measureObservability, observabilityReport } from './observability.mjs';
 
 const { values: options } = parseArgs({
   options: {
     seconds: { type: 'string', default: '2' },
     rounds: { type: 'string', default: '3' },
-    only: { type: 'string', default: 'http,stdio,container,streams,jwt,attack' },
+    only: { type: 'string', default: 'http,observability,stdio,container,streams,jwt,attack' },
     attack: { type: 'string', default: '2000' },
     concurrency: { type: 'string', default: '1,16,64,256' },
     streams: { type: 'string', default: '2000' },
@@ -201,6 +202,9 @@ async function measureHttp() {
   return { results, coldResults, moatRss, readyMs, firstRequestMs };
 }
 const http = sections.has('http') ? await measureHttp() : null;
+const observability = sections.has('observability')
+  ? await measureObservability({ wrk, openSession, median, seconds, rounds, levels: levels.filter((c) => c <= 64) })
+  : null;
 
 // stdio bridging: the sample server's stdio mode behind Moat (per-session, and shared with
 // parallel dispatch) and behind the peer bridges, supergateway and mcp-proxy, in one run.
@@ -446,6 +450,7 @@ const attack = sections.has('attack')
 
 const table = [
   ...httpSection.lines,
+  ...(observability ? observabilityReport(observability, seconds, rounds) : []),
   ...(attack ? attackReport(attack, seconds, rounds) : []),
   ...(jwtMiss.length ? [
     'JWT validation on a cache miss (token_cache_size: 0; header, key lookup, signature, claims) vs `openssl speed` verify:',
@@ -480,5 +485,5 @@ const table = [
 ].join('\n');
 console.log(table);
 mkdirSync(path.dirname(options.out), { recursive: true });
-writeFileSync(options.out, JSON.stringify({ date: new Date().toISOString(), seconds, rounds, results: http?.results ?? [], exchange_cold: http?.coldResults ?? [], jwt_cache_miss: jwtMiss, stdio: stdioResults, stdio_container: containerResults, summary: httpSection.summary, idle_streams: streams, under_attack: attack, cold: http ? { ready_ms: http.readyMs, first_session_ms: http.firstRequestMs } : null, moat_rss_kib: http?.moatRss ?? null, moat: moatBin }, null, 2));
+writeFileSync(options.out, JSON.stringify({ date: new Date().toISOString(), seconds, rounds, results: http?.results ?? [], exchange_cold: http?.coldResults ?? [], jwt_cache_miss: jwtMiss, stdio: stdioResults, stdio_container: containerResults, summary: httpSection.summary, idle_streams: streams, under_attack: attack, observability, cold: http ? { ready_ms: http.readyMs, first_session_ms: http.firstRequestMs } : null, moat_rss_kib: http?.moatRss ?? null, moat: moatBin }, null, 2));
 console.log(`\nJSON: ${options.out}`);

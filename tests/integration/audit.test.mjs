@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { freePort, initializeMessage, postJson, startMoat, startSampleServer, stop } from './helpers.mjs';
-import { makeKeys, startIdp, userTokens } from './idp/idp-helpers.mjs';
+import { makeKeys, oidcAndExchangeStages, startIdp, userTokens } from './idp/idp-helpers.mjs';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'moat-audit-'));
 const secretFile = path.join(dir, 'exchanger-secret');
@@ -38,10 +38,7 @@ servers:
     path: /mcp
     upstream: { url: ${upstream.url} }
     pipeline:
-      - plugin: auth-oidc
-        config: { issuer: ${idp.issuer}, scopes: [mcp:read] }
-      - plugin: exchange-rfc8693
-        config: { token_url: "${idp.issuer}/token", client_id: exchanger, client_secret_file: ${secretFile}, audience: backend, scopes: [backend:read] }
+${oidcAndExchangeStages(idp, secretFile)}
       - plugin: stage-audit
         config: { file: ${auditFile}, payloads: true, redact: [card_number] }
   dead:

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { freePort, repoRoot, sampleServer, start, startMoat, startSampleServer, stop } from './helpers.mjs';
-import { makeKeys, startIdp, userTokens } from './idp/idp-helpers.mjs';
+import { makeKeys, oidcAndExchangeStages, startIdp, userTokens } from './idp/idp-helpers.mjs';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'moat-tracing-'));
 const secretFile = path.join(dir, 'exchanger-secret');
@@ -82,10 +82,7 @@ servers:
     path: /mcp
     upstream: { url: ${upstream.url} }
     pipeline:
-      - plugin: auth-oidc
-        config: { issuer: ${idp.issuer}, scopes: [mcp:read] }
-      - plugin: exchange-rfc8693
-        config: { token_url: "${idp.issuer}/token", client_id: exchanger, client_secret_file: ${secretFile}, audience: backend, scopes: [backend:read] }
+${oidcAndExchangeStages(idp, secretFile)}
   local:
     path: /local/mcp
     upstream: { transport: stdio, command: node, args: ["${sampleServer}", "--transport", "stdio"] }

@@ -98,3 +98,13 @@ export async function userTokens(idp, user, resource, { scope = 'openid mcp:read
 export async function idpStats(idp) {
   return (await fetch(`${idp.issuer}/test/stats`)).json();
 }
+
+// Pipeline items (YAML, indented for a server's `pipeline:`): auth-oidc in front of this IdP,
+// then exchange-rfc8693 trading the user's token at its RFC 8693 grant for one meant for
+// "backend", as the `exchanger` client whose secret is in `secretFile`.
+export function oidcAndExchangeStages(idp, secretFile) {
+  return `      - plugin: auth-oidc
+        config: { issuer: ${idp.issuer}, scopes: [mcp:read] }
+      - plugin: exchange-rfc8693
+        config: { token_url: "${idp.issuer}/token", client_id: exchanger, client_secret_file: ${secretFile}, audience: backend, scopes: [backend:read] }`;
+}
