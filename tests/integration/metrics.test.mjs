@@ -143,3 +143,42 @@ servers:
     assert.equal((await fetch(`${moat.diagnostics}/metrics`, { method: 'POST' })).status, 405);
   });
 });
+
+describe('readiness waits for the IdP', () => {
+  test('/readyz is 503 naming the authenticator while its IdP is down, and 200 once its keys are fetched', async () => {
+    const idpPort = await freePort();
+    const dir = mkdtempSync(path.join(tmpdir(), 'moat-ready-'));
+    const moat = await startMoat(`
+listen: { port: {{PORT}} }
+servers:
+  guarded:
+    path: /mcp
+    upstream: { url: "http://127.0.0.1:1/mcp" }
+    pipeline:
+      - plugin: auth-oidc
+        config: { issuer: "http://127.0.0.1:${idpPort}", scopes: [mcp:read], jwks_refetch_interval: 500ms }
+`);
+    let idp;
+    try {
+      const down = await fetch(`${moat.diagnostics}/readyz`);
+      assert.equal(down.status, 503);
+      const body = await down.json();
+      assert.equal(body.status, 'not_ready');
+      assert.equal(body.listener, 'up');
+      assert.match(body.stages['guarded/auth-oidc'], /127\.0\.0\.1:\d+/, 'the reason names the IdP it could not reach');
+      assert.equal((await fetch(`${moat.diagnostics}/healthz`)).status, 200, 'alive all the same: restarting would not help');
+
+      idp = await startIdp(await makeKeys(['RS256:key-1']), { dir, port: idpPort });
+      let status = 0;
+      for (let i = 0; i < 40 && status !== 200; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        status = (await fetch(`${moat.diagnostics}/readyz`)).status;
+      }
+      assert.equal(status, 200);
+    } finally {
+      await stop(moat.child);
+      await stop(idp?.child);
+    }
+  });
+});
+

@@ -36,13 +36,22 @@ HealthReport liveness(const Router& router) {
   return {failed ? 503 : 200, std::string("{\"status\":\"") + (failed ? "degraded" : "ok") + "\"" + servers + "}"};
 }
 
-// {"status":"ready","listener":"up","servers":{...}}: ready when the listener is up and every
-// upstream that keeps state is up, or idle until its first session.
+// {"status":"ready","listener":"up","servers":{...}}: ready when the listener is up, every
+// upstream that keeps state is up (or idle until its first session), and every stage that can
+// tell says it is ready (an authenticator holds its IdP's keys); "stages" names those that are not.
 HealthReport readiness(const Router& router, bool listening) {
   bool unready = !listening;
   std::string servers = serversJson(router, [](const std::string& state) { return state != "up" && state != "idle"; }, unready);
+  std::string stages;
+  for (const auto& route : router.routes())
+    for (const auto& stage : route->pipeline->stages()) {
+      std::string why;
+      if (stage->ready(why)) continue;
+      unready = true;
+      stages += (stages.empty() ? "" : ",") + json::quote(stage->label()) + ":" + json::quote(why);
+    }
   return {unready ? 503 : 200, std::string("{\"status\":\"") + (unready ? "not_ready" : "ready") + "\",\"listener\":\"" +
-                                   (listening ? "up" : "down") + "\"" + servers + "}"};
+                                   (listening ? "up" : "down") + "\"" + servers + (stages.empty() ? "" : ",\"stages\":{" + stages + "}") + "}"};
 }
 
 }  // namespace moat::gateway

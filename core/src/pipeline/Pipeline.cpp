@@ -94,6 +94,20 @@ void Stage::onComplete(RequestContext& request, const moat_completion& done) con
   }
 }
 
+bool Stage::ready(std::string& why) const {
+  auto hook = abiField(hooks_, &moat_filter_hooks::ready);
+  if (!hook) return true;
+  moat_sink sink = stringSink(why);
+  try {
+    if (hook(instance_.get(), &sink)) return true;
+    if (why.empty()) why = "not ready (no reason given)";
+    return false;
+  } catch (...) {
+    why = "threw an exception across the ABI boundary";
+    return false;
+  }
+}
+
 std::string Stage::resourceMetadata() const {
   auto hook = abiField(hooks_, &moat_filter_hooks::resource_metadata);
   if (!hook) return {};

@@ -35,6 +35,8 @@ class Stage {
   void onComplete(RequestContext& request, const moat_completion& done) const;
   // RFC 9728 fields from an authenticator, or empty.
   std::string resourceMetadata() const;
+  // True for a plugin without the ready hook; otherwise what it says, with `why`.
+  bool ready(std::string& why) const;
 
  private:
   StageOutcome runRequestHook(RequestContext& request) const;

@@ -55,6 +55,20 @@ void JwksCache::fetch() {
   }
 }
 
+bool JwksCache::ready(std::string& why) {
+  int64_t fetchedAt = 0, attemptedAt = 0;
+  if (snapshot(fetchedAt, attemptedAt)) return true;
+  {
+    std::lock_guard fetching(fetchMutex_);
+    snapshot(fetchedAt, attemptedAt);
+    if (host_.monotonicMs() - attemptedAt >= settings_.refetchIntervalMs) fetch();
+  }
+  if (snapshot(fetchedAt, attemptedAt)) return true;
+  std::lock_guard lock(stateMutex_);
+  why = lastFailure_.empty() ? "the IdP's signing keys are not fetched yet" : lastFailure_;
+  return false;
+}
+
 JwksCache::Lookup JwksCache::find(const std::string& kid, bool hasKid, Algorithm algorithm) {
   int64_t fetchedAt = 0, attemptedAt = 0;
   auto keys = snapshot(fetchedAt, attemptedAt);

@@ -35,6 +35,9 @@ class JwksCache {
   Lookup find(const std::string& kid, bool hasKid, Algorithm algorithm);
 
   uint64_t fetchCount() const;
+  // Whether keys are held; without, one fetch is tried (at most once per refetch interval)
+  // and `why` says what failed.
+  bool ready(std::string& why);
 
  private:
   std::shared_ptr<const KeySet> snapshot(int64_t& fetchedAtMs, int64_t& attemptedAtMs) const;

@@ -88,6 +88,12 @@ std::optional<Introspector> OidcAuthenticator::introspector(std::string& why) {
   return Introspector(host_, IntrospectionSettings{url, settings_.clientId, settings_.clientSecret, settings_.jwks.timeoutMs});
 }
 
+bool OidcAuthenticator::ready(std::string& why) {
+  if (jwks_.ready(why)) return true;
+  std::string unused;
+  return introspector(unused).has_value();
+}
+
 Verdict OidcAuthenticator::checkJwt(const std::string& token, const std::string& resourceUrl) {
   std::string why;
   auto parsed = parseJwt(token, settings_.algorithms, why);

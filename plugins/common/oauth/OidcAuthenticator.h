@@ -22,6 +22,9 @@ class OidcAuthenticator : public Filter {
 
   Status onRequest(Request& request) override;
   std::string resourceMetadata() const override;
+  // Ready when the IdP's signing keys are held, or, for an IdP without a JWKS, when tokens can
+  // be introspected instead.
+  bool ready(std::string& why) override;
 
   // Validates a bearer token for a request to `resourceUrl`, through the caches.
   Verdict check(const std::string& token, const std::string& resourceUrl);

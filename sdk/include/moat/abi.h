@@ -324,6 +324,11 @@ typedef struct moat_filter_hooks {
    * accessors are valid. Cannot change anything; blocking here holds the worker, not the
    * client. An audit stage writes its event here. */
   void (*on_complete)(void* instance, moat_request* req, const moat_completion* done);
+  /* Optional, since 1.5. Whether the instance can serve requests now (an authenticator holds
+   * its IdP's signing keys); 0 with a reason in `why` when not. Called by the host's readiness
+   * check (GET /readyz), off the request path, at most every few seconds; it may fetch what it
+   * lacks, bounded by its own timeouts. */
+  int (*ready)(void* instance, moat_sink* why);
 } moat_filter_hooks;
 
 /* Hooks of a runtime plugin. Workloads are named by the id the runtime returns from start. All

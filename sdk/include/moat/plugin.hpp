@@ -235,6 +235,9 @@ class Filter {
   // Once per request after its answer, whichever stage gave it (ABI 1.5). The host calls it
   // only for plugins that override it.
   virtual void onComplete(Request&, const Completion&) {}
+  // Whether the instance can serve now (ABI 1.5; GET /readyz); false with `why` when not.
+  // The host calls it only for plugins that override it.
+  virtual bool ready(std::string& /*why*/) { return true; }
   // RFC 9728 fields as a JSON object, or empty.
   virtual std::string resourceMetadata() const { return {}; }
 };
@@ -350,6 +353,13 @@ int initFilter(const moat_host_api* host, const moat_plugin_descriptor** out, mo
         static_cast<T*>(inst)->onComplete(r, c);
         return 0;
       });
+    };
+  if constexpr (!std::is_same_v<decltype(&T::ready), bool (Filter::*)(std::string&)>)
+    S::filterHooks.ready = [](void* inst, moat_sink* why) noexcept {
+      std::string reason;
+      const int ok = guarded(why, 0, [&] { return static_cast<T*>(inst)->ready(reason) ? 1 : 0; });
+      if (!ok && !reason.empty()) writeTo(why, reason);
+      return ok;
     };
   S::filterHooks.resource_metadata = [](void* inst, moat_sink* out) noexcept {
     return guarded(nullptr, 0, [&] {

@@ -81,6 +81,7 @@ const moat_layout_row MOAT_LAYOUT_TABLE[] = {
     ROW(moat_filter_hooks, resource_metadata),
 #if MOAT_ABI_VERSION_MINOR >= 5
     ROW(moat_filter_hooks, on_complete),
+    ROW(moat_filter_hooks, ready),
     ROW(moat_completion, struct_size),
     ROW(moat_completion, status),
     ROW(moat_completion, outcome),
