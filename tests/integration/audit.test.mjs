@@ -132,3 +132,52 @@ ${oidcAndExchangeStages(idp, secretFile)}
       if (secret) assert.ok(!everything.includes(secret), `${name} appears in the audit file or the log`);
   });
 });
+
+describe('stage-audit when its file cannot be written (/dev/full)', () => {
+  test('on_failure: drop serves every request and counts the lost events; fail_closed answers 503 with Retry-After', async () => {
+    const upstream = await startSampleServer('http');
+    const moat = await startMoat(`
+listen: { port: {{PORT}} }
+servers:
+  dropping:
+    path: /drop/mcp
+    upstream: { url: ${upstream.url} }
+    pipeline:
+      - plugin: stage-audit
+        config: { file: /dev/full }
+  closed:
+    path: /closed/mcp
+    upstream: { url: ${upstream.url} }
+    pipeline:
+      - plugin: stage-audit
+        config: { file: /dev/full, on_failure: fail_closed }
+`);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const served = await postJson(`${moat.base}/drop/mcp`, initializeMessage(i));
+        assert.equal(served.status, 200);
+        await served.text();
+      }
+      const first = await postJson(`${moat.base}/closed/mcp`, initializeMessage(1));
+      assert.equal(first.status, 200, 'nothing had failed yet when it arrived');
+      await first.text();
+      let refused;
+      for (let i = 0; i < 50; i++) {  // its event is written just after its answer
+        refused = await postJson(`${moat.base}/closed/mcp`, initializeMessage(2));
+        if (refused.status === 503) break;
+        await refused.text();
+      }
+      assert.equal(refused.status, 503);
+      assert.equal(refused.headers.get('retry-after'), '5');
+      assert.match((await refused.json()).error.message, /audit trail cannot be written/);
+      const metrics = await (await fetch(`${moat.diagnostics}/metrics`)).text();
+      assert.match(metrics, /^moat_stage_audit_events_dropped_total\{instance="dropping\/stage-audit"\} 3$/m);
+      assert.match(metrics, /^moat_stage_audit_requests_refused_total\{instance="closed\/stage-audit"\} [1-9]/m);
+      assert.equal((moat.child.output.text.match(/cannot write the audit file \/dev\/full/g) ?? []).length, 2, 'one line per stage, not per event');
+    } finally {
+      await stop(moat.child);
+      await stop(upstream.child);
+    }
+  });
+});
+
