@@ -95,7 +95,7 @@ void describeServerSpan(trace::Span& span, Exchange& exchange, const AnswerWatch
   if (ctx.upstreamHeaders.has("MCP-Protocol-Version")) attributes.emplace_back("mcp.protocol.version", ctx.upstreamHeaders.get("MCP-Protocol-Version"));
   attributes.emplace_back("http.request.method", ctx.httpMethod);
   attributes.emplace_back("http.response.status_code", static_cast<int64_t>(status));
-  attributes.emplace_back("url.path", log::redactQuery(ctx.path).substr(0, ctx.path.find('?')));
+  attributes.emplace_back("url.path", ctx.path.substr(0, ctx.path.find('?')));  // never the query: it may hold a secret
   attributes.emplace_back("client.address", ctx.remoteAddress);
   attributes.emplace_back("network.transport", std::string("tcp"));
   attributes.emplace_back("moat.route", ctx.serverName);
