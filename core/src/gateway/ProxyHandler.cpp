@@ -231,7 +231,8 @@ void ProxyHandler::serve(Exchange& exchange) {
   const bool isStream = ctx.httpMethod == "GET";
   if (isStream) metrics::gaugeAdd(metrics::kStreamsOpen, {{"route", route_.config.name}}, 1);
   // The upstream call, and the trace carried on to the server (a stdio server has no headers).
-  trace::ChildSpan upstreamSpan("upstream " + (ctx.rpcMethod().empty() ? ctx.httpMethod : ctx.rpcMethod()), trace::SpanKind::Client);
+  trace::ChildSpan upstreamSpan(trace::current() ? "upstream " + (ctx.rpcMethod().empty() ? ctx.httpMethod : ctx.rpcMethod()) : std::string(),
+                               trace::SpanKind::Client);
   if (upstreamSpan.active()) {
     upstreamSpan.set("moat.route", route_.config.name);
     ctx.upstreamHeaders.set("traceparent", upstreamSpan.traceparent());
