@@ -4,14 +4,15 @@
 // metrics.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import net from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { freePort, initializeMessage, postJson, startMoat, startSampleServer, stop } from './helpers.mjs';
+import { freePort, initializeMessage, moatBin, postJson, startMoat, startSampleServer, stop } from './helpers.mjs';
 import { makeKeys, startIdp } from './idp/idp-helpers.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -178,6 +179,30 @@ servers:
     } finally {
       await stop(moat.child);
       await stop(idp?.child);
+    }
+  });
+});
+
+describe('a diagnostics port already taken', () => {
+  test('the gateway says so and exits 1, with its trace exporter already started (no abort)', async () => {
+    const taken = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((resolve) => taken.once('listening', resolve));
+    const port = taken.address().port;
+    const dir = mkdtempSync(path.join(tmpdir(), 'moat-busy-'));
+    const file = path.join(dir, 'moat.yaml');
+    writeFileSync(file, `
+listen: { port: 0 }
+diagnostics: { port: ${port} }
+tracing: { endpoint: "http://127.0.0.1:1/v1/traces" }
+servers:
+  a: { upstream: { url: "http://127.0.0.1:1/mcp" } }
+`);
+    try {
+      const result = spawnSync(moatBin, ['serve', '--config', file], { encoding: 'utf8', timeout: 20000 });
+      assert.equal(result.status, 1, result.stderr);
+      assert.match(result.stderr, new RegExp(`cannot listen for diagnostics on 127\\.0\\.0\\.1:${port}`));
+    } finally {
+      taken.close();
     }
   });
 });

@@ -131,6 +131,8 @@ unsigned GatewayServer::reload(const config::Config& next, core::PluginRegistry&
 
 GatewayServer::~GatewayServer() {
   if (listener_) stop(0);
+  // start() may have begun exporting before a later step failed: the thread must not outlive us.
+  trace::Exporter::stop();
 }
 
 void GatewayServer::start() {
