@@ -91,6 +91,25 @@ servers:
     assert.doesNotMatch(result.out, /listening/);
   });
 
+  // POCO's default bind sets SO_REUSEPORT, which let a second gateway share a port the first held
+  // and take half of its connections (a CI run met a stray gateway answering another test's URL).
+  test('a second gateway on the ports a running gateway holds is refused, for the public and the diagnostics port', async () => {
+    const first = await startMoat(`listen: { port: {{PORT}} }\nservers:\n  a: { upstream: { url: "${sample.url}" } }\n`);
+    try {
+      const diagnosticsPort = new URL(first.diagnostics).port;
+      const samePublic = moat(['serve', '--config', first.file, '--diagnostics-port', '0']);
+      assert.equal(samePublic.code, 1, samePublic.err);
+      assert.match(samePublic.err, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${first.port}: .*Address already in use`));
+      const file = writeConfig('second.yaml', `listen: { port: 0 }\nservers:\n  a: { upstream: { url: "${sample.url}" } }\n`);
+      const sameDiagnostics = moat(['serve', '--config', file, '--diagnostics-port', diagnosticsPort]);
+      assert.equal(sameDiagnostics.code, 1, sameDiagnostics.err);
+      assert.match(sameDiagnostics.err, new RegExp(`cannot listen for diagnostics on 127\\.0\\.0\\.1:${diagnosticsPort}`));
+      assert.equal((await fetch(`${first.base}/healthz`)).status, 200);
+    } finally {
+      await stop(first.child);
+    }
+  });
+
   test('plugins lists first-party plugins with kind and ABI version', () => {
     const result = moat(['plugins']);
     assert.match(result.out, new RegExp(`stage-headers\\s+stage\\s+${abiVersionPattern}\\s+0\\.1\\.0`));

@@ -15,6 +15,7 @@
 #include "metrics/Counters.h"
 #include "metrics/HeapGauges.h"
 #include "moat/json.hpp"
+#include "server/ListeningSocket.h"
 
 namespace moat::gateway {
 namespace {
@@ -102,7 +103,7 @@ DiagnosticsServer::~DiagnosticsServer() { stop(); }
 void DiagnosticsServer::start() {
   Poco::Net::ServerSocket socket;
   try {
-    socket = Poco::Net::ServerSocket(Poco::Net::SocketAddress(config_.address, config_.port), 64);
+    socket = server::listenExclusively(Poco::Net::SocketAddress(config_.address, config_.port), 64);
   } catch (const Poco::Exception& e) {
     throw std::runtime_error("cannot listen for diagnostics on " + config_.address + ":" + std::to_string(config_.port) + ": " +
                              e.displayText());

@@ -2,7 +2,6 @@
 
 #include <Poco/Net/Context.h>
 #include <Poco/Net/NetException.h>
-#include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 
 #include <set>
@@ -13,6 +12,7 @@
 #include "upstream/ContainerHttpUpstream.h"
 #include "server/ClientListener.h"
 #include "server/DescriptorLimit.h"
+#include "server/ListeningSocket.h"
 #include "upstream/LegacySseUpstream.h"
 #include "gateway/Router.h"
 #include "gateway/RouterSwitch.h"
@@ -148,9 +148,9 @@ void GatewayServer::start() {
     if (listen.tls.enabled()) {
       Poco::Net::Context::Ptr context(new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, listen.tls.keyFile,
                                                              listen.tls.certFile, "", Poco::Net::Context::VERIFY_NONE));
-      socket = Poco::Net::SecureServerSocket(address, 1024, context);
+      socket = server::listenExclusively(address, 1024, context);
     } else {
-      socket = Poco::Net::ServerSocket(address, 1024);
+      socket = server::listenExclusively(address, 1024);
     }
   } catch (const Poco::Exception& e) {
     throw std::runtime_error("cannot listen on " + address.toString() + ": " + e.displayText());
