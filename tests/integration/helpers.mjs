@@ -23,15 +23,24 @@ export const abiVersionPattern = (() => {
 const running = new Set();
 process.on('exit', () => { for (const p of running) p.kill('SIGKILL'); });
 
+// The kernel may hand out a port again as soon as it is closed, so two calls in a row (a gateway's
+// public and diagnostics ports) could get the same one; a port given out once is not given again.
+const portsGiven = new Set();
+
 export async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
+  for (;;) {
+    const port = await new Promise((resolve, reject) => {
+      const server = net.createServer();
+      server.listen(0, '127.0.0.1', () => {
+        const { port: chosen } = server.address();
+        server.close(() => resolve(chosen));
+      });
+      server.on('error', reject);
     });
-    server.on('error', reject);
-  });
+    if (portsGiven.has(port)) continue;
+    portsGiven.add(port);
+    return port;
+  }
 }
 
 // Spawns a process and resolves once `ready` matches its stdout or stderr.
