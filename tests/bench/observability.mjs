@@ -39,6 +39,10 @@ export async function measureObservability({ wrk, openSession, median, seconds, 
   tracing: {endpoint: "${collector.endpoint}", sample_ratio: 1}`;
   const gateways = {
     off: await startMoat(route('')),
+    headers: await startMoat(route(`
+      pipeline:
+        - plugin: stage-headers
+          config: {set: {X-Bench: "1"}}`)),
     audit: await startMoat(route(audit)),
     tracing: await startMoat(tracing + route('')),
     'audit+metrics+tracing': await startMoat(tracing + route(audit)),

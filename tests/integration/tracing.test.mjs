@@ -155,6 +155,28 @@ ${oidcAndExchangeStages(idp, secretFile)}
     assert.equal(authenticate.attrs['moat.stage.replied'], '401');
   });
 
+  test('tracing.protocol http/json reaches the collector as well as the default http/protobuf', async () => {
+    const jsonGateway = await startMoat(`
+listen: { port: {{PORT}} }
+tracing: { endpoint: "http://127.0.0.1:${collectorPort}/v1/traces", protocol: http/json, service_name: moat-json, export_interval: 200ms }
+servers:
+  plain: { path: /mcp, upstream: { url: ${upstream.url} } }
+`);
+    try {
+      const client = new Client({ name: 'tracing-test', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${jsonGateway.base}/mcp`)));
+      await client.callTool({ name: 'echo', arguments: { message: 'json' } });
+      await client.close();
+      const spans = await spansWhen((all) => all.some((s) => s.service === 'moat-json' && s.name === 'tools/call echo'), 'the http/json span');
+      const call = spans.find((s) => s.service === 'moat-json' && s.name === 'tools/call echo');
+      assert.equal(call.kind, 2);
+      assert.equal(call.attrs['moat.route'], 'plain');
+      assert.equal(spans.find((s) => s.parentSpanId === call.spanId).name, 'upstream tools/call');
+    } finally {
+      await stop(jsonGateway.child);
+    }
+  });
+
   test('with the collector killed, every request is answered as before; spans are dropped and counted, and flow again when it is back', async () => {
     await stop(collector, 'SIGKILL');
     const { access_token: token } = await userTokens(idp, 'bob', resource);

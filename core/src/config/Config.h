@@ -64,6 +64,7 @@ struct DiagnosticsConfig {
 // OpenTelemetry traces (trace/Exporter.h has what each field does).
 struct TracingConfig {
   std::string endpoint;  // empty: off
+  std::string protocol = "http/protobuf";  // or http/json
   std::string serviceName = "moat";
   double sampleRatio = 1.0;
   bool acceptTraceparent = true;

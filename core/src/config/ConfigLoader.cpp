@@ -242,11 +242,14 @@ void readDiagnostics(Reader& r, const YAML::Node& node, DiagnosticsConfig& out) 
 void readTracing(Reader& r, const YAML::Node& node, TracingConfig& out) {
   const std::string path = "tracing";
   if (!r.expectMap(node, path)) return;
-  r.allowOnly(node, path, {"endpoint", "service_name", "sample_ratio", "accept_traceparent", "queue_size", "batch_size",
+  r.allowOnly(node, path, {"endpoint", "protocol", "service_name", "sample_ratio", "accept_traceparent", "queue_size", "batch_size",
                            "export_interval", "timeout", "headers"});
   if (!r.string(node, path, "endpoint", out.endpoint)) r.fail(node, path + ".endpoint", "missing required value: the collector's OTLP/HTTP traces URL, e.g. http://127.0.0.1:4318/v1/traces");
   else if (out.endpoint.rfind("http://", 0) != 0 && out.endpoint.rfind("https://", 0) != 0)
     r.fail(node["endpoint"], path + ".endpoint", "expected an http:// or https:// URL");
+  // The names OTEL_EXPORTER_OTLP_PROTOCOL uses; grpc is not offered.
+  if (r.string(node, path, "protocol", out.protocol) && out.protocol != "http/protobuf" && out.protocol != "http/json")
+    r.fail(node["protocol"], path + ".protocol", "expected http/protobuf or http/json");
   r.string(node, path, "service_name", out.serviceName);
   if (node["sample_ratio"].IsDefined()) {
     try {

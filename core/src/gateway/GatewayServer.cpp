@@ -176,6 +176,7 @@ void GatewayServer::start() {
     const auto& t = config_.tracing;
     trace::Settings settings;
     settings.endpoint = t.endpoint;
+    settings.protocol = t.protocol == "http/json" ? trace::Protocol::HttpJson : trace::Protocol::HttpProtobuf;
     settings.serviceName = t.serviceName;
     settings.serviceVersion = MOAT_VERSION;
     settings.sampleRatio = t.sampleRatio;
@@ -186,7 +187,7 @@ void GatewayServer::start() {
     settings.timeoutMs = t.timeoutMs;
     settings.headers = t.headers;
     trace::Exporter::start(settings);
-    log::info("gateway", "exporting traces", {{"endpoint", t.endpoint}, {"sample_ratio", std::to_string(t.sampleRatio)}});
+    log::info("gateway", "exporting traces", {{"endpoint", t.endpoint}, {"protocol", t.protocol}, {"sample_ratio", std::to_string(t.sampleRatio)}});
   }
   if (config_.diagnostics.enabled()) {
     diagnostics_ = std::make_unique<DiagnosticsServer>(config_.diagnostics, routers_, listening_);

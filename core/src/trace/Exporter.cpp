@@ -11,8 +11,8 @@
 
 #include "log/Log.h"
 #include "metrics/Registry.h"
-#include "moat/json.hpp"
 #include "net/HttpFetch.h"
+#include "trace/Otlp.h"
 
 namespace moat::trace {
 namespace {
@@ -25,39 +25,12 @@ struct State {
   bool stopping = false;
   std::deque<Span> queue;
   std::thread worker;
-  std::string instanceId;
+  Resource resource;
 };
 
 State& state() {
   static State s;
   return s;
-}
-
-void appendAttribute(std::string& out, const std::string& key, const AttributeValue& value) {
-  out += "{\"key\":" + json::quote(key) + ",\"value\":{";
-  if (const auto* text = std::get_if<std::string>(&value)) out += "\"stringValue\":" + json::quote(*text);
-  else if (const auto* number = std::get_if<int64_t>(&value)) out += "\"intValue\":\"" + std::to_string(*number) + "\"";
-  else out += std::string("\"boolValue\":") + (std::get<bool>(value) ? "true" : "false");
-  out += "}}";
-}
-
-void appendSpan(std::string& out, const Span& span) {
-  static const SpanId none{};
-  out += "{\"traceId\":\"" + hex(span.traceId.data(), 16) + "\",\"spanId\":\"" + hex(span.spanId.data(), 8) + "\"";
-  if (span.parentId != none) out += ",\"parentSpanId\":\"" + hex(span.parentId.data(), 8) + "\"";
-  out += ",\"name\":" + json::quote(span.name) + ",\"kind\":" + std::to_string(static_cast<int>(span.kind)) +
-         ",\"startTimeUnixNano\":\"" + std::to_string(span.startNs) + "\",\"endTimeUnixNano\":\"" + std::to_string(span.endNs) +
-         "\",\"attributes\":[";
-  for (size_t i = 0; i < span.attributes.size(); ++i) {
-    if (i) out += ',';
-    appendAttribute(out, span.attributes[i].first, span.attributes[i].second);
-  }
-  out += "],\"status\":{";
-  if (span.status != SpanStatus::Unset) {
-    out += "\"code\":" + std::to_string(static_cast<int>(span.status));
-    if (!span.statusMessage.empty()) out += ",\"message\":" + json::quote(span.statusMessage);
-  }
-  out += "}}";
 }
 
 // Sends one batch; a failure is logged once per run of failures and the batch dropped.
@@ -68,8 +41,13 @@ void exportBatch(const std::vector<Span>& batch, bool& failing) {
   request.url = s.endpoint;
   request.timeoutMs = s.timeoutMs;
   request.headers = s.headers;
-  request.headers.emplace_back("Content-Type", "application/json");
-  request.body = otlpJson(batch, s, state().instanceId);
+  if (s.protocol == Protocol::HttpJson) {
+    request.headers.emplace_back("Content-Type", "application/json");
+    request.body = otlpJson(batch, state().resource);
+  } else {
+    request.headers.emplace_back("Content-Type", "application/x-protobuf");
+    request.body = otlpProtobuf(batch, state().resource);
+  }
   std::string problem;
   try {
     net::FetchResponse response = net::fetch(request);
@@ -120,23 +98,6 @@ void run() {
 
 }  // namespace
 
-std::string otlpJson(const std::vector<Span>& spans, const Settings& settings, const std::string& instanceId) {
-  std::string out = "{\"resourceSpans\":[{\"resource\":{\"attributes\":[";
-  appendAttribute(out, "service.name", settings.serviceName);
-  if (!settings.serviceVersion.empty()) {
-    out += ',';
-    appendAttribute(out, "service.version", settings.serviceVersion);
-  }
-  out += ',';
-  appendAttribute(out, "service.instance.id", instanceId);
-  out += "]},\"scopeSpans\":[{\"scope\":{\"name\":\"moat\"},\"spans\":[";
-  for (size_t i = 0; i < spans.size(); ++i) {
-    if (i) out += ',';
-    appendSpan(out, spans[i]);
-  }
-  return out + "]}]}]}";
-}
-
 void Exporter::start(const Settings& settings) {
   State& s = state();
   std::lock_guard lock(s.mutex);
@@ -145,7 +106,7 @@ void Exporter::start(const Settings& settings) {
   s.stopping = false;
   char host[256] = "";
   ::gethostname(host, sizeof host - 1);
-  s.instanceId = std::string(host) + ":" + std::to_string(::getpid());
+  s.resource = {settings.serviceName, settings.serviceVersion, std::string(host) + ":" + std::to_string(::getpid())};
   s.running = true;
   s.worker = std::thread(run);
   metrics::describe("moat_trace_spans_exported_total", "Spans the collector accepted.");

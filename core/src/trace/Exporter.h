@@ -1,4 +1,4 @@
-// Sends finished spans to an OpenTelemetry collector over OTLP/HTTP (JSON encoding), from one
+// Sends finished spans to an OpenTelemetry collector over OTLP/HTTP (protobuf or JSON), from one
 // background thread, in batches. The queue between requests and that thread is bounded: when a
 // collector is slow or gone, spans past the bound are dropped and counted, never waited for,
 // so tracing cannot slow a request down or grow the gateway's memory.
@@ -13,10 +13,13 @@
 
 namespace moat::trace {
 
+enum class Protocol { HttpProtobuf, HttpJson };
+
 struct Settings {
   std::string endpoint;  // http(s)://host:port/v1/traces; empty: tracing off
   std::string serviceName = "moat";
   std::string serviceVersion;
+  Protocol protocol = Protocol::HttpProtobuf;
   double sampleRatio = 1.0;       // for requests that bring no sampled parent
   bool acceptTraceparent = true;  // continue the client's trace
   size_t queueSize = 4096;        // spans waiting to be sent
@@ -39,8 +42,5 @@ class Exporter {
   static bool sampleNew();
   static void submit(std::vector<Span>&& spans);
 };
-
-// The OTLP/JSON body for `spans` (an ExportTraceServiceRequest), for tests and the exporter.
-std::string otlpJson(const std::vector<Span>& spans, const Settings& settings, const std::string& instanceId);
 
 }  // namespace moat::trace
