@@ -39,7 +39,8 @@ export async function measureObservability({ wrk, openSession, median, seconds, 
   tracing: {endpoint: "${collector.endpoint}", sample_ratio: 1}`;
   const gateways = {
     off: await startMoat(route('')),
-    headers: await startMoat(route(`
+    // What any one-stage pipeline costs, so the audit row can be read against it.
+    'one stage': await startMoat(route(`
       pipeline:
         - plugin: stage-headers
           config: {set: {X-Bench: "1"}}`)),
