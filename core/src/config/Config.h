@@ -145,6 +145,21 @@ struct StageConfig {
   Location where;
 };
 
+// Which of the server's tools clients see, and under which names: allow and deny name tools as
+// clients know them (after a rename); a renamed tool answers to its new name only.
+struct ToolOverride {
+  std::string original;  // the name the server gives the tool
+  std::string name;      // empty: kept
+  std::string description;  // empty: kept
+};
+
+struct ToolsConfig {
+  std::vector<std::string> allow;  // empty: every tool not denied
+  std::vector<std::string> deny;
+  std::vector<ToolOverride> overrides;
+  bool active() const { return !allow.empty() || !deny.empty() || !overrides.empty(); }
+};
+
 struct ServerConfig {
   std::string name;
   std::string path;  // the MCP endpoint on the listener
@@ -155,6 +170,7 @@ struct ServerConfig {
   std::string legacySsePath;
   // RFC 9728 `resource` (what tokens' audience must name); derived from each request when empty.
   std::string resourceUrl;
+  ToolsConfig tools;
   std::vector<StageConfig> pipeline;
   Location where;
 };

@@ -427,6 +427,29 @@ void readStage(Reader& r, const YAML::Node& node, const std::string& path, Stage
   }
 }
 
+void readTools(Reader& r, const YAML::Node& node, const std::string& path, ToolsConfig& out) {
+  if (!r.expectMap(node, path)) return;
+  r.allowOnly(node, path, {"allow", "deny", "override"});
+  r.stringList(node, path, "allow", out.allow);
+  r.stringList(node, path, "deny", out.deny);
+  YAML::Node overrides = node["override"];
+  if (!overrides.IsDefined() || overrides.IsNull() || !r.expectMap(overrides, path + ".override")) return;
+  std::set<std::string> newNames;
+  for (const auto& entry : overrides) {
+    ToolOverride tool;
+    tool.original = entry.first.Scalar();
+    const std::string where = path + ".override." + tool.original;
+    if (!r.expectMap(entry.second, where)) continue;
+    r.allowOnly(entry.second, where, {"name", "description"});
+    r.string(entry.second, where, "name", tool.name);
+    r.string(entry.second, where, "description", tool.description);
+    if (tool.name.empty() && tool.description.empty()) r.fail(entry.second, where, "give a new name, a new description, or both");
+    if (!tool.name.empty() && !newNames.insert(tool.name).second)
+      r.fail(entry.second["name"], where + ".name", "another tool is already renamed to " + tool.name);
+    out.overrides.push_back(std::move(tool));
+  }
+}
+
 void readServer(Reader& r, const std::string& name, const YAML::Node& nameNode, const YAML::Node& node, ServerConfig& out) {
   const std::string path = "servers." + name;
   out.name = name;
@@ -434,7 +457,7 @@ void readServer(Reader& r, const std::string& name, const YAML::Node& nameNode, 
   if (name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") != std::string::npos)
     r.fail(nameNode, path, "a server name uses only a-z, 0-9, '-' and '_'");
   if (!r.expectMap(node, path)) return;
-  r.allowOnly(node, path, {"path", "upstream", "pipeline", "forward_client_authorization", "resource_url", "legacy_sse_path"});
+  r.allowOnly(node, path, {"path", "upstream", "pipeline", "forward_client_authorization", "resource_url", "legacy_sse_path", "tools"});
   out.path = "/" + name + "/mcp";
   if (r.string(node, path, "path", out.path) && (out.path.empty() || out.path.front() != '/'))
     r.fail(node["path"], path + ".path", "expected a path starting with '/'");
@@ -451,6 +474,7 @@ void readServer(Reader& r, const std::string& name, const YAML::Node& nameNode, 
   if (r.string(node, path, "resource_url", out.resourceUrl) && out.resourceUrl.rfind("https://", 0) != 0 &&
       out.resourceUrl.rfind("http://", 0) != 0)
     r.fail(node["resource_url"], path + ".resource_url", "expected an absolute http:// or https:// URL");
+  if (node["tools"].IsDefined() && !node["tools"].IsNull()) readTools(r, node["tools"], path + ".tools", out.tools);
   YAML::Node pipeline = node["pipeline"];
   if (pipeline.IsDefined() && !pipeline.IsNull()) {
     if (!pipeline.IsSequence()) {

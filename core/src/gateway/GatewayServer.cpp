@@ -55,6 +55,7 @@ std::vector<std::unique_ptr<Route>> buildRoutes(const config::Config& config, co
   for (const auto& server : config.servers) {
     auto route = std::make_unique<Route>();
     route->config = server;
+    if (server.tools.active()) route->tools = std::make_unique<ToolView>(route->config.tools);
     try {
       route->pipeline = std::make_unique<core::Pipeline>(server, registry);
     } catch (const config::ConfigErrors& e) {

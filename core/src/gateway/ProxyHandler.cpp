@@ -151,6 +151,7 @@ void ProxyHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Ne
   auto started = std::chrono::steady_clock::now();
   try {
     serve(exchange);
+    exchange.endAnswer();
   } catch (const std::exception& e) {
     log::error("proxy", "unexpected failure", {{"reason", e.what()}});
     if (!response.sent()) exchange.sendError(500, jsonrpc::kInternalError, "internal gateway error");
@@ -226,6 +227,7 @@ void ProxyHandler::serve(Exchange& exchange) {
   }
   std::optional<ClientLimits::StreamSlot> stream;
   if (!withinLimits(exchange, stream)) return;
+  if (route_.tools && !applyToolView(exchange)) return;
   if (route_.config.forwardClientAuthorization && ctx.clientAuthorization && !ctx.upstreamHeaders.has("Authorization"))
     ctx.upstreamHeaders.set("Authorization", *ctx.clientAuthorization);
   const bool isStream = ctx.httpMethod == "GET";
@@ -250,6 +252,29 @@ void ProxyHandler::serve(Exchange& exchange) {
     if (exchange.gatewayError == jsonrpc::kUpstreamUnreachable || exchange.gatewayError == jsonrpc::kUpstreamTimeout)
       upstreamSpan.fail(exchange.gatewayError == jsonrpc::kUpstreamTimeout ? "timeout" : "unreachable");
   }
+}
+
+// The route's tool view: a call is mapped to the server's name for the tool, or refused as the
+// MCP spec answers an unknown tool; a tools/list answer is rewritten on its way out.
+bool ProxyHandler::applyToolView(Exchange& exchange) {
+  core::RequestContext& ctx = exchange.ctx;
+  if (ctx.httpMethod != "POST") return true;
+  const std::string method(ctx.rpcMethod());
+  const bool batch = !ctx.body.empty() && ctx.body.front() == '[';
+  if (method == "tools/list" || batch) {
+    const ToolView& view = *route_.tools;
+    exchange.rewriteAnswer([&view](std::string& message) { return view.rewriteListAnswer(message); });
+  }
+  if (method != "tools/call" && !batch) return true;
+  std::string refused;
+  std::optional<std::string> mapped = route_.tools->rewriteCall(ctx.body, refused);
+  if (!mapped) {
+    metrics::add("tool_calls_hidden");
+    exchange.sendError(200, jsonrpc::kInvalidParams, "Unknown tool: " + refused);
+    return false;
+  }
+  ctx.body = std::move(*mapped);
+  return true;
 }
 
 bool ProxyHandler::withinLimits(Exchange& exchange, std::optional<ClientLimits::StreamSlot>& stream) {

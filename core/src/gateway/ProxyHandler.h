@@ -25,6 +25,7 @@ class ProxyHandler : public Poco::Net::HTTPRequestHandler {
   // Refuses (429 with Retry-After) a request over its subject's rate, a GET stream over its
   // session's count, or an initialize over its subject's sessions; else true, with `stream`
   // holding the GET stream's place for the request's life.
+  bool applyToolView(Exchange& exchange);
   bool withinLimits(Exchange& exchange, std::optional<ClientLimits::StreamSlot>& stream);
   Route& route_;
   const config::ListenerConfig& listener_;

@@ -65,6 +65,8 @@ std::string_view authenticationFailureReason(int status, std::string_view wwwAut
 
 std::string_view outcomeOf(const Exchange& exchange, int status, const AnswerWatch& answer) {
   if (status == 401 || status == 403 || status == 429) return "denied";
+  // A call to a tool outside the route's tool view, answered as an unknown tool.
+  if (exchange.gatewayError == jsonrpc::kInvalidParams) return "denied";
   if (exchange.gatewayError != 0 || status >= 400) return "failure";
   return answer.sawError() ? "error" : "success";
 }

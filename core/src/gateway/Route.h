@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "config/Config.h"
+#include "gateway/ToolView.h"
 #include "server/SessionBindings.h"
 #include "upstream/Upstream.h"
 #include "pipeline/Pipeline.h"
@@ -17,6 +18,7 @@ struct Route {
   // as it was: its processes, its sessions and who owns them outlive the pipeline.
   std::shared_ptr<Upstream> upstream;
   std::shared_ptr<SessionBindings> sessions;
+  std::unique_ptr<ToolView> tools;  // none: the server's tools as they are
 };
 
 }  // namespace moat::gateway

@@ -94,8 +94,28 @@ bool Exchange::prepareResponse(int status, const net::HeaderList& upstreamHeader
   return true;
 }
 
+namespace {
+
+// A rewritten tools/list answer may not exceed this; past it the client gets an error instead.
+constexpr size_t kRewriteLimit = 16 * 1024 * 1024;
+
+AnswerFormat formatOf(const net::HeaderList& headers) {
+  return headers.has("Content-Type") ? answerFormat(headers.get("Content-Type")) : AnswerFormat::Other;
+}
+
+}  // namespace
+
 std::ostream* Exchange::beginResponse(int status, const net::HeaderList& upstreamHeaders, long long contentLength) {
   if (!prepareResponse(status, upstreamHeaders)) return nullptr;
+  const AnswerFormat format = formatOf(upstreamHeaders);
+  if (rewrite_ && status == 200 && format != AnswerFormat::Other) {
+    response.setChunkedTransferEncoding(true);
+    std::string tooLarge = jsonrpc::errorBody(jsonrpc::idJson(ctx.body), jsonrpc::kTooLarge,
+                                              "the answer is too large for the gateway to filter (over 16 MiB)");
+    rewriter_ = std::make_unique<AnswerRewriter>(response.send(), format, rewrite_, kRewriteLimit, std::move(tooLarge));
+    rewritten_ = std::make_unique<std::ostream>(rewriter_.get());
+    return rewritten_.get();
+  }
   if (contentLength >= 0) response.setContentLength64(contentLength);
   else response.setChunkedTransferEncoding(true);
   return &response.send();
@@ -103,8 +123,18 @@ std::ostream* Exchange::beginResponse(int status, const net::HeaderList& upstrea
 
 bool Exchange::sendWhole(int status, const net::HeaderList& upstreamHeaders, const std::string& body) {
   if (!prepareResponse(status, upstreamHeaders)) return false;
+  const AnswerFormat format = formatOf(upstreamHeaders);
+  if (rewrite_ && status == 200 && format != AnswerFormat::Other) {
+    const std::string rewritten = gateway::rewriteAnswer(body, format, rewrite_);
+    response.sendBuffer(rewritten.data(), rewritten.size());
+    return true;
+  }
   response.sendBuffer(body.data(), body.size());
   return true;
+}
+
+void Exchange::endAnswer() {
+  if (rewriter_) rewriter_->finish();
 }
 
 Poco::Net::StreamSocket* Exchange::clientSocket() {

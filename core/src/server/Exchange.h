@@ -7,11 +7,13 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/StreamSocket.h>
 
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
 
 #include "config/Config.h"
+#include "server/AnswerRewriter.h"
 #include "server/ClientRequest.h"
 #include "server/ClientResponse.h"
 #include "server/SessionBindings.h"
@@ -59,12 +61,21 @@ class Exchange {
 
   bool responseStarted() const { return response.sent(); }
 
+  // Set before the upstream is called: the answer's JSON-RPC messages pass through `rewrite`
+  // (a route's tool view on a tools/list answer). The body then goes out chunked.
+  void rewriteAnswer(MessageRewrite rewrite) { rewrite_ = std::move(rewrite); }
+  // Sends what a rewrite still holds; called once the upstream has written the whole answer.
+  void endAnswer();
+
  private:
   // Runs the response stages (unless judgeResponse did) and copies status and headers into the
   // response; false when the client was answered otherwise (a stage replied or failed).
   bool prepareResponse(int status, const net::HeaderList& upstreamHeaders);
   bool judged_ = false;
   bool resent_ = false;
+  MessageRewrite rewrite_;
+  std::unique_ptr<AnswerRewriter> rewriter_;
+  std::unique_ptr<std::ostream> rewritten_;  // declared after rewriter_, so destroyed before it
 
  public:
   // Set once the request body has been read in full; a reply sent before that closes the

@@ -15,6 +15,7 @@ namespace moat::jsonrpc {
 constexpr int kParseError = -32700;
 constexpr int kInvalidRequest = -32600;
 constexpr int kMethodNotFound = -32601;
+constexpr int kInvalidParams = -32602;
 constexpr int kInternalError = -32603;
 
 // Server-defined codes (-32000 to -32099), each with one meaning and its usual HTTP status.
