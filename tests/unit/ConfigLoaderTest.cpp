@@ -256,3 +256,41 @@ TEST_CASE("the diagnostics section turns its listener on, on 9464 unless it name
   auto bad = loadText(std::string("diagnostics:\n  prot: 9100\n") + servers, "bad.yaml");
   CHECK_THAT(allErrors(bad), Catch::Contains("bad.yaml:2:3: diagnostics.prot: unknown key (did you mean 'port'?"));
 }
+
+TEST_CASE("a tool view loads, and its mistakes name file, line and key") {
+  auto good = loadText(R"(servers:
+  a:
+    upstream: {url: "http://127.0.0.1:1/mcp"}
+    tools:
+      allow: [say]
+      deny: [rm]
+      override:
+        echo: {name: say, description: "Repeats"}
+)", "tools.yaml");
+  INFO(allErrors(good));
+  REQUIRE(good.errors.empty());
+  const auto& tools = good.config.servers.at(0).tools;
+  CHECK(tools.allow == std::vector<std::string>{"say"});
+  CHECK(tools.deny == std::vector<std::string>{"rm"});
+  REQUIRE(tools.overrides.size() == 1);
+  CHECK(tools.overrides[0].original == "echo");
+  CHECK(tools.overrides[0].name == "say");
+  CHECK(tools.overrides[0].description == "Repeats");
+
+  auto bad = loadText(R"(servers:
+  a:
+    upstream: {url: "http://127.0.0.1:1/mcp"}
+    tools:
+      allowed: [say]
+      override:
+        echo: {name: say}
+        shout: {name: say}
+        quiet: {}
+)", "tools.yaml");
+  std::string errors = allErrors(bad);
+  INFO(errors);
+  CHECK_THAT(errors, Catch::Contains("tools.yaml:5:7: servers.a.tools.allowed: unknown key (did you mean 'allow'?"));
+  CHECK_THAT(errors, Catch::Contains("tools.yaml:8:23: servers.a.tools.override.shout.name: another tool is already renamed to say"));
+  CHECK_THAT(errors, Catch::Contains("tools.yaml:9:16: servers.a.tools.override.quiet: give a new name, a new description, or both"));
+  CHECK(bad.errors.size() == 3);
+}
