@@ -249,7 +249,8 @@ describe('moat proxy --remote-auth against oidc-provider', () => {
         assert.equal(answer.status, 503);
         assert.match((await answer.json()).error.message, /log in again|waiting for you to log in/);
       }
-      assert.match(proxy.output.text, /refused the refresh token for revoked \(invalid_grant\)/);
+      // Logged by the refresh itself, which may finish just after the answers went out.
+      await waitForOutput(proxy, /refused the refresh token for revoked \(invalid_grant\)/, 5000);
 
       // The new login URL is printed; once used, requests are served again.
       await completeLogin(proxy, callbackPort, { after: 1 });
