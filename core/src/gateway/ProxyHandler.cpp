@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "moat/jsonrpc.hpp"
+#include "gateway/ListAnswerRewrite.h"
 #include "gateway/ProtectedResource.h"
 #include "gateway/RequestMetrics.h"
 #include "log/Log.h"
@@ -53,6 +54,25 @@ void drainBody(std::istream& in, size_t limit) {
     in.read(scratch, sizeof scratch);
     budget -= std::min(budget, static_cast<size_t>(in.gcount()));
   }
+}
+
+// What the authorization gate learns of the route's tools: names through the tool view,
+// annotations from this session's tools/list answers.
+class RouteToolFacts : public core::ToolFacts {
+ public:
+  RouteToolFacts(const Route& route, std::string session) : route_(route), session_(std::move(session)) {}
+  std::optional<std::string> serverToolName(const std::string& called) const override {
+    return route_.tools ? route_.tools->serverName(called) : std::optional<std::string>(called);
+  }
+  std::string annotations(const std::string& serverToolName) const override { return route_.annotations->lookup(session_, serverToolName); }
+
+ private:
+  const Route& route_;
+  std::string session_;
+};
+
+std::string sessionOf(const core::RequestContext& ctx) {
+  return ctx.upstreamHeaders.has("Mcp-Session-Id") ? ctx.upstreamHeaders.get("Mcp-Session-Id") : std::string();
 }
 
 // The request's trace when tracing is on and it is sampled: a child of the client's trace when
@@ -200,6 +220,8 @@ void ProxyHandler::serve(Exchange& exchange) {
   if (!readBody(exchange)) return;
   copyHeaders(exchange);
 
+  RouteToolFacts toolFacts(route_, sessionOf(ctx));
+  ctx.toolFacts = &toolFacts;
   if (!exchange.pipeline.empty()) {
     ResourceUrls urls = resourceUrlsFor(route_.config, listener_, exchange.request);
     ctx.resourceUrl = std::move(urls.resource);
@@ -228,6 +250,7 @@ void ProxyHandler::serve(Exchange& exchange) {
   std::optional<ClientLimits::StreamSlot> stream;
   if (!withinLimits(exchange, stream)) return;
   if (route_.tools && !applyToolView(exchange)) return;
+  rewriteListAnswers(exchange);
   if (route_.config.forwardClientAuthorization && ctx.clientAuthorization && !ctx.upstreamHeaders.has("Authorization"))
     ctx.upstreamHeaders.set("Authorization", *ctx.clientAuthorization);
   const bool isStream = ctx.httpMethod == "GET";
@@ -254,16 +277,35 @@ void ProxyHandler::serve(Exchange& exchange) {
   }
 }
 
+// A list answer is filtered by the route's authorizers and renamed by its tool view on its way out.
+void ProxyHandler::rewriteListAnswers(Exchange& exchange) {
+  core::RequestContext& ctx = exchange.ctx;
+  if (ctx.httpMethod != "POST") return;
+  const std::string& method = ctx.rpcMethod();
+  const bool authorize = exchange.pipeline.hasAuthorizers() && !core::listItemAccess(method).first.empty();
+  const bool rename = route_.tools && method == "tools/list";
+  if (!authorize && !rename) return;
+  ListAnswerRewrite rewrite;
+  rewrite.method = method;
+  rewrite.request = &ctx;
+  rewrite.authorizers = authorize ? &exchange.pipeline : nullptr;
+  rewrite.view = route_.tools.get();
+  rewrite.annotations = authorize ? route_.annotations.get() : nullptr;  // only authorizers read them
+  rewrite.session = sessionOf(ctx);
+  exchange.rewriteAnswer(std::move(rewrite));
+}
+
 // The route's tool view: a call is mapped to the server's name for the tool, or refused as the
-// MCP spec answers an unknown tool; a tools/list answer is rewritten on its way out.
+// MCP spec answers an unknown tool.
 bool ProxyHandler::applyToolView(Exchange& exchange) {
   core::RequestContext& ctx = exchange.ctx;
   if (ctx.httpMethod != "POST") return true;
   const std::string method(ctx.rpcMethod());
   const bool batch = !ctx.body.empty() && ctx.body.front() == '[';
-  if (method == "tools/list" || batch) {
-    const ToolView& view = *route_.tools;
-    exchange.rewriteAnswer([&view](std::string& message) { return view.rewriteListAnswer(message); });
+  // A list inside a batch would be answered inside an array the view cannot match to it.
+  if (batch && ctx.body.find("\"tools/list\"") != std::string::npos) {
+    exchange.sendError(400, jsonrpc::kInvalidRequest, "tools/list is not accepted inside a batch on a server with a tool view; send it alone");
+    return false;
   }
   if (method != "tools/call" && !batch) return true;
   std::string refused;

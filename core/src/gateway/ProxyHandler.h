@@ -26,6 +26,7 @@ class ProxyHandler : public Poco::Net::HTTPRequestHandler {
   // session's count, or an initialize over its subject's sessions; else true, with `stream`
   // holding the GET stream's place for the request's life.
   bool applyToolView(Exchange& exchange);
+  void rewriteListAnswers(Exchange& exchange);
   bool withinLimits(Exchange& exchange, std::optional<ClientLimits::StreamSlot>& stream);
   Route& route_;
   const config::ListenerConfig& listener_;

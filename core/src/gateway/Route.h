@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "config/Config.h"
+#include "gateway/ToolAnnotations.h"
 #include "gateway/ToolView.h"
 #include "server/SessionBindings.h"
 #include "upstream/Upstream.h"
@@ -19,6 +20,7 @@ struct Route {
   std::shared_ptr<Upstream> upstream;
   std::shared_ptr<SessionBindings> sessions;
   std::unique_ptr<ToolView> tools;  // none: the server's tools as they are
+  std::unique_ptr<ToolAnnotations> annotations = std::make_unique<ToolAnnotations>();
 };
 
 }  // namespace moat::gateway

@@ -1,5 +1,6 @@
 #include "gateway/ToolView.h"
 
+#include "gateway/ListItems.h"
 #include "moat/json.hpp"
 
 namespace moat::gateway {
@@ -23,21 +24,9 @@ std::optional<std::string> ToolView::serverName(const std::string& shownName) co
   return shownName;
 }
 
-bool ToolView::rewriteListAnswer(std::string& message) const {
-  if (message.find("\"tools\"") == std::string::npos) return false;
-  json::Value answer;
-  try {
-    answer = json::parse(message);
-  } catch (const std::exception&) {
-    return false;
-  }
-  if (!answer.isObject()) return false;
-  auto result = answer.mutableMembers().find("result");
-  if (result == answer.mutableMembers().end() || !result->second.isObject()) return false;
-  auto tools = result->second.mutableMembers().find("tools");
-  if (tools == result->second.mutableMembers().end() || !tools->second.isArray()) return false;
+void ToolView::rewriteTools(json::Value& tools) const {
   std::vector<json::Value> kept;
-  for (auto& tool : tools->second.mutableItems()) {
+  for (auto& tool : tools.mutableItems()) {
     if (!tool.isObject()) continue;
     auto& fields = tool.mutableMembers();
     auto name = fields.find("name");
@@ -53,7 +42,20 @@ bool ToolView::rewriteListAnswer(std::string& message) const {
     fields["name"] = json::Value::makeString(shownName);
     kept.push_back(std::move(tool));
   }
-  tools->second.mutableItems() = std::move(kept);
+  tools.mutableItems() = std::move(kept);
+}
+
+bool ToolView::rewriteListAnswer(std::string& message) const {
+  if (message.find("\"tools\"") == std::string::npos) return false;
+  json::Value answer;
+  try {
+    answer = json::parse(message);
+  } catch (const std::exception&) {
+    return false;
+  }
+  json::Value* tools = listItems(answer, "tools/list");
+  if (!tools) return false;
+  rewriteTools(*tools);
   message = json::write(answer);
   return true;
 }

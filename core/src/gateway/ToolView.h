@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "config/Config.h"
+#include "moat/json.hpp"
 
 namespace moat::gateway {
 
@@ -25,6 +26,8 @@ class ToolView {
   // A tools/list answer (one JSON-RPC message) in the view; false when `message` holds no tool
   // list and is left as it is.
   bool rewriteListAnswer(std::string& message) const;
+  // The tools array of such an answer, in place.
+  void rewriteTools(json::Value& tools) const;
 
   // A tools/call request (one JSON-RPC message, or a batch) with the server's tool names.
   // nullopt: it calls a tool outside the view (`refused` names it).

@@ -4,6 +4,7 @@
 
 #include "config/ConfigError.h"
 #include "log/Log.h"
+#include "moat/jsonrpc.hpp"
 #include "metrics/Catalogue.h"
 #include "trace/RequestTrace.h"
 
@@ -44,7 +45,62 @@ std::string stageSpanName(uint32_t kind, const std::string& label) {
 
 Stage::Stage(const LoadedPlugin& plugin, std::string label, const std::string& configJson)
     : instance_(plugin, "plugin", std::move(label), configJson), hooks_(*plugin.descriptor->filter),
-      spanName_(stageSpanName(plugin.descriptor->kind, instance_.name())) {}
+      spanName_(stageSpanName(plugin.descriptor->kind, instance_.name())) {
+  if (plugin.descriptor->kind == MOAT_KIND_AUTHORIZER) authorize_ = abiField(hooks_, &moat_filter_hooks::authorize);
+}
+
+namespace {
+
+moat_str view(const std::string& text) { return moat_str{text.data(), text.size()}; }
+
+StageOutcome forbid(RequestContext& request, const std::string& label, const std::string& message) {
+  moat_request::LocalReply reply;
+  reply.status = 403;
+  reply.headers = {{"Content-Type", "application/json"}};
+  reply.body = jsonrpc::errorBody(jsonrpc::idJson(request.body), jsonrpc::kForbidden, message);
+  request.reply = std::move(reply);
+  request.notes["authorization"] = "denied";
+  return {StageOutcome::Kind::Replied, label, ""};
+}
+
+}  // namespace
+
+bool Stage::allows(RequestContext& request, const AuthzQuestion& question) const {
+  moat_authz_query query{sizeof(moat_authz_query), view(question.feature), view(question.operation), view(question.target),
+                         view(question.argumentsJson), view(question.annotationsJson)};
+  std::string error;
+  moat_sink sink = stringSink(error);
+  moat_decision decision = MOAT_DECISION_FAILED;
+  try {
+    decision = authorize_(instance_.get(), &request, &query, &sink);
+  } catch (...) {
+    error = "threw an exception across the ABI boundary";
+  }
+  if (decision == MOAT_DECISION_ALLOW) return true;
+  if (decision != MOAT_DECISION_DENY) {
+    metrics::count(metrics::kPluginErrors, {{"plugin", plugin().name}, {"instance", label()}});
+    log::warn("authorization", "the authorizer could not decide; denied",
+              {{"stage", label()}, {"feature", question.feature}, {"target", question.target}, {"reason", error.empty() ? "no reason given" : error}});
+  }
+  return false;
+}
+
+StageOutcome Stage::gate(RequestContext& request, const AuthzPlan& plan) const {
+  if (plan.kind == AuthzPlan::Kind::Refused) return forbid(request, label(), "not allowed: " + plan.reason);
+  if (plan.kind != AuthzPlan::Kind::Ask) return {};
+  AuthzQuestion question = plan.question;
+  if (question.feature == "tool" && request.toolFacts) {
+    std::optional<std::string> serverName = request.toolFacts->serverToolName(question.target);
+    if (!serverName) return {};  // hidden by the route's tool view, which answers it as unknown
+    question.target = std::move(*serverName);
+    question.annotationsJson = request.toolFacts->annotations(question.target);
+  }
+  if (allows(request, question)) {
+    request.notes["authorization"] = "allowed";
+    return {};
+  }
+  return forbid(request, label(), question.feature + " " + plan.question.target + " is not allowed for this caller");
+}
 
 StageOutcome Stage::onRequest(RequestContext& request) const {
   trace::ChildSpan span(spanName_, trace::SpanKind::Internal);
@@ -143,8 +199,10 @@ Pipeline::Pipeline(const config::ServerConfig& server, PluginRegistry& registry)
     }
   }
   if (!errors.empty()) throw config::ConfigErrors(std::move(errors));
-  for (const auto& stage : stages_)
+  for (const auto& stage : stages_) {
     wantsCompletion_ = wantsCompletion_ || abiField(*stage->plugin().descriptor->filter, &moat_filter_hooks::on_complete) != nullptr;
+    hasAuthorizers_ = hasAuthorizers_ || stage->authorizes();
+  }
 }
 
 void Pipeline::runComplete(RequestContext& request, const moat_completion& done) const {
@@ -159,11 +217,22 @@ StageOutcome Pipeline::stoppedBy(const Stage& stage, StageOutcome outcome) {
 }
 
 StageOutcome Pipeline::runRequest(RequestContext& request, size_t first) const {
+  std::optional<AuthzPlan> plan;  // read from the body once, at the first authorizer
   for (size_t i = first; i < stages_.size(); ++i) {
     StageOutcome outcome = stages_[i]->onRequest(request);
+    if (outcome.kind == StageOutcome::Kind::Continue && stages_[i]->authorizes()) {
+      if (!plan) plan = planAuthorization(request);
+      outcome = stages_[i]->gate(request, *plan);
+    }
     if (outcome.kind != StageOutcome::Kind::Continue) return stoppedBy(*stages_[i], std::move(outcome));
   }
   return {};
+}
+
+bool Pipeline::allows(RequestContext& request, const AuthzQuestion& question) const {
+  for (const auto& stage : stages_)
+    if (stage->authorizes() && !stage->allows(request, question)) return false;
+  return true;
 }
 
 StageOutcome Pipeline::runResponse(RequestContext& request, bool mayRetry) const {

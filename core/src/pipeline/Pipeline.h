@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/Config.h"
+#include "pipeline/AuthorizationGate.h"
 #include "plugin/RequestContext.h"
 #include "plugin/PluginInstance.h"
 
@@ -37,6 +38,12 @@ class Stage {
   std::string resourceMetadata() const;
   // True for a plugin without the ready hook; otherwise what it says, with `why`.
   bool ready(std::string& why) const;
+  // An authorizer with the authorize hook (ABI 1.6).
+  bool authorizes() const { return authorize_ != nullptr; }
+  // The gate at this authorizer's place: Continue, or Replied with a 403.
+  StageOutcome gate(RequestContext& request, const AuthzPlan& plan) const;
+  // This authorizer's decision on one question; a failure is logged and counts as a denial.
+  bool allows(RequestContext& request, const AuthzQuestion& question) const;
 
  private:
   StageOutcome runRequestHook(RequestContext& request) const;
@@ -44,6 +51,7 @@ class Stage {
   PluginInstance instance_;
   const moat_filter_hooks& hooks_;
   std::string spanName_;
+  decltype(moat_filter_hooks::authorize) authorize_ = nullptr;
 };
 
 class Pipeline {
@@ -60,6 +68,9 @@ class Pipeline {
   // Every stage's on_complete, in order, once the client has its answer.
   void runComplete(RequestContext& request, const moat_completion& done) const;
   bool wantsCompletion() const { return wantsCompletion_; }
+  bool hasAuthorizers() const { return hasAuthorizers_; }
+  // Whether every authorizer allows `question` (an item of a list answer).
+  bool allows(RequestContext& request, const AuthzQuestion& question) const;
 
  private:
   // Notes which kind of stage stopped the request, and counts a failure against its instance.
@@ -67,6 +78,7 @@ class Pipeline {
 
   std::vector<std::unique_ptr<Stage>> stages_;
   bool wantsCompletion_ = false;  // some stage has on_complete
+  bool hasAuthorizers_ = false;
 };
 
 }  // namespace moat::core

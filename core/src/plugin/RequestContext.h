@@ -12,6 +12,18 @@
 #include "moat/abi.h"
 #include "net/HeaderList.h"
 
+namespace moat::core {
+// What the gateway knows of a route's tools that an authorization question needs: the server's
+// name for a tool a client called (nullopt: the route hides it) and the tool's annotations from
+// the server's tools/list in the request's session ("{}" when not listed).
+class ToolFacts {
+ public:
+  virtual ~ToolFacts() = default;
+  virtual std::optional<std::string> serverToolName(const std::string& called) const = 0;
+  virtual std::string annotations(const std::string& serverToolName) const = 0;
+};
+}  // namespace moat::core
+
 struct moat_request {
   struct LocalReply {
     uint16_t status = 500;
@@ -43,6 +55,8 @@ struct moat_request {
   std::string identityClaims = "{}";
 
   std::optional<LocalReply> reply;
+  // Set by the gateway while the request is served; null: names as called, no annotations.
+  const moat::core::ToolFacts* toolFacts = nullptr;
 
   uint16_t responseStatus = 0;
   moat::net::HeaderList responseHeaders;

@@ -71,7 +71,7 @@ extern "C" {
 #endif
 
 #define MOAT_ABI_VERSION_MAJOR 1
-#define MOAT_ABI_VERSION_MINOR 5
+#define MOAT_ABI_VERSION_MINOR 6
 #define MOAT_ABI_VERSION ((uint32_t)((MOAT_ABI_VERSION_MAJOR << 16) | MOAT_ABI_VERSION_MINOR))
 
 /* True when `object` (a pointer to a struct with struct_size) carries `field`. */
@@ -303,6 +303,30 @@ typedef struct moat_host_api {
 
 /* ---------------------------------------------------------------- plugin hooks */
 
+/* Since 1.6: one question the host puts to an authorizer. The host asks it for every request
+ * that acts on a tool, prompt or resource (tools/call, prompts/get, resources/read and
+ * subscribe, completion/complete), and for every item of a tools/list, prompts/list,
+ * resources/list or resources/templates/list answer (the operation that item would take), so
+ * the list each caller sees holds what it may use. The caller's identity is the request's
+ * (identity_get). Names are the server's own, before any rename a route's tool view makes. */
+typedef struct moat_authz_query {
+  uint32_t struct_size;
+  moat_str feature;          /* "tool", "prompt" or "resource" */
+  moat_str operation;        /* "call" (tool), "get" (prompt), "read" (resource) */
+  moat_str target;           /* the tool or prompt name, the resource URI or URI template */
+  moat_str arguments_json;   /* params.arguments as a JSON object; "{}" when none or a list item */
+  moat_str annotations_json; /* the tool's annotations from the server's tools/list in this session;
+                                "{}" when the session has not listed tools or for a non-tool */
+} moat_authz_query;
+
+/* An authorizer's answer. A failure (a decision point that cannot be reached, a policy that
+ * cannot be evaluated) is denied by the host: authorization fails closed. */
+typedef enum moat_decision {
+  MOAT_DECISION_DENY = 0,
+  MOAT_DECISION_ALLOW = 1,
+  MOAT_DECISION_FAILED = 2 /* with a reason in the error sink; logged, never sent to the client */
+} moat_decision;
+
 /* Hooks of the request-path kinds: authenticator, authorizer, exchanger, stage. */
 typedef struct moat_filter_hooks {
   uint32_t struct_size;
@@ -329,6 +353,11 @@ typedef struct moat_filter_hooks {
    * check (GET /readyz), off the request path, at most every few seconds; it may fetch what it
    * lacks, bounded by its own timeouts. */
   int (*ready)(void* instance, moat_sink* why);
+  /* Optional, since 1.6, authorizers: the decision on one question. Runs at the authorizer's
+   * place in the pipeline (after on_request returned CONTINUE) and, for list answers, once per
+   * item on the worker sending the answer; it may block, bounded by its own timeouts, and must
+   * be safe to call from several threads at once. Every authorizer of a route must allow. */
+  moat_decision (*authorize)(void* instance, moat_request* req, const moat_authz_query* query, moat_sink* error);
 } moat_filter_hooks;
 
 /* Hooks of a runtime plugin. Workloads are named by the id the runtime returns from start. All

@@ -242,6 +242,25 @@ class Filter {
   virtual std::string resourceMetadata() const { return {}; }
 };
 
+// What an authorizer is asked (ABI 1.6); see moat_authz_query. Views die with the call.
+struct AuthzQuery {
+  std::string_view feature;          // "tool", "prompt", "resource"
+  std::string_view operation;        // "call", "get", "read"
+  std::string_view target;           // the tool or prompt name, the resource URI
+  std::string_view argumentsJson;    // a JSON object, "{}" when none
+  std::string_view annotationsJson;  // the tool's annotations, "{}" when unknown
+};
+enum class Decision { Deny = MOAT_DECISION_DENY, Allow = MOAT_DECISION_ALLOW };
+
+// Base of authorizers (ABI 1.6). The host asks authorize() for every request that acts on a
+// tool, prompt or resource and for each item of a list answer; a throw is a failure, which the
+// host denies. Called from several threads at once.
+class Authorizer : public Filter {
+ public:
+  Status onRequest(Request&) override { return Status::Continue; }
+  virtual Decision authorize(Request& request, const AuthzQuery& query) = 0;
+};
+
 // Base of runtime plugins. Methods throw std::runtime_error on failure.
 class Runtime {
  public:
@@ -360,6 +379,15 @@ int initFilter(const moat_host_api* host, const moat_plugin_descriptor** out, mo
       const int ok = guarded(why, 0, [&] { return static_cast<T*>(inst)->ready(reason) ? 1 : 0; });
       if (!ok && !reason.empty()) writeTo(why, reason);
       return ok;
+    };
+  if constexpr (std::is_base_of_v<Authorizer, T>)
+    S::filterHooks.authorize = [](void* inst, moat_request* req, const moat_authz_query* q, moat_sink* err) noexcept {
+      return guarded(err, MOAT_DECISION_FAILED, [&] {
+        Request r(S::api, req);
+        AuthzQuery query{fromAbi(q->feature), fromAbi(q->operation), fromAbi(q->target), fromAbi(q->arguments_json),
+                         fromAbi(q->annotations_json)};
+        return static_cast<moat_decision>(static_cast<T*>(inst)->authorize(r, query));
+      });
     };
   S::filterHooks.resource_metadata = [](void* inst, moat_sink* out) noexcept {
     return guarded(nullptr, 0, [&] {

@@ -91,6 +91,15 @@ const moat_layout_row MOAT_LAYOUT_TABLE[] = {
     ROW(moat_completion, response_bytes),
     ROW(moat_completion, answered_by),
 #endif
+#if MOAT_ABI_VERSION_MINOR >= 6
+    ROW(moat_filter_hooks, authorize),
+    ROW(moat_authz_query, struct_size),
+    ROW(moat_authz_query, feature),
+    ROW(moat_authz_query, operation),
+    ROW(moat_authz_query, target),
+    ROW(moat_authz_query, arguments_json),
+    ROW(moat_authz_query, annotations_json),
+#endif
     ROW(moat_runtime_hooks, struct_size),
     ROW(moat_runtime_hooks, start),
     ROW(moat_runtime_hooks, stop),
