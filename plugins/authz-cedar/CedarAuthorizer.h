@@ -6,6 +6,7 @@
 
 #include "CedarEngine.h"
 #include "CedarSettings.h"
+#include "DecisionCache.h"
 #include "moat/plugin.hpp"
 
 namespace moat::cedar {
@@ -20,6 +21,10 @@ class CedarAuthorizer : public Authorizer {
   Host host_;
   Settings settings_;
   Engine engine_;
+  // No policy reads an argument (no arg_ in any policy): arguments are neither sent to Cedar
+  // nor part of the cache key, so calls that differ only in arguments share a decision.
+  bool argumentsMatter_;
+  DecisionCache cache_;
 };
 
 }  // namespace moat::cedar

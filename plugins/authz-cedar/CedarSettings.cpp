@@ -51,7 +51,7 @@ void readToolHiveConfig(const std::string& path, Settings& out) {
 
 Settings readSettings(const json::Value& config, std::string_view instance) {
   settings::checkKeys(config, {"policies", "policy_files", "toolhive_config", "entities_file", "group_claim", "role_claim",
-                               "group_entity_type", "server_name"},
+                               "group_entity_type", "server_name", "decision_cache_size", "decision_cache_ttl"},
                       instance);
   Settings out;
   const std::vector<std::string> inline_ = settings::list(config, "policies");
@@ -70,6 +70,8 @@ Settings readSettings(const json::Value& config, std::string_view instance) {
     out.model.groupEntityType = type;
   }
   out.model.serverName = settings::text(config, "server_name");
+  out.cacheSize = settings::count(config, "decision_cache_size", out.cacheSize);
+  out.cacheTtlMs = settings::durationMs(config, "decision_cache_ttl", out.cacheTtlMs);
   return out;
 }
 

@@ -16,6 +16,8 @@ struct Settings {
   std::vector<PolicySource> policies;
   std::string entitiesJson;  // Cedar's JSON entity format; empty: none
   Model model;
+  size_t cacheSize = 10000;  // decisions kept; 0: none
+  int64_t cacheTtlMs = 60000;
 };
 
 // Throws std::runtime_error "<key>: <problem>"; a policy that does not parse is reported by

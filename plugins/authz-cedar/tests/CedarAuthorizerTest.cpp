@@ -57,3 +57,35 @@ TEST_CASE("a broken policy refuses to create the instance, with the position") {
   CHECK_THROWS_WITH(cedar::CedarAuthorizer(host.host(), policies({"permit(principal, action, resource) when { };"})),
                     Catch::Contains("policies[0]:1:"));
 }
+
+TEST_CASE("decisions are cached by their exact inputs, arguments only when a policy reads them, for the TTL") {
+  FakeHost host;
+  json::Value config = policies({R"(permit(principal, action == Action::"call_tool", resource == Tool::"echo");)"});
+  config.mutableMembers()["decision_cache_ttl"] = json::Value::makeString("10s");
+  cedar::CedarAuthorizer noArgs(host.host(), config);
+  FakeRequest r;
+  r.identity = {{"alice", R"({"sub":"alice"})"}};
+  Request request = host.request(r);
+  CHECK(noArgs.authorize(request, AuthzQuery{"tool", "call", "echo", R"({"message":"a"})", "{}"}) == Decision::Allow);
+  CHECK(noArgs.authorize(request, AuthzQuery{"tool", "call", "echo", R"({"message":"b"})", "{}"}) == Decision::Allow);
+  CHECK(host.counters["cache_hits"] == 1);  // no policy reads arguments: one decision serves both
+  CHECK(noArgs.authorize(request, AuthzQuery{"tool", "call", "rm", "{}", "{}"}) == Decision::Deny);
+  CHECK(host.counters["cache_hits"] == 1);
+  FakeHost::nowMonotonicMs += 10'001;
+  CHECK(noArgs.authorize(request, AuthzQuery{"tool", "call", "echo", "{}", "{}"}) == Decision::Allow);
+  CHECK(host.counters["cache_hits"] == 1);  // expired: decided again
+
+  FakeHost other;
+  cedar::CedarAuthorizer withArgs(other.host(), policies({R"(permit(principal, action, resource) when { resource has arg_message && resource.arg_message == "a" };)"}));
+  Request again = other.request(r);
+  CHECK(withArgs.authorize(again, AuthzQuery{"tool", "call", "echo", R"({"message":"a"})", "{}"}) == Decision::Allow);
+  CHECK(withArgs.authorize(again, AuthzQuery{"tool", "call", "echo", R"({"message":"b"})", "{}"}) == Decision::Deny);
+  CHECK(other.counters["cache_hits"] == 0);
+  CHECK(withArgs.authorize(again, AuthzQuery{"tool", "call", "echo", R"({"message":"a"})", "{}"}) == Decision::Allow);
+  CHECK(other.counters["cache_hits"] == 1);
+  FakeRequest bob;
+  bob.identity = {{"bob", R"({"sub":"bob"})"}};
+  Request asBob = other.request(bob);
+  CHECK(withArgs.authorize(asBob, AuthzQuery{"tool", "call", "echo", R"({"message":"a"})", "{}"}) == Decision::Allow);
+  CHECK(other.counters["cache_hits"] == 1);  // another subject is another key
+}
