@@ -15,11 +15,6 @@ bool readsArguments(const std::vector<PolicySource>& policies) {
   return false;
 }
 
-void append(std::string& key, std::string_view part) {
-  key.append(part);
-  key.push_back('\0');
-}
-
 }  // namespace
 
 CedarAuthorizer::CedarAuthorizer(const Host& host, const json::Value& config)
@@ -38,10 +33,7 @@ Decision CedarAuthorizer::authorize(Request& request, const AuthzQuery& query) {
   std::string key;
   const int64_t now = host_.monotonicMs();
   if (cache_.enabled()) {
-    key.reserve(identity->subject.size() + identity->claimsJson.size() + query.target.size() + query.annotationsJson.size() + 64);
-    for (std::string_view part : {identity->subject, identity->claimsJson, query.feature, query.operation, query.target, query.annotationsJson})
-      append(key, part);
-    if (argumentsMatter_) append(key, query.argumentsJson);
+    key = authz::decisionKey(identity->subject, identity->claimsJson, query, argumentsMatter_);
     if (std::optional<bool> known = cache_.find(key, now)) {
       host_.count("cache_hits");
       host_.count(*known ? "allowed" : "denied");

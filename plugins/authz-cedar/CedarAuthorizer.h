@@ -6,7 +6,7 @@
 
 #include "CedarEngine.h"
 #include "CedarSettings.h"
-#include "DecisionCache.h"
+#include "authz/DecisionCache.h"
 #include "moat/plugin.hpp"
 
 namespace moat::cedar {
@@ -24,7 +24,7 @@ class CedarAuthorizer : public Authorizer {
   // No policy reads an argument (no arg_ in any policy): arguments are neither sent to Cedar
   // nor part of the cache key, so calls that differ only in arguments share a decision.
   bool argumentsMatter_;
-  DecisionCache cache_;
+  authz::DecisionCache cache_;
 };
 
 }  // namespace moat::cedar

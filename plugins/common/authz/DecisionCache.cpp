@@ -1,6 +1,6 @@
-#include "DecisionCache.h"
+#include "authz/DecisionCache.h"
 
-namespace moat::cedar {
+namespace moat::authz {
 
 std::optional<bool> DecisionCache::find(const std::string& key, int64_t nowMs) {
   std::lock_guard lock(mutex_);
@@ -30,4 +30,16 @@ void DecisionCache::put(const std::string& key, bool allowed, int64_t nowMs) {
   entries_.emplace(key, Entry{allowed, nowMs + ttl_.count(), std::prev(oldestFirst_.end())});
 }
 
-}  // namespace moat::cedar
+std::string decisionKey(std::string_view subject, std::string_view claimsJson, const AuthzQuery& query, bool withArguments) {
+  std::string key;
+  key.reserve(subject.size() + claimsJson.size() + query.target.size() + query.annotationsJson.size() +
+              (withArguments ? query.argumentsJson.size() : 0) + 32);
+  for (std::string_view part : {subject, claimsJson, query.feature, query.operation, query.target, query.annotationsJson}) {
+    key.append(part);
+    key.push_back('\0');
+  }
+  if (withArguments) key.append(query.argumentsJson);
+  return key;
+}
+
+}  // namespace moat::authz

@@ -1,7 +1,6 @@
-// Decisions already made, by their exact inputs. Cedar's decision is a function of the request
-// alone (no clock, no randomness in the language), so a cached answer to the same subject, claims,
-// action, target, arguments and annotations is the answer Cedar would give again; the cache only
-// saves the work. Bounded and short-lived, and dropped with the instance on a reload.
+// Authorizers' decisions already made, by their exact inputs (decisionKey): the same subject,
+// claims, feature, operation, target, annotations and, where they matter, arguments. Bounded,
+// oldest dropped first, each entry for a TTL; dropped with the instance on a reload.
 #pragma once
 
 #include <chrono>
@@ -12,7 +11,9 @@
 #include <string>
 #include <unordered_map>
 
-namespace moat::cedar {
+#include "moat/plugin.hpp"
+
+namespace moat::authz {
 
 class DecisionCache {
  public:
@@ -34,4 +35,8 @@ class DecisionCache {
   std::list<std::string> oldestFirst_;
 };
 
-}  // namespace moat::cedar
+// The key of a decision: every input of the question, NUL-separated; the arguments only when
+// `withArguments` (an authorizer that knows none of its rules reads them leaves them out).
+std::string decisionKey(std::string_view subject, std::string_view claimsJson, const AuthzQuery& query, bool withArguments);
+
+}  // namespace moat::authz
