@@ -1,14 +1,17 @@
-// A plugin author's path: install Moat, build samples/plugin-api-key out of tree through
-// find_package(MoatSDK CONFIG), name it in YAML, and it guards a server.
+// A plugin author's path: install Moat, build samples/plugin-change-window (an authorizer) out of
+// tree through find_package(MoatSDK CONFIG), name it in YAML after the shipped auth-apikey, and
+// it decides who may call what: outside its change window only the approver may call tools
+// that are not read-only, and the others' tools/list shows them none.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { abiVersionPattern, initializeMessage, postJson, repoRoot, startMoat, startSampleServer, stop } from './helpers.mjs';
+import { abiVersionPattern, repoRoot, startMoat, startSampleServer, stop } from './helpers.mjs';
 
 const buildDir = process.env.MOAT_BUILD_DIR ?? path.join(repoRoot, 'build/default');
 const work = mkdtempSync(path.join(tmpdir(), 'moat-sdk-'));
@@ -18,10 +21,12 @@ let sample, moat;
 
 before(async () => {
   execFileSync('cmake', ['--install', buildDir, '--prefix', prefix], { stdio: 'pipe' });
-  execFileSync('cmake', ['-S', path.join(repoRoot, 'samples/plugin-api-key'), '-B', pluginBuild, '-G', 'Ninja',
+  execFileSync('cmake', ['-S', path.join(repoRoot, 'samples/plugin-change-window'), '-B', pluginBuild, '-G', 'Ninja',
     `-DCMAKE_PREFIX_PATH=${prefix}`], { stdio: 'pipe' });
   execFileSync('cmake', ['--build', pluginBuild], { stdio: 'pipe' });
-  writeFileSync(path.join(work, 'keys.txt'), 'alice:alice-key-0123456789\n');
+  // auth-apikey keeps only digests of the keys.
+  const digest = (key) => createHash('sha256').update(key).digest('hex');
+  writeFileSync(path.join(work, 'keys.txt'), `alice:sha256:${digest('alice-key-0123456789')}\nbob:sha256:${digest('bob-key-0123456789')}\n`);
   sample = await startSampleServer('http');
   moat = await startMoat(`
 listen: {address: 127.0.0.1, port: {{PORT}}}
@@ -30,8 +35,10 @@ servers:
   guarded:
     upstream: {url: "${sample.url}"}
     pipeline:
-      - plugin: api-key
+      - plugin: auth-apikey
         config: {keys_file: "${path.join(work, 'keys.txt')}"}
+      - plugin: change-window
+        config: {window_utc: "00:00-00:00", approvers: [alice]}   # a window that never opens
       - plugin: stage-headers
         config: {identity_headers: {X-Moat-User: subject}}
 `, { env: { MOAT_PLUGIN_PATH: path.join(prefix, 'lib/moat/plugins') } });
@@ -59,26 +66,35 @@ test('moat plugins lists it with its kind and ABI version', () => {
   const env = { ...process.env };
   delete env.MOAT_PLUGIN_PATH;  // only the installed plugins and the sample's build directory
   const out = execFileSync(path.join(prefix, 'bin/moat'), ['plugins', '--plugin-path', pluginBuild], { env }).toString();
-  assert.match(out, new RegExp(`api-key\\s+authenticator\\s+${abiVersionPattern}\\s+1\\.0\\.0`));
+  assert.match(out, new RegExp(`change-window\\s+authorizer\\s+${abiVersionPattern}\\s+1\\.0\\.0`));
   assert.match(out, new RegExp(`stage-headers\\s+stage\\s+${abiVersionPattern}\\s`));
 });
 
-test('without a key: 401 with WWW-Authenticate and a JSON-RPC error', async () => {
-  const response = await postJson(`${moat.base}/guarded/mcp`, initializeMessage(11));
-  assert.equal(response.status, 401);
-  assert.equal(response.headers.get('www-authenticate'), 'ApiKey header="X-API-Key"');
-  const body = await response.json();
-  assert.equal(body.id, 11);
-  assert.equal(body.error.message, 'missing API key in X-API-Key');
+async function connect(key) {
+  const client = new Client({ name: 'sdk-sample', version: '1' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${moat.base}/guarded/mcp`), { requestInit: { headers: { 'X-API-Key': key } } }));
+  return client;
+}
+
+test('outside the window, a caller who is not an approver sees no tool that changes things and is refused one', async () => {
+  const client = await connect('bob-key-0123456789');
+  try {
+    assert.deepEqual((await client.listTools()).tools, [], 'the sample server marks none of its tools read-only');
+    await assert.rejects(client.callTool({ name: 'whoami', arguments: {} }), (e) => e.code === 403 && /tool whoami is not allowed/.test(e.message));
+    assert.equal((await client.getPrompt({ name: 'test_simple_prompt' })).messages.length, 1, 'prompts are reads');
+  } finally {
+    await client.close();
+  }
 });
 
-test('with a key: the SDK client works and the upstream sees the identity, not the key', async () => {
-  const client = new Client({ name: 'sdk-sample', version: '1' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${moat.base}/guarded/mcp`),
-    { requestInit: { headers: { 'X-API-Key': 'alice-key-0123456789' } } }));
-  const seen = JSON.parse((await client.callTool({ name: 'whoami', arguments: {} })).content[0].text);
-  assert.equal(seen['x-moat-user'], 'alice');
-  assert.equal(seen['x-api-key'], undefined);
-  await client.close();
-  assert.match(moat.child.output.text, /not for production/);
+test('the approver lists and calls the tools, and the upstream sees the identity, not the key', async () => {
+  const client = await connect('alice-key-0123456789');
+  try {
+    assert.ok((await client.listTools()).tools.some((t) => t.name === 'whoami'));
+    const seen = JSON.parse((await client.callTool({ name: 'whoami', arguments: {} })).content[0].text);
+    assert.equal(seen['x-moat-user'], 'alice');
+    assert.equal(seen['x-api-key'], undefined);
+  } finally {
+    await client.close();
+  }
 });
