@@ -1,7 +1,9 @@
 // A plugin author's path: install Moat, build samples/plugin-change-window (an authorizer) out of
 // tree through find_package(MoatSDK CONFIG), name it in YAML after the shipped auth-apikey, and
 // it decides who may call what: outside its change window only the approver may call tools
-// that are not read-only, and the others' tools/list shows them none.
+// that are not read-only, and the others' tools/list shows only the read-only ones. The sample
+// server marks whoami and pid read-only; the gateway carries those annotations from the
+// session's tools/list to the decision on a call.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -76,12 +78,22 @@ async function connect(key) {
   return client;
 }
 
-test('outside the window, a caller who is not an approver sees no tool that changes things and is refused one', async () => {
+test('outside the window, a caller who is not an approver sees and calls only read-only tools', async () => {
   const client = await connect('bob-key-0123456789');
   try {
-    assert.deepEqual((await client.listTools()).tools, [], 'the sample server marks none of its tools read-only');
-    await assert.rejects(client.callTool({ name: 'whoami', arguments: {} }), (e) => e.code === 403 && /tool whoami is not allowed/.test(e.message));
+    assert.deepEqual((await client.listTools()).tools.map((t) => t.name).sort(), ['pid', 'whoami']);
+    assert.match((await client.callTool({ name: 'pid', arguments: {} })).content[0].text, /^\d+$/);
+    await assert.rejects(client.callTool({ name: 'echo', arguments: { message: 'x' } }), (e) => e.code === 403 && /tool echo is not allowed/.test(e.message));
     assert.equal((await client.getPrompt({ name: 'test_simple_prompt' })).messages.length, 1, 'prompts are reads');
+  } finally {
+    await client.close();
+  }
+});
+
+test('a session that never listed its tools has no annotations to go by: the read-only tool is refused too', async () => {
+  const client = await connect('bob-key-0123456789');
+  try {
+    await assert.rejects(client.callTool({ name: 'pid', arguments: {} }), (e) => e.code === 403);
   } finally {
     await client.close();
   }

@@ -187,6 +187,8 @@ function buildServer(transportOf = () => undefined) {
     },
     whoami: {
       description: 'Reports the request headers the server received (used by tests)',
+      // Annotated, so authorization tests see annotations travel from the list to a call.
+      annotations: { readOnlyHint: true },
       run: async (_args, extra) => ({ content: [text(JSON.stringify(extra.requestInfo?.headers ?? {}))] }),
     },
     flood: {
@@ -201,6 +203,7 @@ function buildServer(transportOf = () => undefined) {
     },
     pid: {
       description: 'Reports the process id (tests tell shared from per-session processes)',
+      annotations: { readOnlyHint: true, openWorldHint: false },
       run: async () => ({ content: [text(String(process.pid))] }),
     },
     log_level: {
@@ -232,7 +235,8 @@ function buildServer(transportOf = () => undefined) {
   };
 
   server.setRequestHandler(ListToolsRequestSchema, async () => ({
-    tools: Object.entries(tools).map(([name, t]) => ({ name, description: t.description, inputSchema: t.inputSchema ?? emptyObject })),
+    tools: Object.entries(tools).map(([name, t]) => ({ name, description: t.description, inputSchema: t.inputSchema ?? emptyObject,
+      ...(t.annotations ? { annotations: t.annotations } : {}) })),
   }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const tool = tools[request.params.name];
