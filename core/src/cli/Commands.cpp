@@ -11,6 +11,7 @@
 #include "cli/ProxyFlags.h"
 #include "cli/RemoteAuthFlags.h"
 #include "cli/RunCommand.h"
+#include "cli/SecretCommand.h"
 #include "cli/TunnelCommand.h"
 #include "cli/Serve.h"
 #include "config/ConfigLoader.h"
@@ -100,6 +101,7 @@ const std::vector<Command>& commands() {
       {{"plugins", "list the plugins found in the search path, with kind and ABI version",
         "moat plugins [--config FILE] [--plugin-path DIR]", {kConfigFlag, kPluginPathFlag}},
        runPlugins},
+      {secretSpec(), runSecret},
       {{"version", "print the moat version and the plugin ABI version it speaks", "moat version", {}}, runVersion},
   };
   return all;

@@ -17,6 +17,7 @@
 #include "cli/GatewayFlags.h"
 #include "cli/Serve.h"
 #include "cli/WorkloadState.h"
+#include "secrets/SecretStore.h"
 #include "moat/json.hpp"
 
 namespace moat::cli {
@@ -58,6 +59,36 @@ std::string selfPath() {
   return std::string(buffer, static_cast<size_t>(n));
 }
 
+// --secret NAME,target=ENV (ToolHive's form): ENV and the name, for each flag.
+std::vector<std::pair<std::string, std::string>> secretTargets(const Args& args) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& flag : args.all("secret")) {
+    const size_t comma = flag.find(",target=");
+    if (comma == std::string::npos || comma == 0 || comma + 8 == flag.size())
+      throw UsageError("--secret expects NAME,target=ENV, got '" + flag + "'");
+    out.emplace_back(flag.substr(comma + 8), flag.substr(0, comma));
+  }
+  return out;
+}
+
+// The variables --secret puts in the server's environment, their values from the store. The
+// command line holds only names; the values never reach an argument list or the state file.
+std::vector<std::pair<std::string, std::string>> secretEnvironment(const Args& args) {
+  const auto targets = secretTargets(args);
+  if (targets.empty()) return {};
+  std::vector<std::string> names;
+  for (const auto& [variable, name] : targets) names.push_back(name);
+  std::map<std::string, std::string> values;
+  try {
+    values = secrets::resolve(names);
+  } catch (const std::runtime_error& e) {
+    throw UsageError(e.what());
+  }
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [variable, name] : targets) out.emplace_back(variable, values.at(name));
+  return out;
+}
+
 // The same command line without --detach, for the background process (without the program).
 std::vector<std::string> foregroundArgs(const Args& args, const std::string& name) {
   std::vector<std::string> argv{"run", "--name", name};
@@ -77,7 +108,7 @@ std::vector<std::string> foregroundArgs(const Args& args, const std::string& nam
 // from another shell.
 const char* const kRunEnvironment[] = {"DOCKER_HOST", "CONTAINER_HOST", "MOAT_PLUGIN_PATH", "MOAT_NPX_NODE"};
 
-int detachArgs(const std::vector<std::string>& runArgs, const std::string& name) {
+int detachArgs(const std::vector<std::string>& runArgs, const std::string& name, const std::string& passphrase = {}) {
   std::string log = logFileFor(name);
   std::vector<std::string> argv{selfPath()};
   argv.insert(argv.end(), runArgs.begin(), runArgs.end());
@@ -91,6 +122,8 @@ int detachArgs(const std::vector<std::string>& runArgs, const std::string& name)
     ::dup2(null, 0);
     ::dup2(out, 1);
     ::dup2(out, 2);
+    // The background run reads the secrets itself, and scrubs this before starting the server.
+    if (!passphrase.empty()) ::setenv("MOAT_SECRETS_PASSPHRASE", passphrase.c_str(), 1);
     std::vector<char*> raw;
     for (auto& word : argv) raw.push_back(word.data());
     raw.push_back(nullptr);
@@ -152,6 +185,7 @@ const std::vector<FlagSpec>& runFlags() {
       {"proxy-port", "N", "port to serve the workload on (default 0: a free port)"},
       {"env", "KEY=VALUE", "environment variable for the command (repeatable)", 'e'},
       {"env-file", "FILE", "KEY=VALUE lines for the command's environment (secrets stay out of ps)"},
+      {"secret", "NAME,target=ENV", "put secret NAME (moat secret set, or MOAT_SECRET_<NAME> in CI) in the server's environment as ENV (repeatable)"},
       {"detach", "", "run in the background; manage it with moat list/logs/stop/rm", 'd'},
       {"volume", "HOST:CONTAINER[:ro|rw]", "containers: bind a host path, read-only unless :rw (repeatable)", 'v'},
       {"isolate", "", "run the command in a bubblewrap sandbox: read-only host, private /tmp, no network (containers are always isolated)"},
@@ -234,6 +268,7 @@ config::Config configFromRunFlags(const Args& args, const std::string& name) {
     if (eq == std::string::npos || eq == 0) throw UsageError("--env expects KEY=VALUE, got '" + pair + "'");
     server.upstream.env.emplace_back(pair.substr(0, eq), pair.substr(eq + 1));
   }
+  for (const auto& [variable, value] : secretEnvironment(args)) server.upstream.env.emplace_back(variable, value);
   if (!container && !args.all("volume").empty()) throw UsageError("--volume is for a container image: add --runtime docker or --runtime podman");
   for (const auto& volume : args.all("volume")) server.upstream.volumes.push_back(volumeValue(volume));
   if (args.has("isolate-allow-network") && !args.has("isolate") && !container) throw UsageError("--isolate-allow-network goes with --isolate");
@@ -266,7 +301,16 @@ int runRun(const Args& args) {
   if (auto existing = loadWorkload(name); existing && workloadAlive(*existing) && existing->pid != ::getpid())
     throw UsageError("workload " + name + " is already running (pid " + std::to_string(existing->pid) + "); moat stop " + name);
   config::Config config = configFromRunFlags(args, name);  // usage errors before anything starts
-  if (args.has("detach")) return detachArgs(foregroundArgs(args, name), name);
+  if (args.has("detach")) {
+    std::string passphrase;
+    if (!secretTargets(args).empty() && !secrets::environmentProvider()) {
+      std::vector<std::string> names;
+      for (const auto& [variable, secret] : secretTargets(args)) names.push_back(secret);
+      secrets::resolve(names, &passphrase);  // the passphrase the background run will need
+    }
+    return detachArgs(foregroundArgs(args, name), name, passphrase);
+  }
+  secrets::scrubEnvironment();  // the server inherits this process's environment
 
   sigset_t signals = blockShutdownSignals();
   Workload workload;
