@@ -129,6 +129,20 @@ describe('what the gate refuses without asking the policies', () => {
   });
 });
 
+describe('a list request written to slip past the filter', () => {
+  test('whitespace before the message and an escaped method name still get the filtered list', async () => {
+    const url = `${moat.base}/json/mcp`;
+    const headers = { Authorization: `Bearer ${tokens.bob.json}` };
+    const init = await postJson(url, initializeMessage(), headers);
+    const session = { ...headers, 'Mcp-Session-Id': init.headers.get('mcp-session-id'), 'MCP-Protocol-Version': '2025-11-25' };
+    await init.text();
+    for (const body of [' \n {"jsonrpc":"2.0","id":2,"method":"tools/list"}', '{"jsonrpc":"2.0","id":3,"method":"tools\\/list"}']) {
+      const answer = await postJson(url, body, session);
+      assert.deepEqual((await answer.json()).result.tools.map((t) => t.name).sort(), ['echo', 'whoami'], body);
+    }
+  });
+});
+
 describe('reload', () => {
   test('SIGHUP swaps the policies; a policy file that does not parse is refused and the old policies keep deciding', async () => {
     const bobCalls = (tool) => as('bob', 'events', (c) => c.callTool({ name: tool, arguments: {} }).then(() => 'allowed', (e) => (e.code === 403 ? 'denied' : e.message)));

@@ -115,3 +115,35 @@ describe('a batch (protocol 2025-03-26) with a hidden tool in it', () => {
     assert.match(answer.error.message, /Unknown tool: pid/);
   });
 });
+
+describe('what a client cannot do to get past the view', () => {
+  // Raw requests, as a hostile client sends them, on a session of the JSON route.
+  async function session() {
+    const init = await postJson(`${moat.base}/json/mcp`, initializeMessage());
+    const headers = { 'Mcp-Session-Id': init.headers.get('mcp-session-id'), 'MCP-Protocol-Version': '2025-11-25' };
+    await init.text();
+    return headers;
+  }
+  const listed = async (answer) => (await answer.json()).result.tools.map((t) => t.name).sort();
+
+  test('whitespace before the message and an escaped method name are read as the server reads them', async () => {
+    const headers = await session();
+    const hidden = await postJson(`${moat.base}/json/mcp`, ` \n {"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"pid","arguments":{}}}`, headers);
+    assert.equal((await hidden.json()).error.code, -32602);
+    const spaced = await postJson(`${moat.base}/json/mcp`, ` \n {"jsonrpc":"2.0","id":3,"method":"tools/list"}`, headers);
+    assert.deepEqual(await listed(spaced), ['say', 'test_simple_text', 'whoami']);
+    const escaped = await postJson(`${moat.base}/json/mcp`, '{"jsonrpc":"2.0","id":4,"method":"tools\\/list"}', headers);
+    assert.deepEqual(await listed(escaped), ['say', 'test_simple_text', 'whoami']);
+  });
+
+  test('member names in another case, and a tools/list inside a batch, are refused', async () => {
+    const headers = await session();
+    for (const body of ['{"jsonrpc":"2.0","id":5,"Method":"tools/call","params":{"name":"pid"}}',
+      '{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"NAME":"pid","name":"say","arguments":{"message":"x"}}}',
+      '[{"jsonrpc":"2.0","id":7,"method":"tools\\/list"}]']) {
+      const answer = await postJson(`${moat.base}/json/mcp`, body, headers);
+      assert.equal(answer.status, 400, body);
+      assert.equal((await answer.json()).error.code, -32600);
+    }
+  });
+});

@@ -300,16 +300,16 @@ void ProxyHandler::rewriteListAnswers(Exchange& exchange) {
 bool ProxyHandler::applyToolView(Exchange& exchange) {
   core::RequestContext& ctx = exchange.ctx;
   if (ctx.httpMethod != "POST") return true;
-  const std::string method(ctx.rpcMethod());
-  const bool batch = !ctx.body.empty() && ctx.body.front() == '[';
-  // A list inside a batch would be answered inside an array the view cannot match to it.
-  if (batch && ctx.body.find("\"tools/list\"") != std::string::npos) {
-    exchange.sendError(400, jsonrpc::kInvalidRequest, "tools/list is not accepted inside a batch on a server with a tool view; send it alone");
+  // Every message is read, not only those the method says are calls: the view must see what
+  // the server will see.
+  std::string refused;
+  std::optional<std::string> mapped;
+  try {
+    mapped = route_.tools->rewriteCall(ctx.body, refused);
+  } catch (const std::invalid_argument& e) {
+    exchange.sendError(400, jsonrpc::kInvalidRequest, std::string("not accepted by this server's tool view: ") + e.what());
     return false;
   }
-  if (method != "tools/call" && !batch) return true;
-  std::string refused;
-  std::optional<std::string> mapped = route_.tools->rewriteCall(ctx.body, refused);
   if (!mapped) {
     metrics::add("tool_calls_hidden");
     exchange.sendError(200, jsonrpc::kInvalidParams, "Unknown tool: " + refused);

@@ -29,8 +29,11 @@ class ToolView {
   // The tools array of such an answer, in place.
   void rewriteTools(json::Value& tools) const;
 
-  // A tools/call request (one JSON-RPC message, or a batch) with the server's tool names.
-  // nullopt: it calls a tool outside the view (`refused` names it).
+  // A request (one JSON-RPC message, or a batch) with the server's tool names in its tools/call
+  // messages. nullopt: it calls a tool outside the view (`refused` names it). Throws
+  // std::invalid_argument for a member name that differs from method, params or name only in
+  // case, which a server whose JSON decoder ignores case (Go's) would read past the view, and
+  // for a tools/list inside a batch.
   std::optional<std::string> rewriteCall(const std::string& body, std::string& refused) const;
 
  private:

@@ -4,7 +4,10 @@
 
 void moat_request::parseRpc() {
   rpcMethod_.emplace();
-  if (body.empty() || body.front() != '{') return;
+  // JSON allows whitespace before the message; a server reads past it, so this does too (a
+  // method missed here would slip past a route's tool view and list filtering).
+  const size_t start = body.find_first_not_of(" \t\r\n");
+  if (start == std::string::npos || body[start] != '{') return;
   try {
     moat::json::Value message = moat::json::parse(body);
     *rpcMethod_ = message.stringOr("method", "");
