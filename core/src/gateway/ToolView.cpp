@@ -1,10 +1,8 @@
 #include "gateway/ToolView.h"
 
 #include "gateway/ListItems.h"
+#include "pipeline/AuthorizationGate.h"
 
-#include <algorithm>
-#include <cctype>
-#include <initializer_list>
 #include <stdexcept>
 #include <string_view>
 
@@ -75,18 +73,10 @@ std::optional<std::string> ToolView::rewriteCall(const std::string& body, std::s
     return body;  // not JSON: the server answers it as it would
   }
   bool changed = false;
-  auto caseSmuggled = [](const json::Value& object, std::initializer_list<std::string_view> keys) {
-    for (const auto& [name, value] : object.members())
-      for (std::string_view key : keys)
-        if (name != key && name.size() == key.size() &&
-            std::equal(name.begin(), name.end(), key.begin(), [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; }))
-          return true;
-    return false;
-  };
   auto mapOne = [&](json::Value& message) {
     if (!message.isObject()) return true;
-    if (caseSmuggled(message, {"method", "params"})) throw std::invalid_argument("a JSON-RPC member name in the wrong case");
-    if (const json::Value* p = message.find("params"); p && p->isObject() && caseSmuggled(*p, {"name"}))
+    if (core::hasCaseVariant(message, {"method", "params"})) throw std::invalid_argument("a JSON-RPC member name in the wrong case");
+    if (const json::Value* p = message.find("params"); p && p->isObject() && core::hasCaseVariant(*p, {"name"}))
       throw std::invalid_argument("a parameter name in the wrong case");
     const json::Value* method = message.find("method");
     if (!method || !method->isString() || method->asString() != "tools/call") return true;

@@ -21,9 +21,9 @@ std::string lower(std::string_view text) {
   return out;
 }
 
-// A key that only differs in case from one the gate reads ("Method", "NAME") could be read by a
-// server whose JSON decoder ignores case (Go's does) while the gate reads past it.
-bool caseSmuggled(const json::Value& object, std::initializer_list<std::string_view> keys) {
+}  // namespace
+
+bool hasCaseVariant(const json::Value& object, std::initializer_list<std::string_view> keys) {
   for (const auto& [name, value] : object.members()) {
     const std::string folded = lower(name);
     for (std::string_view key : keys)
@@ -31,6 +31,8 @@ bool caseSmuggled(const json::Value& object, std::initializer_list<std::string_v
   }
   return false;
 }
+
+namespace {
 
 AuthzPlan refused(std::string reason) {
   AuthzPlan plan;
@@ -68,7 +70,7 @@ AuthzPlan planAuthorization(RequestContext& request) {
   }
   if (message.isArray()) return refused("JSON-RPC batches are not accepted where authorization applies");
   if (!message.isObject()) return refused("the request body is not a JSON-RPC message");
-  if (caseSmuggled(message, {"method", "params", "id", "jsonrpc"})) return refused("a JSON-RPC member name in the wrong case");
+  if (hasCaseVariant(message, {"method", "params", "id", "jsonrpc"})) return refused("a JSON-RPC member name in the wrong case");
   const json::Value* methodValue = message.find("method");
   if (!methodValue) return {};  // a response to the server's own request (sampling, elicitation)
   if (!methodValue->isString()) return refused("the method is not a string");
@@ -83,7 +85,7 @@ AuthzPlan planAuthorization(RequestContext& request) {
   if (params && !params->isObject()) return refused("params is not an object");
   static const json::Value kNoParams = json::Value::makeObject();
   const json::Value& p = params ? *params : kNoParams;
-  if (caseSmuggled(p, {"name", "uri", "arguments", "ref"})) return refused("a parameter name in the wrong case");
+  if (hasCaseVariant(p, {"name", "uri", "arguments", "ref"})) return refused("a parameter name in the wrong case");
   const json::Value* name = p.find("name");
   const json::Value* uri = p.find("uri");
   if (method == "tools/call" || method == "prompts/get") {
@@ -98,7 +100,7 @@ AuthzPlan planAuthorization(RequestContext& request) {
     // Completing a prompt's or a resource template's argument reveals what it would take.
     const json::Value* ref = p.find("ref");
     if (!ref || !ref->isObject()) return refused("params.ref is missing");
-    if (caseSmuggled(*ref, {"type", "name", "uri"})) return refused("a parameter name in the wrong case");
+    if (hasCaseVariant(*ref, {"type", "name", "uri"})) return refused("a parameter name in the wrong case");
     const std::string type = ref->stringOr("type", "");
     if (type == "ref/prompt") return ask("prompt", "get", ref->stringOr("name", ""), nullptr);
     if (type == "ref/resource") return ask("resource", "read", ref->stringOr("uri", ""), nullptr);

@@ -4,10 +4,12 @@
 // refused: a new MCP method is denied until someone decides what it acts on.
 #pragma once
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "moat/json.hpp"
 #include "plugin/RequestContext.h"
 
 namespace moat::core {
@@ -33,6 +35,10 @@ struct AuthzPlan {
 };
 
 AuthzPlan planAuthorization(RequestContext& request);
+
+// Whether `object` has a member whose name differs from one of `keys` only in case: a server
+// whose JSON decoder ignores case (Go's) reads it where an exact reader does not.
+bool hasCaseVariant(const json::Value& object, std::initializer_list<std::string_view> keys);
 
 // The question for one item of a list answer: {feature, operation} a list method's items take.
 // Empty feature for a method that is not a list.
