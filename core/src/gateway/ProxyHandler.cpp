@@ -220,8 +220,9 @@ void ProxyHandler::serve(Exchange& exchange) {
   if (!readBody(exchange)) return;
   copyHeaders(exchange);
 
-  RouteToolFacts toolFacts(route_, sessionOf(ctx));
-  ctx.toolFacts = &toolFacts;
+  // Only authorizers ask about tools; other routes skip the session lookup.
+  std::optional<RouteToolFacts> toolFacts;
+  if (exchange.pipeline.hasAuthorizers()) ctx.toolFacts = &toolFacts.emplace(route_, sessionOf(ctx));
   if (!exchange.pipeline.empty()) {
     ResourceUrls urls = resourceUrlsFor(route_.config, listener_, exchange.request);
     ctx.resourceUrl = std::move(urls.resource);
