@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "cli/ClientCommand.h"
 #include "cli/GatewayFlags.h"
 #include "cli/ProxyFlags.h"
 #include "cli/RemoteAuthFlags.h"
@@ -102,6 +103,7 @@ const std::vector<Command>& commands() {
         "moat plugins [--config FILE] [--plugin-path DIR]", {kConfigFlag, kPluginPathFlag}},
        runPlugins},
       {secretSpec(), runSecret},
+      {clientSpec(), runClient},
       {{"version", "print the moat version and the plugin ABI version it speaks", "moat version", {}}, runVersion},
   };
   return all;

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "cli/ClientSnippets.h"
+#include "cli/ClientSync.h"
 #include "cli/GatewayFlags.h"
 #include "cli/Serve.h"
 #include "cli/WorkloadState.h"
@@ -325,6 +326,7 @@ int runRun(const Args& args) {
   ServeHooks hooks;
   hooks.listening = [&](uint16_t port, core::PluginRegistry&) {
     workload.url = "http://" + config.listen.address + ":" + std::to_string(port) + "/mcp";
+    publishToClients(name, workload.url);  // before the state says it runs: a detaching parent waits for that
     saveWorkload(workload);
     std::fputs(clientSnippets(name, workload.url).c_str(), stdout);
     std::fflush(stdout);
@@ -370,6 +372,7 @@ int runRm(const Args& args) {
     return 1;
   }
   removeWorkload(name);
+  withdrawFromClients(name);
   if (!workload->logFile.empty()) std::remove(workload->logFile.c_str());
   std::printf("moat: %s removed\n", name.c_str());
   return 0;
