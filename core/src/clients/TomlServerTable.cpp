@@ -239,19 +239,23 @@ class TomlServerTable : public ServerTable {
     return own;
   }
 
-  // The text without those tables (and the blank line before the first), `replacement` in
-  // the first one's place.
+  // The text without those tables, `replacement` in the first one's place. A removed table
+  // takes the blank line before it (the one moat writes before a table it adds); one at the
+  // start of the file takes the blank lines after it instead.
   std::string withoutTables(const std::vector<Table>& tables, const std::string& replacement) const {
     if (tables.empty()) return text_;
     std::string out = text_;
     for (size_t i = tables.size(); i-- > 0;) {
-      size_t begin = tables[i].begin;
-      if (i == 0 && replacement.empty() && begin > 0) {
+      const bool replaced = i == 0 && !replacement.empty();
+      size_t begin = tables[i].begin, end = tables[i].end;
+      if (!replaced && begin > 0) {
         size_t previous = begin >= 2 ? out.rfind('\n', begin - 2) : kNone;
         previous = previous == kNone ? 0 : previous + 1;
-        if (out.find_first_not_of(" \t\r", previous) >= begin - 1) begin = previous;  // a blank line
+        if (out.find_first_not_of(" \t\r", previous) >= begin - 1) begin = previous;
+      } else if (!replaced) {
+        while (end < out.size() && out.find_first_not_of(" \t\r", end) == out.find('\n', end) && out.find('\n', end) != kNone) end = out.find('\n', end) + 1;
       }
-      out.replace(begin, tables[i].end - begin, i == 0 ? replacement : "");
+      out.replace(begin, end - begin, replaced ? replacement : "");
     }
     return out;
   }
