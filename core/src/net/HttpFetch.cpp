@@ -59,7 +59,14 @@ FetchResponse fetch(const FetchRequest& request) {
 
   Poco::Timespan timeout(static_cast<long>(request.timeoutMs / 1000), static_cast<long>(request.timeoutMs % 1000) * 1000);
   session->setTimeout(timeout);
-  std::string target = uri.getPathAndQuery();
+  // The path and query as the caller wrote them: Poco's URI decodes the path, which would turn
+  // an escaped '/' (%2F, as in a registry's server names) into a separator.
+  std::string target;
+  if (size_t authority = request.url.find("://"); authority != std::string::npos) {
+    size_t start = request.url.find_first_of("/?#", authority + 3);
+    if (start != std::string::npos) target = request.url.substr(start, request.url.find('#', start) - start);
+    if (!target.empty() && target[0] == '?') target.insert(0, "/");
+  }
   Poco::Net::HTTPRequest out(request.method, target.empty() ? "/" : target, Poco::Net::HTTPMessage::HTTP_1_1);
   for (const auto& [name, value] : request.headers) out.set(name, value);
   if (!request.body.empty() || request.method == "POST" || request.method == "PUT") out.setContentLength(static_cast<std::streamsize>(request.body.size()));
