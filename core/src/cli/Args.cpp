@@ -18,8 +18,9 @@ Args parseArgs(const CommandSpec& spec, const std::vector<std::string>& argv) {
   for (size_t i = 0; i < argv.size(); ++i) {
     const std::string& word = argv[i];
     if (word == "--") {
+      args.positionalBeforeSeparator = args.positional.size();
       args.positional.insert(args.positional.end(), argv.begin() + static_cast<long>(i) + 1, argv.end());
-      break;
+      return args;
     }
     std::string name;
     if (word.size() == 2 && word[0] == '-' && word[1] != '-') {
@@ -50,6 +51,7 @@ Args parseArgs(const CommandSpec& spec, const std::vector<std::string>& argv) {
       args.values[name].push_back(argv[++i]);
     }
   }
+  args.positionalBeforeSeparator = args.positional.size();
   return args;
 }
 

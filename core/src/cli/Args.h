@@ -32,6 +32,8 @@ class UsageError : public std::runtime_error {
 struct Args {
   std::map<std::string, std::vector<std::string>> values;
   std::vector<std::string> positional;
+  // How many positionals came before a `--` (all of them when there is none).
+  size_t positionalBeforeSeparator = 0;
   bool has(const std::string& name) const { return values.count(name) > 0; }
   std::optional<std::string> get(const std::string& name) const;
   std::vector<std::string> all(const std::string& name) const;

@@ -10,6 +10,7 @@
 #include "cli/ClientCommand.h"
 #include "cli/GatewayFlags.h"
 #include "cli/ProxyFlags.h"
+#include "cli/RegistryCommand.h"
 #include "cli/RemoteAuthFlags.h"
 #include "cli/RunCommand.h"
 #include "cli/SecretCommand.h"
@@ -88,6 +89,7 @@ const std::vector<Command>& commands() {
        runTunnel},
       {{"run", "serve a stdio MCP server (a command, or a container image) on a local URL (foreground, or --detach)",
         "moat run [--name NAME] [--proxy-port N] [-e KEY=VALUE] [--detach] [--oidc-issuer URL ...] -- COMMAND ARGS...\n"
+        "       moat run [flags] REGISTRY-NAME [VALUES...]   (a server from moat registry list)\n"
         "       moat run --runtime docker|podman [-v HOST:CTR[:rw]] [flags] IMAGE|npx://PACKAGE [ARGS...]", runFlags()},
        runRun},
       {{"list", "list the workloads moat run started, with their state and URL", "moat list", {}}, runList},
@@ -104,6 +106,7 @@ const std::vector<Command>& commands() {
        runPlugins},
       {secretSpec(), runSecret},
       {clientSpec(), runClient},
+      {registrySpec(), runRegistry},
       {{"version", "print the moat version and the plugin ABI version it speaks", "moat version", {}}, runVersion},
   };
   return all;

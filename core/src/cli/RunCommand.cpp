@@ -16,6 +16,7 @@
 #include "cli/ClientSnippets.h"
 #include "cli/ClientSync.h"
 #include "cli/GatewayFlags.h"
+#include "cli/RegistryCommand.h"
 #include "cli/Serve.h"
 #include "cli/WorkloadState.h"
 #include "secrets/SecretStore.h"
@@ -192,6 +193,7 @@ const std::vector<FlagSpec>& runFlags() {
       {"isolate", "", "run the command in a bubblewrap sandbox: read-only host, private /tmp, no network (containers are always isolated)"},
       {"isolate-allow-network", "", "with --isolate, or for a container, keep the network (egress)"},
       {"shared", "", "one server process for every client session (default: one per session)"},
+      {"registry", "FILE|URL", "also look NAME up in this server.json file or MCP Registry API (repeatable; $MOAT_REGISTRY too)"},
   });
   return flags;
 }
@@ -290,8 +292,10 @@ config::Config configFromRunFlags(const Args& args, const std::string& name) {
   return config;
 }
 
-int runRun(const Args& args) {
-  if (args.positional.empty()) throw UsageError("give the server's command after --: moat run [flags] -- COMMAND ARGS...");
+int runRun(const Args& given) {
+  if (given.positional.empty()) throw UsageError("give the server's command after --: moat run [flags] -- COMMAND ARGS... (or a name from moat registry list)");
+  const std::optional<Args> fromRegistry = registryRunArgs(given);
+  const Args& args = fromRegistry ? *fromRegistry : given;
   std::string name;
   try {
     const std::string& target = args.positional.front();
