@@ -10,7 +10,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { childrenOf, initializeMessage, moatBin, postJson, sampleServer } from './helpers.mjs';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { childrenOf, initializeMessage, moatBin, postJson, sampleServer, startMoat, startSampleServer, stop } from './helpers.mjs';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'moat-secrets-'));
 const passphraseFile = path.join(dir, 'passphrase');
@@ -22,6 +24,11 @@ const moat = (args, options = {}) => spawnSync(moatBin, args, { env, encoding: '
 // Every file under `root`, for greps.
 function filesUnder(root) {
   return readdirSync(root, { recursive: true }).map((f) => path.join(root, f)).filter((f) => statSync(f).isFile());
+}
+
+async function waitFor(condition, timeoutMs = 10000) {
+  for (const start = Date.now(); !condition(); await new Promise((r) => setTimeout(r, 50)))
+    if (Date.now() - start > timeoutMs) throw new Error('timed out waiting');
 }
 
 const environOf = (pid) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
@@ -91,5 +98,82 @@ describe('moat run --secret', () => {
     const seen = environOf(server);
     assert.ok(seen.includes('API_KEY=from-the-runner'));
     assert.ok(!seen.some((v) => v.startsWith('MOAT_SECRET_')), 'the provider\'s variables are not passed on');
+  });
+});
+
+describe('secrets by name in pipeline YAML (${secret:NAME})', () => {
+  const headerValue = 'backend-token-7d1e0b55';
+  const rotated = 'backend-token-rotated-92aa';
+  const serverValue = 'server-env-token-3c8f';
+  let upstream;
+  let gateway;
+
+  after(async () => {
+    if (gateway) await stop(gateway.child);
+    if (upstream) await stop(upstream.child);
+  });
+
+  const yaml = (upstreamUrl) => `
+listen: { port: {{PORT}} }
+log: { level: debug }
+servers:
+  http:
+    path: /mcp
+    upstream: { url: ${upstreamUrl} }
+    pipeline:
+      - plugin: stage-headers
+        config: { set: { X-Backend-Token: "\${secret:backend-token}" } }
+  local:
+    path: /local/mcp
+    upstream:
+      transport: stdio
+      command: node
+      args: [${JSON.stringify(sampleServer)}, --transport, stdio]
+      env: { SERVER_TOKEN: "\${secret:server-token}" }
+`;
+
+  test('a plugin setting and a server environment variable come from the store; a reload rereads it; no value is logged or passed on', async () => {
+    assert.equal(moat(['secret', 'set', 'backend-token'], { input: headerValue }).status, 0);
+    assert.equal(moat(['secret', 'set', 'server-token'], { input: serverValue }).status, 0);
+    upstream = await startSampleServer();
+
+    // A missing secret: file, line and key, and the name, before anything starts.
+    const missingDir = mkdtempSync(path.join(tmpdir(), 'moat-secrets-yaml-'));
+    const missingFile = path.join(missingDir, 'moat.yaml');
+    writeFileSync(missingFile, yaml(upstream.url).replaceAll('{{PORT}}', '0').replace('secret:server-token', 'secret:absent-token'));
+    const check = moat(['validate', '--config', missingFile]);
+    assert.equal(check.status, 1);
+    assert.match(check.stderr, /moat\.yaml:\d+:\d+: servers\.local\.upstream\.env\.SERVER_TOKEN: secret absent-token is not in .*secrets\.json \(moat secret set absent-token\)/);
+
+    gateway = await startMoat(yaml(upstream.url), { args: ['--pid-file', path.join(dir, 'gateway.pid')], env: { ...env } });
+    const headers = async () => {
+      const client = new Client({ name: 'secrets-yaml', version: '1' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${gateway.base}/mcp`)));
+      const seen = JSON.parse((await client.callTool({ name: 'whoami', arguments: {} })).content[0].text);
+      await client.close();
+      return seen;
+    };
+    assert.equal((await headers())['x-backend-token'], headerValue);
+
+    const init = await postJson(`${gateway.base}/local/mcp`, initializeMessage());
+    assert.equal(init.status, 200);
+    await init.text();
+    const [server] = childrenOf(gateway.child.pid);
+    assert.ok(server, 'the stdio server runs under the gateway');
+    assert.ok(environOf(server).includes(`SERVER_TOKEN=${serverValue}`));
+    assert.ok(!environOf(server).some((v) => v.startsWith('MOAT_SECRETS_') || v.startsWith('MOAT_SECRET_')), 'the store\'s settings stay with moat');
+
+    // Rotated in the store, picked up by a reload: the passphrase was kept in the process.
+    assert.equal(moat(['secret', 'set', 'backend-token'], { input: rotated }).status, 0);
+    const reload = moat(['reload', '--pid-file', path.join(dir, 'gateway.pid')]);
+    assert.equal(reload.status, 0, reload.stderr);
+    await waitFor(() => gateway.child.output.text.includes('configuration reloaded'));
+    assert.equal((await headers())['x-backend-token'], rotated);
+
+    for (const secret of [headerValue, rotated, serverValue]) {
+      assert.ok(!gateway.child.output.text.includes(secret), 'not in the gateway\'s log');
+      assert.ok(!cmdlineOf(gateway.child.pid).includes(secret) && !cmdlineOf(server).includes(secret), 'not on a command line');
+      assert.ok(!readFileSync(gateway.file, 'utf8').includes(secret), 'not in the pipeline file');
+    }
   });
 });

@@ -10,6 +10,7 @@
 #include "cli/Args.h"
 #include "log/LineWriter.h"
 #include "log/Log.h"
+#include "secrets/SecretStore.h"
 
 namespace moat::cli {
 
@@ -99,6 +100,9 @@ void writePidFile(const std::string& file) {
 }  // namespace
 
 int serveUntilSignalled(const config::Config& config, sigset_t signals, const ServeHooks& hooks) {
+  // The configuration has read its secrets; the servers this process starts inherit its
+  // environment, so the store's passphrase and MOAT_SECRET_* leave it (a reload still reads them).
+  secrets::scrubEnvironment();
   configureLogging(config.log);
   core::PluginRegistry registry(core::defaultSearchPath(config.plugins.searchPath));
   auto server = buildGateway(config, registry);

@@ -3,11 +3,14 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
+#include <map>
+#include <optional>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include "config/Units.h"
+#include "secrets/SecretStore.h"
 #include "moat/json.hpp"
 #include "moat/settings.hpp"
 
@@ -73,6 +76,11 @@ class Reader {
       if (end == std::string::npos) { out += text.substr(i); break; }
       out += text.substr(i, start - i);
       std::string name = text.substr(start + 2, end - start - 2);
+      if (name.rfind("secret:", 0) == 0) {
+        if (auto value = secret(node, key, name.substr(7))) out += *value;
+        i = end + 1;
+        continue;
+      }
       const char* value = std::getenv(name.c_str());
       if (!value) fail(node, key, "environment variable " + name + " is not set");
       else out += value;
@@ -187,9 +195,33 @@ class Reader {
     return numeric ? text : json::quote(text);
   }
 
+  // ${secret:NAME}: from the secret store (read once per load) or, in CI, MOAT_SECRET_<NAME>.
+  // An error names the secret and the key, never a value.
+  std::optional<std::string> secret(const YAML::Node& node, const std::string& key, const std::string& name) {
+    try {
+      secrets::checkName(name);
+      if (secrets::environmentProvider()) {
+        auto value = secrets::lookup(name);
+        if (!value) fail(node, key, "secret " + name + ": " + secrets::environmentName(name) + " is not set (MOAT_SECRETS_PROVIDER=environment)");
+        return value;
+      }
+      if (!store_) store_ = secrets::EncryptedFile(secrets::defaultStorePath(), secrets::passphrase(false)).load();
+      auto it = store_->find(name);
+      if (it == store_->end()) {
+        fail(node, key, "secret " + name + " is not in " + secrets::defaultStorePath() + " (moat secret set " + name + ")");
+        return std::nullopt;
+      }
+      return it->second;
+    } catch (const std::runtime_error& e) {
+      fail(node, key, "secret " + name + ": " + e.what());
+      return std::nullopt;
+    }
+  }
+
   std::string file_;
   std::string baseDir_;
   std::vector<ConfigError>& errors_;
+  std::optional<std::map<std::string, std::string>> store_;
 };
 
 void readListener(Reader& r, const YAML::Node& node, ListenerConfig& out) {

@@ -82,10 +82,24 @@ std::string readLine(bool echo) {
   return line;
 }
 
+// The store's settings and MOAT_SECRET_* values scrubEnvironment took out of the environment, so
+// this process can still read them (a reload rereads its configuration's secrets) while the
+// servers it starts, which inherit the environment, cannot. Written once, before any thread.
+std::map<std::string, std::string>& retained() {
+  static std::map<std::string, std::string> variables;
+  return variables;
+}
+
+const char* setting(const std::string& name) {
+  if (const char* value = std::getenv(name.c_str())) return value;
+  auto it = retained().find(name);
+  return it == retained().end() ? nullptr : it->second.c_str();
+}
+
 }  // namespace
 
 std::string passphrase(bool confirm) {
-  if (const char* file = std::getenv("MOAT_SECRETS_PASSPHRASE_FILE"); file && *file) {
+  if (const char* file = setting("MOAT_SECRETS_PASSPHRASE_FILE"); file && *file) {
     std::ifstream in(file);
     if (!in) throw std::runtime_error(std::string("cannot read MOAT_SECRETS_PASSPHRASE_FILE ") + file);
     std::string line;
@@ -93,7 +107,7 @@ std::string passphrase(bool confirm) {
     if (line.empty()) throw std::runtime_error(std::string("MOAT_SECRETS_PASSPHRASE_FILE ") + file + " is empty");
     return line;
   }
-  if (const char* value = std::getenv("MOAT_SECRETS_PASSPHRASE"); value && *value) return value;
+  if (const char* value = setting("MOAT_SECRETS_PASSPHRASE"); value && *value) return value;
   // Asked once a process: a run that resolves its secrets twice (to check, then to start in the
   // background) prompts once.
   static std::string prompted;
@@ -217,7 +231,7 @@ void EncryptedFile::save(const std::map<std::string, std::string>& secrets) cons
 }
 
 std::string defaultStorePath() {
-  if (const char* path = std::getenv("MOAT_SECRETS_FILE"); path && *path) return path;
+  if (const char* path = setting("MOAT_SECRETS_FILE"); path && *path) return path;
   if (const char* dir = std::getenv("MOAT_STATE_DIR"); dir && *dir) return std::string(dir) + "/secrets.json";
   if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg) return std::string(xdg) + "/moat/secrets.json";
   const char* home = std::getenv("HOME");
@@ -226,7 +240,7 @@ std::string defaultStorePath() {
 }
 
 bool environmentProvider() {
-  const char* provider = std::getenv("MOAT_SECRETS_PROVIDER");
+  const char* provider = setting("MOAT_SECRETS_PROVIDER");
   if (!provider || !*provider || std::string(provider) == "encrypted") return false;
   if (std::string(provider) == "environment") return true;
   throw std::runtime_error(std::string("MOAT_SECRETS_PROVIDER=") + provider + ": expected encrypted or environment");
@@ -241,7 +255,7 @@ std::string environmentName(const std::string& name) {
 std::optional<std::string> lookup(const std::string& name) {
   checkName(name);
   if (environmentProvider()) {
-    const char* value = std::getenv(environmentName(name).c_str());
+    const char* value = setting(environmentName(name));
     if (!value) return std::nullopt;
     return std::string(value);
   }
@@ -257,7 +271,7 @@ std::map<std::string, std::string> resolve(const std::vector<std::string>& names
   for (const auto& name : names) checkName(name);
   if (environmentProvider()) {
     for (const auto& name : names) {
-      const char* value = std::getenv(environmentName(name).c_str());
+      const char* value = setting(environmentName(name));
       if (!value) throw std::runtime_error("secret " + name + ": " + environmentName(name) + " is not set (MOAT_SECRETS_PROVIDER=environment)");
       out[name] = value;
     }
@@ -276,14 +290,15 @@ std::map<std::string, std::string> resolve(const std::vector<std::string>& names
 }
 
 void scrubEnvironment() {
-  ::unsetenv("MOAT_SECRETS_PASSPHRASE");
-  ::unsetenv("MOAT_SECRETS_PASSPHRASE_FILE");
-  std::vector<std::string> names;
+  std::vector<std::string> names{"MOAT_SECRETS_PASSPHRASE", "MOAT_SECRETS_PASSPHRASE_FILE", "MOAT_SECRETS_PROVIDER", "MOAT_SECRETS_FILE"};
   for (char** e = environ; *e; ++e) {
     std::string entry(*e);
     if (entry.rfind("MOAT_SECRET_", 0) == 0) names.push_back(entry.substr(0, entry.find('=')));
   }
-  for (const auto& name : names) ::unsetenv(name.c_str());
+  for (const auto& name : names) {
+    if (const char* value = std::getenv(name.c_str())) retained()[name] = value;
+    ::unsetenv(name.c_str());
+  }
 }
 
 void checkName(const std::string& name) {

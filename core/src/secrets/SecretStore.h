@@ -41,8 +41,9 @@ std::optional<std::string> lookup(const std::string& name);
 // `passphraseUsed` for a process started in the background); throws naming a missing one.
 std::map<std::string, std::string> resolve(const std::vector<std::string>& names, std::string* passphraseUsed = nullptr);
 
-// Removes the store's passphrase and every MOAT_SECRET_* variable from this process's
-// environment, so the servers it starts (which inherit it) never see them.
+// Removes the store's settings (passphrase, provider, file) and every MOAT_SECRET_* variable from
+// this process's environment, so the servers it starts (which inherit it) never see them; this
+// process keeps reading them. Call it before starting threads.
 void scrubEnvironment();
 
 // Names are letters, digits, '_', '-' and '.'; throws otherwise.
