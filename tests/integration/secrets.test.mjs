@@ -177,3 +177,53 @@ servers:
     }
   });
 });
+
+describe('the store\'s key in a desktop keyring (GNOME Keyring through the Secret Service)', () => {
+  const home = mkdtempSync(path.join(tmpdir(), 'moat-keyring-'));
+  let bus;
+  let keyringEnv;
+
+  after(() => {
+    moat(['rm', 'keyring-run'], { env: keyringEnv });
+    if (bus) process.kill(bus.pid);
+  });
+
+  test('a new store gets a random key the keyring keeps; no passphrase is asked, even by a background restart', async () => {
+    // A session bus and a keyring daemon of their own, as a desktop session has.
+    const started = spawnSync('dbus-daemon', ['--session', '--fork', '--print-address=1', '--print-pid=1', '--nopidfile'], { encoding: 'utf8' });
+    assert.equal(started.status, 0, started.stderr);
+    const [address, pid] = started.stdout.trim().split('\n');
+    bus = { pid: Number(pid) };
+    keyringEnv = {
+      ...process.env, HOME: home, XDG_DATA_HOME: path.join(home, 'data'), XDG_RUNTIME_DIR: home, DBUS_SESSION_BUS_ADDRESS: address,
+      MOAT_STATE_DIR: path.join(home, 'state'),
+    };
+    for (const name of Object.keys(keyringEnv)) if (name.startsWith('MOAT_SECRETS_')) delete keyringEnv[name];
+    const daemon = spawnSync('gnome-keyring-daemon', ['--unlock', '--components=secrets', '--daemonize'], { env: keyringEnv, input: 'login-password', encoding: 'utf8' });
+    assert.equal(daemon.status, 0, daemon.stderr);
+
+    const set = moat(['secret', 'set', 'api-key'], { env: keyringEnv, input: value });
+    assert.equal(set.status, 0, set.stderr);
+    assert.match(set.stderr, /the secret store's key is kept in the desktop keyring/);
+    const store = path.join(home, 'state/secrets.json');
+    const key = spawnSync('secret-tool', ['lookup', 'application', 'moat-secrets', 'store', store], { env: keyringEnv, encoding: 'utf8' }).stdout;
+    assert.match(key, /^[A-Za-z0-9+/=]{44}$/, 'a random 32-byte key, in the keyring');
+    assert.ok(!readFileSync(store, 'utf8').includes(value));
+
+    assert.equal(moat(['secret', 'get', 'api-key'], { env: keyringEnv }).stdout, `${value}\n`);
+    const run = moat(['run', '--name', 'keyring-run', '--secret', 'api-key,target=API_KEY', '--detach', '--', 'node', sampleServer, '--transport', 'stdio'], { env: keyringEnv });
+    assert.equal(run.status, 0, run.stderr);
+    const restart = moat(['restart', 'keyring-run'], { env: keyringEnv });
+    assert.equal(restart.status, 0, restart.stderr);
+    const url = /is served at (\S+)/.exec(restart.stdout)[1];
+    await (await postJson(url, initializeMessage())).text();
+    const gateway = Number(/keyring-run\s+running\s+(\d+)/.exec(moat(['list'], { env: keyringEnv }).stdout)[1]);
+    const [server] = childrenOf(gateway);
+    assert.ok(environOf(server).includes(`API_KEY=${value}`), 'the restarted server has its secret');
+
+    // Without the keyring, the same store wants its key: refused, not guessed.
+    const off = moat(['secret', 'get', 'api-key'], { env: { ...keyringEnv, MOAT_SECRETS_KEYRING: 'off' } });
+    assert.equal(off.status, 1);
+    assert.match(off.stderr, /needs a passphrase/);
+  });
+});

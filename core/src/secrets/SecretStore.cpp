@@ -15,6 +15,7 @@
 #include <stdexcept>
 
 #include "moat/json.hpp"
+#include "secrets/Keyring.h"
 
 extern char** environ;
 
@@ -108,12 +109,26 @@ std::string passphrase(bool confirm) {
     return line;
   }
   if (const char* value = setting("MOAT_SECRETS_PASSPHRASE"); value && *value) return value;
+  static std::string fromKeyring;  // asked once a process, like a prompt
+  if (!fromKeyring.empty()) return fromKeyring;
+  if (keyringAvailable()) {
+    const std::string store = defaultStorePath();
+    if (auto key = keyringLookup(store)) return fromKeyring = *key;
+    // A new store gets a random key the keyring keeps; an existing one was made with a passphrase.
+    std::error_code ignored;
+    if (!fs::exists(store, ignored)) {
+      const std::string key = base64(randomBytes(32));
+      keyringStore(store, key);
+      std::cerr << "moat: the secret store's key is kept in the desktop keyring (MOAT_SECRETS_KEYRING=off for a passphrase)" << std::endl;
+      return fromKeyring = key;
+    }
+  }
   // Asked once a process: a run that resolves its secrets twice (to check, then to start in the
   // background) prompts once.
   static std::string prompted;
   if (!prompted.empty()) return prompted;
   if (!::isatty(STDIN_FILENO))
-    throw std::runtime_error("the secret store needs a passphrase: set MOAT_SECRETS_PASSPHRASE_FILE (or MOAT_SECRETS_PASSPHRASE), or run on a terminal");
+    throw std::runtime_error("the secret store needs a passphrase: set MOAT_SECRETS_PASSPHRASE_FILE (or MOAT_SECRETS_PASSPHRASE), run on a terminal, or keep its key in a desktop keyring");
   std::cerr << "passphrase for the secret store: " << std::flush;
   std::string first = readLine(false);
   if (confirm) {
