@@ -137,6 +137,49 @@ describe('moat registry', () => {
     assert.equal(moat(['rm', 'everything-token']).status, 0);
   });
 
+  test('on a terminal, moat run NAME asks for a missing required secret and keeps it in the store', () => {
+    const registryFile = path.join(dir, 'asks.json');
+    writeFileSync(registryFile, JSON.stringify({
+      name: 'io.example.team/asks-token', description: 'the everything server, asking for its token', version: '2026.8.31',
+      packages: [{ registryType: 'npm', identifier: '@modelcontextprotocol/server-everything', version: '2026.8.31', transport: { type: 'stdio' },
+        environmentVariables: [{ name: 'ASKED_TOKEN', description: 'the team token', isRequired: true, isSecret: true }] }],
+    }));
+    const passphraseFile = path.join(dir, 'passphrase');
+    writeFileSync(passphraseFile, 'registry test passphrase\n', { mode: 0o600 });
+    const typed = 'typed-at-the-prompt-41d2';
+    // A pseudo-terminal, as a user's shell gives moat: read up to the prompt, type the value.
+    const driver = `
+import os, pty, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+seen = b""
+deadline = time.time() + 60
+while b"kept as secret ASKED_TOKEN: " not in seen and time.time() < deadline:
+    seen += os.read(fd, 4096)
+os.write(fd, sys.stdin.read().encode() + b"\\n")
+while True:
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    seen += chunk
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(seen.decode(errors="replace"))
+sys.exit(os.waitstatus_to_exitcode(status))
+`;
+    const env = { MOAT_SECRETS_PASSPHRASE_FILE: passphraseFile };
+    const asked = spawnSync(path.join(here, '.venv/bin/python'), ['-c', driver, moatBin, 'run', 'asks-token', '--registry', registryFile, '--detach'],
+      { env: { ...baseEnv, ...env }, cwd: here, input: typed, encoding: 'utf8', timeout: 90000 });
+    assert.equal(asked.status, 0, asked.stdout + asked.stderr);
+    assert.match(asked.stdout, /asks-token needs ASKED_TOKEN \(the team token\); it will be kept as secret ASKED_TOKEN: /);
+    assert.ok(!asked.stdout.includes(typed), 'the value is not echoed');
+    assert.equal(moat(['secret', 'get', 'ASKED_TOKEN'], env).stdout, `${typed}\n`);
+    assert.equal(moat(['rm', 'asks-token']).status, 0);
+  });
+
   test('an MCP Registry API extends the set: list, search, info and run by name', async () => {
     const served = examples.map((server) => ({ server, _meta: { 'io.modelcontextprotocol.registry/official': { status: 'active', isLatest: true } } }));
     const requests = [];

@@ -1,5 +1,7 @@
 #include "cli/RegistryCommand.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -7,6 +9,7 @@
 
 #include "registry/Registry.h"
 #include "registry/RunPlan.h"
+#include "secrets/SecretStore.h"
 
 namespace moat::cli {
 namespace {
@@ -72,6 +75,23 @@ bool isProgram(const std::string& word) {
     if (!dir.empty() && std::filesystem::exists(std::filesystem::path(dir) / word, ignored)) return true;
   }
   return false;
+}
+
+// On a terminal, a required secret the store lacks is asked for (without echo) and stored
+// under the variable's name, as `moat secret set` would; elsewhere the run's own check refuses it.
+void askForMissingSecret(const registry::ServerEntry& entry, const std::string& variable, const std::string& description) {
+  if (secrets::environmentProvider() || !::isatty(STDIN_FILENO)) return;
+  try {
+    if (secrets::lookup(variable)) return;
+    auto value = secrets::promptHidden(entry.shortName() + " needs " + variable + (description.empty() ? "" : " (" + description + ")") +
+                                       "; it will be kept as secret " + variable + ": ");
+    if (!value || value->empty()) throw UsageError(entry.name + " needs the secret " + variable + ": moat secret set " + variable);
+    secrets::storeSecret(variable, *value);
+  } catch (const UsageError&) {
+    throw;
+  } catch (const std::runtime_error& e) {
+    throw UsageError(e.what());
+  }
 }
 
 }  // namespace
@@ -149,7 +169,10 @@ std::optional<Args> registryRunArgs(const Args& args) {
   }
   for (const auto& rule : plan.egress) resolved.values["allow-egress"].push_back(rule);
   for (const auto& [variable, value] : plan.environment) resolved.values["env"].push_back(variable + "=" + value);
-  for (const auto& variable : plan.secretVariables) resolved.values["secret"].push_back(variable + ",target=" + variable);
+  for (const auto& secret : plan.secrets) {
+    askForMissingSecret(*entry, secret.variable, secret.description);
+    resolved.values["secret"].push_back(secret.variable + ",target=" + secret.variable);
+  }
   resolved.values.erase("registry");
   std::fprintf(stderr, "moat: %s from the registry (%s): %s\n", entry->name.c_str(), entry->source.c_str(), plan.package.c_str());
   for (const auto& note : plan.notes) std::fprintf(stderr, "moat: note: %s\n", note.c_str());

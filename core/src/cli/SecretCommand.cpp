@@ -61,11 +61,7 @@ int secretAction(const Args& args) {
   if (action == "set") {
     const std::string name = nameArgument(args, "set");
     const std::string value = readValue(args);
-    secrets::EncryptedFile store(path, secrets::passphrase(!std::ifstream(path).good()));
-    auto all = store.load();
-    const bool replaced = all.count(name) > 0;
-    all[name] = value;
-    store.save(all);
+    const bool replaced = secrets::storeSecret(name, value);
     std::fprintf(stderr, "moat: %s secret %s in %s\n", replaced ? "replaced" : "stored", name.c_str(), path.c_str());
     return 0;
   }

@@ -100,7 +100,7 @@ RunPlan planRun(const ServerEntry& entry, const RunChoices& choices) {
   for (const auto& variable : package.environment) {
     if (choices.providedVariables.count(variable.name)) continue;
     if (variable.isSecret) {
-      if (variable.isRequired) plan.secretVariables.push_back(variable.name);
+      if (variable.isRequired) plan.secrets.push_back({variable.name, variable.description});
       else plan.notes.push_back("optional secret " + variable.name + " not set (add --secret NAME,target=" + variable.name + ")");
       continue;
     }
@@ -121,7 +121,7 @@ std::string describePlan(const RunPlan& plan) {
   if (plan.transport != "stdio") out += " --transport " + plan.transport + " --target-port " + std::to_string(plan.targetPort);
   for (const auto& rule : plan.egress) out += " --allow-egress " + rule;
   for (const auto& [name, value] : plan.environment) out += " -e " + name + "=" + value;
-  for (const auto& name : plan.secretVariables) out += " --secret " + name + ",target=" + name;
+  for (const auto& secret : plan.secrets) out += " --secret " + secret.variable + ",target=" + secret.variable;
   out += plan.runtime == "process" ? " --" : "";
   for (const auto& word : plan.command) out += " " + word;
   return out;

@@ -24,7 +24,10 @@ struct RunPlan {
   std::string transport = "stdio";
   uint16_t targetPort = 0;           // HTTP transports, in the container
   std::vector<std::pair<std::string, std::string>> environment;
-  std::vector<std::string> secretVariables;  // each from the secret of the same name
+  struct SecretNeed {
+    std::string variable, description;
+  };
+  std::vector<SecretNeed> secrets;  // each variable from the secret of the same name
   std::vector<std::string> egress;
   std::string package;               // "npm @scope/name@1.2.3", for messages
   std::vector<std::string> notes;    // what moat leaves out, and why

@@ -316,6 +316,24 @@ void scrubEnvironment() {
   }
 }
 
+bool storeSecret(const std::string& name, const std::string& value) {
+  checkName(name);
+  const std::string path = defaultStorePath();
+  std::error_code ignored;
+  EncryptedFile store(path, passphrase(!fs::exists(path, ignored)));
+  auto all = store.load();
+  const bool replaced = all.count(name) > 0;
+  all[name] = value;
+  store.save(all);
+  return replaced;
+}
+
+std::optional<std::string> promptHidden(const std::string& prompt) {
+  if (!::isatty(STDIN_FILENO)) return std::nullopt;
+  std::cerr << prompt << std::flush;
+  return readLine(false);
+}
+
 void checkName(const std::string& name) {
   if (name.empty() || name.size() > 128 || name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") != std::string::npos)
     throw std::runtime_error("secret name '" + name + "': use letters, digits, '_', '-' and '.' (at most 128)");

@@ -46,6 +46,13 @@ std::map<std::string, std::string> resolve(const std::vector<std::string>& names
 // process keeps reading them. Call it before starting threads.
 void scrubEnvironment();
 
+// Stores `value` as `name` in the encrypted store (a new store's passphrase is asked twice);
+// whether it replaced a value.
+bool storeSecret(const std::string& name, const std::string& value);
+// A line typed on the terminal without echo, after `prompt` on standard error; nullopt when
+// standard input is not a terminal.
+std::optional<std::string> promptHidden(const std::string& prompt);
+
 // Names are letters, digits, '_', '-' and '.'; throws otherwise.
 void checkName(const std::string& name);
 
