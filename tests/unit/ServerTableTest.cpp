@@ -17,7 +17,7 @@ TEST_CASE("JSONC: an entry added after a member with a trailing comma, and remov
   CHECK(jsoncServerTable(added, "servers")->remove("moat") == original);
 }
 
-TEST_CASE("JSONC: the first of several members is removed with its comma; the only member leaves {}") {
+TEST_CASE("JSONC: the first of several members is removed with its comma, the only member leaves {}") {
   const std::string two = "{\"servers\": {\n  \"moat\": {\"url\": \"u\"},\n  \"b\": 1\n}}";
   CHECK(jsoncServerTable(two, "servers")->remove("moat") == "{\"servers\": {\n  \"b\": 1\n}}");
   CHECK(jsoncServerTable("{\"servers\": {\n  \"moat\": 1\n}}", "servers")->remove("moat") == "{\"servers\": {}}");
@@ -35,7 +35,7 @@ TEST_CASE("JSONC: an empty file, and a file without the servers key, gain one") 
   CHECK(table->remove("moat") == nested);
 }
 
-TEST_CASE("JSONC: an existing entry is replaced in place; escaped keys are read decoded") {
+TEST_CASE("JSONC: an existing entry is replaced in place, escaped keys are read decoded") {
   const std::string text = "{\"mcpServers\": {\"a\\u0062\": {\"url\": \"old\"}}}";
   auto table = jsoncServerTable(text, "mcpServers");
   REQUIRE(table->names() == std::vector<std::string>{"ab"});
@@ -67,7 +67,7 @@ TEST_CASE("YAML: an empty or absent mapping, keys that need quotes, and what is 
   CHECK_THROWS_WITH(yamlMapServerTable("extensions: [a]\n", "extensions"), "line 1, column 13: extensions is written in flow style; moat edits block-style YAML only");
 }
 
-TEST_CASE("TOML: subtables go with their server; servers written as keys are left alone") {
+TEST_CASE("TOML: subtables go with their server, servers written as keys are left alone") {
   const std::string text = "[mcp_servers.a]\ncommand = \"x\"\n\n[mcp_servers.a.env]\nK = \"v\"\n\n[other]\nq = 1\n";
   auto table = tomlServerTable(text, "mcp_servers");
   CHECK(table->names() == std::vector<std::string>{"a"});
@@ -80,7 +80,7 @@ TEST_CASE("TOML: subtables go with their server; servers written as keys are lef
   CHECK(tomlServerTable("x = 1", "mcp_servers")->upsert("m", kEntry) == "x = 1\n\n[mcp_servers.m]\nurl = \"http://127.0.0.1:9/mcp\"\n");
 }
 
-TEST_CASE("TOML: multi-line strings and arrays are read; malformed files are refused with line and column") {
+TEST_CASE("TOML: multi-line strings and arrays are read, malformed files are refused with line and column") {
   const std::string text = "s = \"\"\"\n[not a table]\n\"\"\"\na = [\n  1, # one\n  2,\n]\n";
   CHECK(tomlServerTable(text, "mcp_servers")->names().empty());
   CHECK_THROWS_WITH(tomlServerTable("[mcp_servers.a\nx = 1\n", "mcp_servers"), "line 1, column 15: expected ']' to close the table header");
