@@ -4,6 +4,11 @@
 #include "config/ConfigError.h"
 #include "pipeline/Pipeline.h"
 #include "plugin/PluginRegistry.h"
+#include "server/SessionBindings.h"
+#include "store/SessionStoreClient.h"
+
+#include <chrono>
+#include <thread>
 
 using moat::core::PluginRegistry;
 
@@ -67,4 +72,48 @@ TEST_CASE("a runtime or tunnel plugin cannot be a pipeline stage") {
   server.pipeline.push_back(stage);
   CHECK_THROWS_WITH(moat::core::Pipeline(server, registry),
                     Catch::Contains("plugin 'memory-runtime' is a runtime plugin and cannot be a pipeline stage"));
+}
+
+TEST_CASE("a session store plugin keeps, renews, reads and removes keys through the host's client") {
+  PluginRegistry registry({MOAT_FIXTURE_DIR});
+  const auto& plugin = registry.byName("memory-session-store");
+  REQUIRE(plugin.descriptor->kind == MOAT_KIND_SESSION_STORE);
+  CHECK(std::string(moat::core::kindName(plugin.descriptor->kind)) == "session store");
+  moat::core::SessionStoreClient store(plugin, "{}");
+  store.put("a", "\"alice\"", std::chrono::milliseconds(60000));
+  CHECK(store.get("a") == "\"alice\"");
+  CHECK(store.touch("a", std::chrono::milliseconds(60000)));
+  CHECK_FALSE(store.touch("absent", std::chrono::milliseconds(1000)));
+  CHECK_FALSE(store.get("absent").has_value());
+  store.put("short", "x", std::chrono::milliseconds(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CHECK_FALSE(store.get("short").has_value());
+  store.remove("a");
+  CHECK_FALSE(store.get("a").has_value());
+  store.put("down", "yes", std::chrono::milliseconds(1000));  // the fixture's switch
+  CHECK_THROWS_AS(store.get("a"), moat::core::StoreUnavailable);
+  CHECK_THROWS_WITH(store.put("b", "x", std::chrono::milliseconds(1)), "memory-session-store: the fixture store is down");
+}
+
+TEST_CASE("shared session bindings: learnt from the store by another replica, refused to another subject, fail closed when the store is down") {
+  PluginRegistry registry({MOAT_FIXTURE_DIR});
+  auto store = std::make_shared<moat::core::SessionStoreClient>(registry.byName("memory-session-store"), "{}");
+  using moat::gateway::SessionBindings;
+  SessionBindings first, second;  // two replicas' bindings for one route
+  first.share(store, "moat:session:r:");
+  second.share(store, "moat:session:r:");
+  first.bind("s1", "alice");
+  CHECK(store->get("moat:session:r:s1") == "\"alice\"");
+  CHECK(second.check("s1", "bob") == SessionBindings::Check::Other);
+  CHECK(second.check("s1", "alice") == SessionBindings::Check::Same);
+  CHECK(second.check("s2", "alice") == SessionBindings::Check::Unbound);
+  second.forget("s1");
+  CHECK_FALSE(store->get("moat:session:r:s1").has_value());
+
+  first.bind("s3", "alice");
+  store->put("down", "yes", std::chrono::milliseconds(1000));
+  CHECK(first.check("s3", "alice") == SessionBindings::Check::Same);          // known here: served
+  CHECK(second.check("s3", "alice") == SessionBindings::Check::Unavailable);  // must ask: fails closed
+  CHECK_THROWS_AS(first.bind("s4", "alice"), moat::core::StoreUnavailable);
+  CHECK(first.check("s4", "alice") == SessionBindings::Check::Unavailable);  // not kept half-bound
 }

@@ -17,6 +17,7 @@ extern const moat_layout_row moat_layout_1_2[];
 extern const moat_layout_row moat_layout_1_3[];
 extern const moat_layout_row moat_layout_1_4[];
 extern const moat_layout_row moat_layout_1_5[];
+extern const moat_layout_row moat_layout_1_6[];
 extern const moat_layout_row moat_layout_current[];
 }
 
@@ -140,28 +141,35 @@ const std::vector<std::tuple<std::string, std::string, size_t, size_t>> kPinned 
     {"moat_plugin_descriptor", "filter", 88, 8},
     {"moat_plugin_descriptor", "runtime", 96, 8},
     {"moat_plugin_descriptor", "tunnel", 104, 8},
+    {"moat_plugin_descriptor", "session_store", 112, 8},
+    {"moat_session_store_hooks", "struct_size", 0, 4},
+    {"moat_session_store_hooks", "put", 8, 8},
+    {"moat_session_store_hooks", "get", 16, 8},
+    {"moat_session_store_hooks", "touch", 24, 8},
+    {"moat_session_store_hooks", "remove", 32, 8},
 };
 
-// The size of each struct in minors 1.0 to 1.6; 0 where a minor does not have it.
+// The size of each struct in minors 1.0 to 1.7; 0 where a minor does not have it.
 const std::map<std::string, std::vector<size_t>> kPinnedSizes = {
-    {"moat_str", {16, 16, 16, 16, 16, 16, 16}},
-    {"moat_sink", {16, 16, 16, 16, 16, 16, 16}},
-    {"moat_http_call", {88, 88, 88, 88, 88, 88, 88}},
-    {"moat_http_result", {40, 40, 40, 40, 40, 40, 40}},
-    {"moat_host_api", {216, 232, 248, 256, 256, 288, 288}},
-    {"moat_filter_hooks", {32, 32, 32, 32, 32, 48, 56}},
-    {"moat_completion", {0, 0, 0, 0, 0, 56, 56}},
-    {"moat_authz_query", {0, 0, 0, 0, 0, 0, 88}},
-    {"moat_runtime_hooks", {64, 64, 64, 64, 64, 64, 64}},
-    {"moat_tunnel_hooks", {32, 32, 32, 32, 32, 32, 32}},
-    {"moat_plugin_descriptor", {112, 112, 112, 112, 112, 112, 112}},
+    {"moat_str", {16, 16, 16, 16, 16, 16, 16, 16}},
+    {"moat_sink", {16, 16, 16, 16, 16, 16, 16, 16}},
+    {"moat_http_call", {88, 88, 88, 88, 88, 88, 88, 88}},
+    {"moat_http_result", {40, 40, 40, 40, 40, 40, 40, 40}},
+    {"moat_host_api", {216, 232, 248, 256, 256, 288, 288, 288}},
+    {"moat_filter_hooks", {32, 32, 32, 32, 32, 48, 56, 56}},
+    {"moat_completion", {0, 0, 0, 0, 0, 56, 56, 56}},
+    {"moat_authz_query", {0, 0, 0, 0, 0, 0, 88, 88}},
+    {"moat_runtime_hooks", {64, 64, 64, 64, 64, 64, 64, 64}},
+    {"moat_tunnel_hooks", {32, 32, 32, 32, 32, 32, 32, 32}},
+    {"moat_plugin_descriptor", {112, 112, 112, 112, 112, 112, 112, 120}},
+    {"moat_session_store_hooks", {0, 0, 0, 0, 0, 0, 0, 40}},
 };
 
 }  // namespace
 
 TEST_CASE("every field of every older minor sits where that minor put it") {
   Layout current = layoutOf(moat_layout_current);
-  for (const auto* old : {moat_layout_1_0, moat_layout_1_1, moat_layout_1_2, moat_layout_1_3, moat_layout_1_4, moat_layout_1_5}) {
+  for (const auto* old : {moat_layout_1_0, moat_layout_1_1, moat_layout_1_2, moat_layout_1_3, moat_layout_1_4, moat_layout_1_5, moat_layout_1_6}) {
     for (const auto& [key, field] : layoutOf(old)) {
       INFO(key.first << "." << key.second);
       auto it = current.find(key);
@@ -174,7 +182,7 @@ TEST_CASE("every field of every older minor sits where that minor put it") {
 
 TEST_CASE("each minor's struct sizes are the pinned ones, and no struct shrinks") {
   std::vector<std::map<std::string, size_t>> sizes = {typeSizes(moat_layout_1_0), typeSizes(moat_layout_1_1),
-                                                      typeSizes(moat_layout_1_2), typeSizes(moat_layout_1_3), typeSizes(moat_layout_1_4), typeSizes(moat_layout_1_5),
+                                                      typeSizes(moat_layout_1_2), typeSizes(moat_layout_1_3), typeSizes(moat_layout_1_4), typeSizes(moat_layout_1_5), typeSizes(moat_layout_1_6),
                                                       typeSizes(moat_layout_current)};
   for (const auto& [type, pinned] : kPinnedSizes) {
     INFO(type);

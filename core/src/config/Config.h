@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -175,9 +176,20 @@ struct ServerConfig {
   Location where;
 };
 
+// Where replicas of one gateway share what they know about MCP sessions (`sessions:`): absent,
+// each process keeps its own.
+struct SessionsConfig {
+  std::optional<StageConfig> store;  // a session store plugin and its configuration
+  bool operator==(const SessionsConfig& other) const {
+    return store.has_value() == other.store.has_value() &&
+           (!store || (store->plugin == other.store->plugin && store->configJson == other.store->configJson));
+  }
+};
+
 struct Config {
   std::string file;
   ListenerConfig listen;
+  SessionsConfig sessions;
   DiagnosticsConfig diagnostics;
   TracingConfig tracing;
   LogConfig log;

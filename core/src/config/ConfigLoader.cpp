@@ -523,7 +523,11 @@ void readServer(Reader& r, const std::string& name, const YAML::Node& nameNode, 
 
 void readRoot(Reader& r, const YAML::Node& root, Config& config) {
   if (!root.IsMap()) { r.fail(root, "", "the configuration must be a mapping with a servers: key"); return; }
-  r.allowOnly(root, "", {"listen", "diagnostics", "tracing", "log", "plugins", "servers"});
+  r.allowOnly(root, "", {"listen", "diagnostics", "tracing", "log", "plugins", "sessions", "servers"});
+  if (YAML::Node sessions = root["sessions"]; sessions.IsDefined() && !sessions.IsNull() && r.expectMap(sessions, "sessions")) {
+    r.allowOnly(sessions, "sessions", {"store"});
+    if (sessions["store"].IsDefined() && !sessions["store"].IsNull()) readStage(r, sessions["store"], "sessions.store", config.sessions.store.emplace());
+  }
   if (root["tracing"].IsDefined() && !root["tracing"].IsNull()) readTracing(r, root["tracing"], config.tracing);
   if (root["listen"].IsDefined() && !root["listen"].IsNull()) readListener(r, root["listen"], config.listen);
   if (root["diagnostics"].IsDefined()) {

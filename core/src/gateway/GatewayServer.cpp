@@ -17,6 +17,7 @@
 #include "gateway/Router.h"
 #include "gateway/RouterSwitch.h"
 #include "server/Shutdown.h"
+#include "store/SessionStoreClient.h"
 #include "upstream/SharedStdioUpstream.h"
 #include "upstream/StdioUpstream.h"
 #include "upstream/StreamableHttpUpstream.h"
@@ -49,7 +50,19 @@ bool sameUpstream(const config::ServerConfig& a, const config::ServerConfig& b) 
 
 // Every route of `config`, taking the upstream of a server in `previous` that is unchanged;
 // throws config::ConfigErrors with every problem found.
-std::vector<std::unique_ptr<Route>> buildRoutes(const config::Config& config, core::PluginRegistry& registry, const Router* previous) {
+// The session store replicas share (sessions.store), or null; throws config::ConfigErrors.
+std::shared_ptr<core::SessionStoreClient> makeSessionStore(const config::Config& config, core::PluginRegistry& registry) {
+  if (!config.sessions.store) return nullptr;
+  const config::StageConfig& store = *config.sessions.store;
+  try {
+    return std::make_shared<core::SessionStoreClient>(registry.byName(store.plugin), store.configJson);
+  } catch (const core::PluginError& e) {
+    throw config::ConfigErrors({{store.where, e.what()}});
+  }
+}
+
+std::vector<std::unique_ptr<Route>> buildRoutes(const config::Config& config, core::PluginRegistry& registry, const Router* previous,
+                                                const std::shared_ptr<core::SessionStoreClient>& sessionStore) {
   std::vector<std::unique_ptr<Route>> routes;
   std::vector<config::ConfigError> errors;
   for (const auto& server : config.servers) {
@@ -78,6 +91,7 @@ std::vector<std::unique_ptr<Route>> buildRoutes(const config::Config& config, co
         continue;
       }
       route->sessions = std::make_shared<SessionBindings>(std::chrono::milliseconds(config.listen.sessionIdleTimeoutMs));
+      if (sessionStore) route->sessions->share(sessionStore, "moat:session:" + server.name + ":");
     }
     routes.push_back(std::move(route));
   }
@@ -94,7 +108,8 @@ ClientLimits::Settings limitsFor(const config::ListenerConfig& listen) {
 GatewayServer::GatewayServer(const config::Config& config, core::PluginRegistry& registry)
     : config_(config),
       limits_(limitsFor(config_.listen)),
-      routers_(new RouterSwitch(std::make_shared<Router>(config_.listen, buildRoutes(config_, registry, nullptr), limits_, 1))) {}
+      sessionStore_(makeSessionStore(config_, registry)),
+      routers_(new RouterSwitch(std::make_shared<Router>(config_.listen, buildRoutes(config_, registry, nullptr, sessionStore_), limits_, 1))) {}
 
 unsigned GatewayServer::reload(const config::Config& next, core::PluginRegistry& registry) {
   if (!(next.listen == config_.listen)) {
@@ -104,6 +119,10 @@ unsigned GatewayServer::reload(const config::Config& next, core::PluginRegistry&
   if (!(next.tracing == config_.tracing)) {
     config::Location where{next.file, 0, 0, "tracing"};
     throw config::ConfigErrors({{where, "the tracing section changed; it takes effect only on a restart, so the reload was refused"}});
+  }
+  if (!(next.sessions == config_.sessions)) {
+    config::Location where{next.file, 0, 0, "sessions"};
+    throw config::ConfigErrors({{where, "the sessions section changed; it takes effect only on a restart, so the reload was refused"}});
   }
   if (!(next.diagnostics == config_.diagnostics)) {
     config::Location where{next.file, 0, 0, "diagnostics"};
@@ -115,7 +134,7 @@ unsigned GatewayServer::reload(const config::Config& next, core::PluginRegistry&
     throw config::ConfigErrors({{where, "plugins.search_path changed; it takes effect only on a restart, so the reload was refused"}});
   }
   std::shared_ptr<Router> current = routers_->current();
-  auto routes = buildRoutes(next, registry, current.get());
+  auto routes = buildRoutes(next, registry, current.get(), sessionStore_);
   auto router = std::make_shared<Router>(config_.listen, std::move(routes), limits_, ++generation_);
   routers_->replace(router);
   // An upstream no route of the new configuration took keeps serving what is in flight on it;

@@ -12,6 +12,10 @@
 #include "plugin/PluginRegistry.h"
 #include "server/ClientLimits.h"
 
+namespace moat::core {
+class SessionStoreClient;
+}
+
 namespace moat::gateway {
 
 class ClientListener;
@@ -45,6 +49,7 @@ class GatewayServer {
  private:
   config::Config config_;
   ClientLimits limits_;  // the listener's: before the routers, which refer to it
+  std::shared_ptr<core::SessionStoreClient> sessionStore_;  // before the routers, which share it
   Poco::SharedPtr<RouterSwitch> routers_;
   unsigned generation_ = 1;
   std::unique_ptr<ClientListener> listener_;

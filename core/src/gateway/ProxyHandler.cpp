@@ -243,9 +243,17 @@ void ProxyHandler::serve(Exchange& exchange) {
     const std::string& session = ctx.upstreamHeaders.get("Mcp-Session-Id");
     if (!ctx.identitySubject) {
       exchange.sessions.touch(session);
-    } else if (exchange.sessions.check(session, *ctx.identitySubject) == SessionBindings::Check::Other) {
-      exchange.sendError(403, jsonrpc::kForbidden, "this session belongs to another identity");
-      return;
+    } else {
+      const SessionBindings::Check owner = exchange.sessions.check(session, *ctx.identitySubject);
+      if (owner == SessionBindings::Check::Other) {
+        exchange.sendError(403, jsonrpc::kForbidden, "this session belongs to another identity");
+        return;
+      }
+      if (owner == SessionBindings::Check::Unavailable) {
+        // Fail closed: the session's owner cannot be checked, so it is not served.
+        exchange.sendError(503, jsonrpc::kSessionStoreUnavailable, "the session store is unavailable; try again shortly");
+        return;
+      }
     }
   }
   std::optional<ClientLimits::StreamSlot> stream;

@@ -6,6 +6,7 @@
 #include "moat/jsonrpc.hpp"
 #include "log/Log.h"
 #include "metrics/Counters.h"
+#include "store/SessionStoreClient.h"
 
 namespace moat::gateway {
 
@@ -84,8 +85,16 @@ bool Exchange::prepareResponse(int status, const net::HeaderList& upstreamHeader
   // only an authenticated one is ever checked against its subject.
   const bool ended = (ctx.httpMethod == "DELETE" && status >= 200 && status < 300) || status == 404;
   if (ended && ctx.upstreamHeaders.has("Mcp-Session-Id")) sessions.forget(ctx.upstreamHeaders.get("Mcp-Session-Id"));
-  else if (status >= 200 && status < 300 && ctx.responseHeaders.has("Mcp-Session-Id"))
-    sessions.bind(ctx.responseHeaders.get("Mcp-Session-Id"), ctx.identitySubject.value_or(""));
+  else if (status >= 200 && status < 300 && ctx.responseHeaders.has("Mcp-Session-Id")) {
+    try {
+      sessions.bind(ctx.responseHeaders.get("Mcp-Session-Id"), ctx.identitySubject.value_or(""));
+    } catch (const core::StoreUnavailable& e) {
+      // Other replicas could not check the new session's owner: it is not handed out.
+      log::error("sessions", "new session refused: the session store is unavailable", {{"reason", e.what()}});
+      sendError(503, jsonrpc::kSessionStoreUnavailable, "the session store is unavailable; try again shortly");
+      return false;
+    }
+  }
   response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
   ctx.responseHeaders.set("X-Request-Id", ctx.requestId);
   // The connection wrote its own Date header; the upstream's replaces it rather than doubling it.

@@ -2,12 +2,37 @@
 
 #include <vector>
 
+#include "log/Log.h"
+#include "moat/json.hpp"
+#include "store/SessionStoreClient.h"
+
 namespace moat::gateway {
 
+void SessionBindings::share(std::shared_ptr<core::SessionStoreClient> store, std::string keyPrefix) {
+  store_ = std::move(store);
+  keyPrefix_ = std::move(keyPrefix);
+}
+
 void SessionBindings::bind(const std::string& sessionId, const std::string& subject) {
-  std::lock_guard lock(mutex_);
-  auto [it, inserted] = bindings_.try_emplace(sessionId, Binding{subject, std::chrono::steady_clock::now()});
-  if (!inserted) return;  // first binder wins; a session never changes hands
+  {
+    std::lock_guard lock(mutex_);
+    if (!bindLocked(sessionId, subject)) return;
+  }
+  // Another replica must find the binding before the client can come to it with the session.
+  if (store_) {
+    try {
+      store_->put(keyPrefix_ + sessionId, json::quote(subject), idle_);
+    } catch (const core::StoreUnavailable&) {
+      forget(sessionId);
+      throw;
+    }
+  }
+}
+
+bool SessionBindings::bindLocked(const std::string& sessionId, const std::string& subject) {
+  const auto now = std::chrono::steady_clock::now();
+  auto [it, inserted] = bindings_.try_emplace(sessionId, Binding{subject, now, now});
+  if (!inserted) return false;  // first binder wins; a session never changes hands
   bySubject_[subject].insert(sessionId);
   order_.push_back(sessionId);
   if (subject.empty() && ++bindsSinceSweep_ >= 1024) sweepAnonymousLocked();
@@ -24,20 +49,84 @@ void SessionBindings::bind(const std::string& sessionId, const std::string& subj
       if (bindings_.count(id)) live.push_back(std::move(id));
     order_.swap(live);
   }
+  return true;
 }
 
 SessionBindings::Check SessionBindings::check(const std::string& sessionId, const std::string& subject) {
-  std::lock_guard lock(mutex_);
-  auto it = bindings_.find(sessionId);
-  if (it == bindings_.end()) return Check::Unbound;
-  if (it->second.subject != subject) return Check::Other;
-  it->second.used = std::chrono::steady_clock::now();
+  bool known = false;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = bindings_.find(sessionId);
+    if (it == bindings_.end() && !store_) return Check::Unbound;
+    if (it != bindings_.end()) {
+      known = true;
+      if (it->second.subject != subject) return Check::Other;
+      const auto now = std::chrono::steady_clock::now();
+      it->second.used = now;
+      // Renewing the store's expiry on every request would cost a round trip each; a quarter of
+      // the idle time keeps it alive while the session is used.
+      if (!store_ || now - it->second.shared < idle_ / 4) return Check::Same;
+      it->second.shared = now;
+    }
+  }
+  if (!known) return checkStored(sessionId, subject);
+  renewShared(sessionId);  // outside the lock: a round trip to the store
   return Check::Same;
 }
 
+// A session this replica has not seen: another one may have opened it.
+SessionBindings::Check SessionBindings::checkStored(const std::string& sessionId, const std::string& subject) {
+  std::optional<std::string> stored;
+  try {
+    stored = store_->get(keyPrefix_ + sessionId);
+  } catch (const core::StoreUnavailable& e) {
+    log::warn("sessions", "session store unavailable", {{"reason", e.what()}});
+    return Check::Unavailable;
+  }
+  if (!stored) return Check::Unbound;
+  std::string owner;
+  try {
+    owner = json::parse(*stored).asString();
+  } catch (const std::exception&) {
+    log::warn("sessions", "unreadable binding in the session store", {{"session", sessionId}});
+    return Check::Unavailable;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    bindLocked(sessionId, owner);  // learnt from another replica; the store already has it
+  }
+  return owner == subject ? Check::Same : Check::Other;
+}
+
+void SessionBindings::renewShared(const std::string& sessionId) {
+  try {
+    if (store_->touch(keyPrefix_ + sessionId, idle_)) return;
+    // Expired there (or the store was emptied): write it again, as this replica knows it.
+    std::string subject;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = bindings_.find(sessionId);
+      if (it == bindings_.end()) return;
+      subject = it->second.subject;
+    }
+    store_->put(keyPrefix_ + sessionId, json::quote(subject), idle_);
+  } catch (const core::StoreUnavailable& e) {
+    // This replica still knows the session; others learn it again once the store is back.
+    log::warn("sessions", "session store unavailable", {{"reason", e.what()}});
+  }
+}
+
 void SessionBindings::forget(const std::string& sessionId) {
-  std::lock_guard lock(mutex_);
-  forgetLocked(sessionId);
+  {
+    std::lock_guard lock(mutex_);
+    forgetLocked(sessionId);
+  }
+  if (!store_) return;
+  try {
+    store_->remove(keyPrefix_ + sessionId);
+  } catch (const core::StoreUnavailable& e) {
+    log::warn("sessions", "session store unavailable; the binding expires there by itself", {{"reason", e.what()}});
+  }
 }
 
 void SessionBindings::forgetLocked(const std::string& sessionId) {

@@ -5,22 +5,34 @@
 
 #include <chrono>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 
+namespace moat::core {
+class SessionStoreClient;
+}
+
 namespace moat::gateway {
 
 class SessionBindings {
  public:
-  enum class Check { Unbound, Same, Other };
+  // Unavailable: the session is not known here and the shared store cannot be asked.
+  enum class Check { Unbound, Same, Other, Unavailable };
 
   // Bounded: past `capacity` the oldest bindings are forgotten (their sessions are then
   // checked by the upstream alone, as on a route without authentication).
   explicit SessionBindings(std::chrono::milliseconds idle = std::chrono::minutes(30), size_t capacity = 100000)
       : idle_(idle), capacity_(capacity) {}
 
+  // Shares the bindings with other replicas through `store`, under `keyPrefix` + session id: a
+  // binding is written there when made, read there when a session is not known here, and its
+  // expiry renewed while the session is used. Call before serving.
+  void share(std::shared_ptr<core::SessionStoreClient> store, std::string keyPrefix);
+
+  // Throws core::StoreUnavailable when the bindings are shared and the store cannot take it.
   void bind(const std::string& sessionId, const std::string& subject);
   // Also marks the session used, when it is the subject's.
   Check check(const std::string& sessionId, const std::string& subject);
@@ -40,7 +52,12 @@ class SessionBindings {
   struct Binding {
     std::string subject;
     std::chrono::steady_clock::time_point used;
+    std::chrono::steady_clock::time_point shared;  // when the store's expiry was last renewed
   };
+  // Adds a binding; false when the session was bound already (the first binder wins).
+  bool bindLocked(const std::string& sessionId, const std::string& subject);
+  void renewShared(const std::string& sessionId);
+  Check checkStored(const std::string& sessionId, const std::string& subject);
   void forgetLocked(const std::string& sessionId);
   // Forgets sessions bound to "" that are idle: nothing checks them, so only the gauge loses them.
   void sweepAnonymousLocked();
@@ -52,6 +69,8 @@ class SessionBindings {
   std::unordered_map<std::string, Binding> bindings_;
   std::unordered_map<std::string, std::unordered_set<std::string>> bySubject_;
   std::deque<std::string> order_;  // insertion order, for eviction
+  std::shared_ptr<core::SessionStoreClient> store_;
+  std::string keyPrefix_;
 };
 
 }  // namespace moat::gateway

@@ -1,5 +1,5 @@
 /*
- * Moat plugin ABI, version 1 (minor 5).
+ * Moat plugin ABI, version 1 (minor 7).
  *
  * This header is the whole contract between the Moat host and a plugin. It is plain C so that a
  * plugin built with another compiler, another C++ standard library or another language loads.
@@ -46,6 +46,9 @@
  *     gateway supervises several workloads while the CLI inspects them). `logs` with follow may
  *     block its calling thread until the workload exits.
  *   - Tunnel hooks on one instance are called one at a time (the host serialises them).
+ *   - Session store hooks (since 1.7) run concurrently with each other and with themselves on
+ *     one instance, on the connection threads serving requests: they must be thread-safe and
+ *     bound their own time (a store that cannot answer reports UNAVAILABLE, it does not hang).
  *   - Every host service may be called from any thread, concurrently, at any time between
  *     moat_plugin_init and the return of plugin_shutdown. Request accessors only on the thread
  *     running the hook for that request, during that hook.
@@ -71,7 +74,7 @@ extern "C" {
 #endif
 
 #define MOAT_ABI_VERSION_MAJOR 1
-#define MOAT_ABI_VERSION_MINOR 6
+#define MOAT_ABI_VERSION_MINOR 7
 #define MOAT_ABI_VERSION ((uint32_t)((MOAT_ABI_VERSION_MAJOR << 16) | MOAT_ABI_VERSION_MINOR))
 
 /* True when `object` (a pointer to a struct with struct_size) carries `field`. */
@@ -105,7 +108,8 @@ typedef enum moat_plugin_kind {
   MOAT_KIND_EXCHANGER = 3,     /* swaps the caller's credential for one the upstream accepts */
   MOAT_KIND_STAGE = 4,         /* any other request/response transformation (headers, audit) */
   MOAT_KIND_RUNTIME = 5,       /* owns workload lifecycle: processes, containers */
-  MOAT_KIND_TUNNEL = 6         /* publishes a local endpoint to the outside */
+  MOAT_KIND_TUNNEL = 6,        /* publishes a local endpoint to the outside */
+  MOAT_KIND_SESSION_STORE = 7  /* since 1.7: keeps what replicas share about MCP sessions */
 } moat_plugin_kind;
 
 /* What a request hook tells the host to do next. */
@@ -394,6 +398,29 @@ typedef struct moat_tunnel_hooks {
   int (*close)(void* instance, moat_sink* error);
 } moat_tunnel_hooks;
 
+/* Since 1.7: what a session store hook reports. */
+typedef enum moat_store_result {
+  MOAT_STORE_OK = 0,
+  MOAT_STORE_NOT_FOUND = 1,   /* get/touch: no such key, or it expired */
+  MOAT_STORE_UNAVAILABLE = 2  /* the store cannot be reached or refused; a message in `error` */
+} moat_store_result;
+
+/* Since 1.7, hooks of a session store plugin: a key-value store with expiry that several
+ * replicas of one gateway share, so a replica can continue a session another one opened. Keys
+ * and values are opaque bytes the host chooses (values are small JSON records; no token is ever
+ * stored). ttl_ms is at least 1. */
+typedef struct moat_session_store_hooks {
+  uint32_t struct_size;
+  /* Required. Sets `key` to `value`, expiring after ttl_ms. */
+  moat_store_result (*put)(void* instance, moat_str key, moat_str value, uint32_t ttl_ms, moat_sink* error);
+  /* Required. Writes the value of `key` to `value`; NOT_FOUND when there is none. */
+  moat_store_result (*get)(void* instance, moat_str key, moat_sink* value, moat_sink* error);
+  /* Required. Sets the expiry of `key` to ttl_ms from now; NOT_FOUND when there is none. */
+  moat_store_result (*touch)(void* instance, moat_str key, uint32_t ttl_ms, moat_sink* error);
+  /* Required. Removes `key`; OK whether or not it was there. */
+  moat_store_result (*remove)(void* instance, moat_str key, moat_sink* error);
+} moat_session_store_hooks;
+
 /* What a plugin is. Returned by moat_plugin_init; static storage owned by the plugin. */
 typedef struct moat_plugin_descriptor {
   uint32_t struct_size;
@@ -413,10 +440,13 @@ typedef struct moat_plugin_descriptor {
   /* Optional. Called once before the library is unloaded. */
   void (*plugin_shutdown)(void);
 
-  /* Exactly the one matching `kind` is required; the others are NULL. */
+  /* Exactly the one matching `kind` is required; the others are NULL (or absent: a plugin
+   * older than 1.7 has no session_store field). */
   const moat_filter_hooks* filter;
   const moat_runtime_hooks* runtime;
   const moat_tunnel_hooks* tunnel;
+  /* Since 1.7. */
+  const moat_session_store_hooks* session_store;
 } moat_plugin_descriptor;
 
 /* ---------------------------------------------------------------- entry points */

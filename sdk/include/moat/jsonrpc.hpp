@@ -31,6 +31,7 @@ constexpr int kUpstreamUnreachable = -32009;  // 502: the MCP server refused, re
 constexpr int kLoginRequired = -32010;        // 503: a developer login is needed or under way
 constexpr int kRequestTimeout = -32011;       // 408: the client did not send its request in time
 constexpr int kLimited = -32012;              // 429/503 with Retry-After: a connection, session, stream or rate limit
+constexpr int kSessionStoreUnavailable = -32013;  // 503: replicas' shared session store cannot be reached
 
 // The "id" of a single parsed JSON-RPC message as JSON text, or "null".
 inline std::string idJson(const json::Value& message) {

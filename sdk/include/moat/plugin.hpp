@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <chrono>
 #include <cstdint>
 #include <exception>
 #include <optional>
@@ -283,6 +284,20 @@ class Tunnel {
   virtual void close() = 0;
 };
 
+// Since ABI 1.7: a store several replicas of one gateway share (MOAT_SESSION_STORE_PLUGIN).
+// Every method may be called from many threads at once and must bound its own time; throw
+// (any std::exception) when the store cannot be reached: the host reports it as unavailable.
+class SessionStore {
+ public:
+  virtual ~SessionStore() = default;
+  virtual void put(std::string_view key, std::string_view value, std::chrono::milliseconds ttl) = 0;
+  // nullopt when the key is absent or expired.
+  virtual std::optional<std::string> get(std::string_view key) = 0;
+  // false when the key is absent or expired.
+  virtual bool touch(std::string_view key, std::chrono::milliseconds ttl) = 0;
+  virtual void remove(std::string_view key) = 0;
+};
+
 namespace detail {
 
 // Runs `body`, turning any exception into a message in `error` and `onError`.
@@ -305,6 +320,7 @@ struct PluginState {
   static inline moat_filter_hooks filterHooks{};
   static inline moat_runtime_hooks runtimeHooks{};
   static inline moat_tunnel_hooks tunnelHooks{};
+  static inline moat_session_store_hooks sessionStoreHooks{};
 
   static void* create(moat_host_context* ctx, moat_str config, moat_sink* error) noexcept {
     return guarded(error, static_cast<void*>(nullptr), [&]() -> void* {
@@ -455,6 +471,41 @@ int initTunnel(const moat_host_api* host, const moat_plugin_descriptor** out, mo
   return initCommon<T>(host, out, error, MOAT_KIND_TUNNEL, name, version, description);
 }
 
+template <class T>
+int initSessionStore(const moat_host_api* host, const moat_plugin_descriptor** out, moat_sink* error, const char* name,
+                     const char* version, const char* description) {
+  using S = PluginState<T>;
+  auto& h = S::sessionStoreHooks;
+  h.struct_size = sizeof(moat_session_store_hooks);
+  h.put = [](void* i, moat_str key, moat_str value, uint32_t ttlMs, moat_sink* err) noexcept {
+    return guarded(err, MOAT_STORE_UNAVAILABLE, [&] {
+      static_cast<T*>(i)->put(fromAbi(key), fromAbi(value), std::chrono::milliseconds(ttlMs));
+      return MOAT_STORE_OK;
+    });
+  };
+  h.get = [](void* i, moat_str key, moat_sink* value, moat_sink* err) noexcept {
+    return guarded(err, MOAT_STORE_UNAVAILABLE, [&] {
+      auto found = static_cast<T*>(i)->get(fromAbi(key));
+      if (!found) return MOAT_STORE_NOT_FOUND;
+      writeTo(value, *found);
+      return MOAT_STORE_OK;
+    });
+  };
+  h.touch = [](void* i, moat_str key, uint32_t ttlMs, moat_sink* err) noexcept {
+    return guarded(err, MOAT_STORE_UNAVAILABLE, [&] {
+      return static_cast<T*>(i)->touch(fromAbi(key), std::chrono::milliseconds(ttlMs)) ? MOAT_STORE_OK : MOAT_STORE_NOT_FOUND;
+    });
+  };
+  h.remove = [](void* i, moat_str key, moat_sink* err) noexcept {
+    return guarded(err, MOAT_STORE_UNAVAILABLE, [&] {
+      static_cast<T*>(i)->remove(fromAbi(key));
+      return MOAT_STORE_OK;
+    });
+  };
+  S::descriptor.session_store = &h;
+  return initCommon<T>(host, out, error, MOAT_KIND_SESSION_STORE, name, version, description);
+}
+
 }  // namespace detail
 }  // namespace moat
 
@@ -482,4 +533,11 @@ int initTunnel(const moat_host_api* host, const moat_plugin_descriptor** out, mo
   extern "C" MOAT_EXPORT int moat_plugin_init(const moat_host_api* host, moat_host_context*,                      \
                                               const moat_plugin_descriptor** out, moat_sink* error) {           \
     return ::moat::detail::initTunnel<CLASS>(host, out, error, NAME, VERSION, DESCRIPTION);                     \
+  }
+
+#define MOAT_SESSION_STORE_PLUGIN(NAME, VERSION, DESCRIPTION, CLASS)                                              \
+  MOAT_DETAIL_ABI_VERSION_EXPORT                                                                                 \
+  extern "C" MOAT_EXPORT int moat_plugin_init(const moat_host_api* host, moat_host_context*,                      \
+                                              const moat_plugin_descriptor** out, moat_sink* error) {           \
+    return ::moat::detail::initSessionStore<CLASS>(host, out, error, NAME, VERSION, DESCRIPTION);               \
   }

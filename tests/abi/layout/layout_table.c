@@ -124,4 +124,12 @@ const moat_layout_row MOAT_LAYOUT_TABLE[] = {
     ROW(moat_plugin_descriptor, filter),
     ROW(moat_plugin_descriptor, runtime),
     ROW(moat_plugin_descriptor, tunnel),
+#if MOAT_ABI_VERSION_MINOR >= 7
+    ROW(moat_plugin_descriptor, session_store),
+    ROW(moat_session_store_hooks, struct_size),
+    ROW(moat_session_store_hooks, put),
+    ROW(moat_session_store_hooks, get),
+    ROW(moat_session_store_hooks, touch),
+    ROW(moat_session_store_hooks, remove),
+#endif
     {NULL, NULL, 0, 0, 0}};
