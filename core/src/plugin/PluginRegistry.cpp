@@ -28,8 +28,9 @@ std::string executableDirectory() {
 }
 
 
-// What a descriptor must provide for its kind; empty when complete. Every field read here was
-// in ABI 1.0, so a struct too short for it is malformed whatever the plugin's minor.
+// What a descriptor must provide for its kind; empty when complete. Every field read here for
+// the 1.0 kinds was in ABI 1.0, so a struct too short for it is malformed whatever the plugin's
+// minor; the session store kind came with its field in 1.7.
 std::string missingHook(const moat_plugin_descriptor& d) {
   if (!d.instance_create) return "instance_create";
   if (!d.instance_destroy) return "instance_destroy";
@@ -56,6 +57,15 @@ std::string missingHook(const moat_plugin_descriptor& d) {
       if (!d.tunnel->open) return "tunnel.open";
       if (!d.tunnel->close) return "tunnel.close";
       return "";
+    case MOAT_KIND_SESSION_STORE:
+      // The kind is new in 1.7, so its descriptor must carry the 1.7 field.
+      if (!abiCarries(d, &moat_plugin_descriptor::session_store) || !d.session_store) return "session_store";
+      if (!abiCarries(*d.session_store, &moat_session_store_hooks::remove)) return "session_store (struct_size too small)";
+      if (!d.session_store->put) return "session_store.put";
+      if (!d.session_store->get) return "session_store.get";
+      if (!d.session_store->touch) return "session_store.touch";
+      if (!d.session_store->remove) return "session_store.remove";
+      return "";
   }
   return "a known kind";
 }
@@ -80,6 +90,7 @@ const char* kindName(moat_plugin_kind kind) {
     case MOAT_KIND_STAGE: return "stage";
     case MOAT_KIND_RUNTIME: return "runtime";
     case MOAT_KIND_TUNNEL: return "tunnel";
+    case MOAT_KIND_SESSION_STORE: return "session store";
   }
   return "unknown";
 }
