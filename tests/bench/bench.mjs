@@ -5,7 +5,7 @@
 // within one run; absolute numbers move with the machine.
 //
 //   scripts/bench [--seconds 2] [--rounds 3] [--concurrency 1,16,64,256] [--streams 2000]
-//                 [--only http,observability,authz,stdio,container,streams,jwt,attack] [--attack 2000]
+//                 [--only http,observability,authz,sessions,stdio,container,streams,jwt,attack] [--attack 2000]
 //                 [--out build/bench/results.json]
 //
 // The HTTP pass-through targets run `rounds` times per level, interleaved; a target's figures
@@ -20,13 +20,14 @@ import { Agent, everythingServer, freePort, moatBin, repoRoot, sampleServer, sta
 import { clientCredentialsToken, makeKeys, startIdp, userTokens } from '../integration/idp/idp-helpers.mjs';
 import { attackReport, measureUnderAttack } from './attack.mjs';
 import { authorizationReport, measureAuthorization } from './authz.mjs';
+import { measureSessions, sessionsReport } from './sessions.mjs';
 import { measureObservability, observabilityReport } from './observability.mjs';
 
 const { values: options } = parseArgs({
   options: {
     seconds: { type: 'string', default: '2' },
     rounds: { type: 'string', default: '3' },
-    only: { type: 'string', default: 'http,observability,authz,stdio,container,streams,jwt,attack' },
+    only: { type: 'string', default: 'http,observability,authz,sessions,stdio,container,streams,jwt,attack' },
     attack: { type: 'string', default: '2000' },
     concurrency: { type: 'string', default: '1,16,64,256' },
     streams: { type: 'string', default: '2000' },
@@ -205,6 +206,9 @@ async function measureHttp() {
 const http = sections.has('http') ? await measureHttp() : null;
 const observability = sections.has('observability')
   ? await measureObservability({ wrk, openSession, median, seconds, rounds, levels: levels.filter((c) => c <= 64) })
+  : null;
+const sessions = sections.has('sessions')
+  ? await measureSessions({ wrk, openSession, median, seconds, rounds, levels: levels.filter((c) => c <= 16) })
   : null;
 const authorization = sections.has('authz')
   ? await measureAuthorization({ wrk, openSession, median, seconds, rounds, levels: levels.filter((c) => c <= 16), buildDir: path.dirname(moatBin) })
@@ -456,6 +460,7 @@ const table = [
   ...httpSection.lines,
   ...(observability ? observabilityReport(observability, seconds, rounds) : []),
   ...(authorization ? authorizationReport(authorization, seconds, rounds) : []),
+  ...(sessions ? sessionsReport(sessions, seconds, rounds) : []),
   ...(attack ? attackReport(attack, seconds, rounds) : []),
   ...(jwtMiss.length ? [
     'JWT validation on a cache miss (token_cache_size: 0; header, key lookup, signature, claims) vs `openssl speed` verify:',
@@ -490,5 +495,5 @@ const table = [
 ].join('\n');
 console.log(table);
 mkdirSync(path.dirname(options.out), { recursive: true });
-writeFileSync(options.out, JSON.stringify({ date: new Date().toISOString(), seconds, rounds, results: http?.results ?? [], exchange_cold: http?.coldResults ?? [], jwt_cache_miss: jwtMiss, stdio: stdioResults, stdio_container: containerResults, summary: httpSection.summary, idle_streams: streams, under_attack: attack, observability, authorization, cold: http ? { ready_ms: http.readyMs, first_session_ms: http.firstRequestMs } : null, moat_rss_kib: http?.moatRss ?? null, moat: moatBin }, null, 2));
+writeFileSync(options.out, JSON.stringify({ date: new Date().toISOString(), seconds, rounds, results: http?.results ?? [], exchange_cold: http?.coldResults ?? [], jwt_cache_miss: jwtMiss, stdio: stdioResults, stdio_container: containerResults, summary: httpSection.summary, idle_streams: streams, under_attack: attack, observability, authorization, sessions, cold: http ? { ready_ms: http.readyMs, first_session_ms: http.firstRequestMs } : null, moat_rss_kib: http?.moatRss ?? null, moat: moatBin }, null, 2));
 console.log(`\nJSON: ${options.out}`);
