@@ -133,15 +133,18 @@ std::optional<Args> registryRunArgs(const Args& args) {
   if (args.positional.empty() || args.positionalBeforeSeparator == 0) return std::nullopt;
   const std::string& name = args.positional.front();
   if (name.rfind("npx://", 0) == 0) return std::nullopt;
+  const bool container = args.get("runtime").value_or("process") != "process";
   registry::Registry reg = openRegistry(args);
   std::optional<registry::ServerEntry> entry;
   try {
     entry = reg.find(name);
   } catch (const registry::RegistryError& e) {
-    throw UsageError(e.what());
+    // An image or a program given as such still runs when a registry API is down.
+    if (!container && !isProgram(name)) throw UsageError(e.what());
+    std::fprintf(stderr, "moat: the registry was not asked about %s (%s); running it as given\n", name.c_str(), e.what());
+    return std::nullopt;
   }
   if (!entry) {
-    const bool container = args.get("runtime").value_or("process") != "process";
     if (!container && !isProgram(name))
       throw UsageError(name + " is neither a server in the registry (moat registry search WORD) nor a program on PATH");
     return std::nullopt;
