@@ -113,6 +113,9 @@ void publishToClients(const std::string& server, const std::string& url) {
 void withdrawFromClients(const std::string& server) {
   try {
     ClientRegistrations state = ClientRegistrations::load();
+    bool written = false;
+    for (const auto& [client, servers] : state.written) written = written || servers.count(server);
+    if (!written) return;  // nothing of it in any client: no file to touch
     for (const auto& kind : clients::clientKinds()) {
       try {
         if (removeClientEntry(kind, server, state))

@@ -39,4 +39,17 @@ std::string keyText(const std::string& key) {
   return bare ? key : json::quote(key);
 }
 
+std::string positionText(const std::string& text, size_t offset) {
+  size_t line = 1, column = 1;
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return "line " + std::to_string(line) + ", column " + std::to_string(column);
+}
+
 }  // namespace moat::clients

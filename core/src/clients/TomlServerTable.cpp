@@ -271,17 +271,4 @@ std::unique_ptr<ServerTable> tomlServerTable(std::string text, std::string conta
   return std::make_unique<TomlServerTable>(std::move(text), std::move(container));
 }
 
-std::string positionText(const std::string& text, size_t offset) {
-  size_t line = 1, column = 1;
-  for (size_t i = 0; i < offset && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
-  return "line " + std::to_string(line) + ", column " + std::to_string(column);
-}
-
 }  // namespace moat::clients
