@@ -99,6 +99,16 @@ TEST_CASE("relative plugin paths resolve against the configuration file's direct
   CHECK(r.config.plugins.searchPath.at(0) == "/etc/moat/plugins");
 }
 
+TEST_CASE("a stage's *_file and *_files paths resolve against the configuration file's directory") {
+  auto r = loadText(
+      "servers:\n  a:\n    upstream: {url: \"http://h/\"}\n    pipeline:\n"
+      "      - plugin: auth-oidc\n        config: {client_secret_file: ../secrets/oidc/s, policy_files: [a.cedar, /abs/b.cedar], client_id: x/y}\n",
+      "/etc/moat/config/pipeline.yaml");
+  REQUIRE(r.ok());
+  CHECK(r.config.servers.at(0).pipeline.at(0).configJson ==
+        R"({"client_secret_file":"/etc/moat/config/../secrets/oidc/s","policy_files":["/etc/moat/config/a.cedar","/abs/b.cedar"],"client_id":"x/y"})");
+}
+
 TEST_CASE("an unreadable file is reported by name") {
   auto r = moat::config::loadFile("/nonexistent/moat.yaml");
   REQUIRE(r.errors.size() == 1);

@@ -153,16 +153,18 @@ class Reader {
   }
 
   // A plugin's `config:` subtree, as JSON. Quoted scalars stay strings; plain ones that read as
-  // booleans or numbers become those.
-  std::string toJson(const YAML::Node& node, const std::string& key) {
+  // booleans or numbers become those. A relative path under a key named `*_file` or `*_files`
+  // is made relative to this file's directory, as every path in the file is (a plugin would
+  // otherwise read it relative to wherever the gateway was started).
+  std::string toJson(const YAML::Node& node, const std::string& key, bool paths = false) {
     switch (node.Type()) {
       case YAML::NodeType::Null:
       case YAML::NodeType::Undefined: return "null";
-      case YAML::NodeType::Scalar: return scalarJson(node, key);
+      case YAML::NodeType::Scalar: return paths ? json::quote(resolvePath(node.Scalar())) : scalarJson(node, key);
       case YAML::NodeType::Sequence: {
         std::string out = "[";
         for (size_t i = 0; i < node.size(); ++i)
-          out += (i ? "," : "") + toJson(node[i], key + "[" + std::to_string(i) + "]");
+          out += (i ? "," : "") + toJson(node[i], key + "[" + std::to_string(i) + "]", paths);
         return out + "]";
       }
       case YAML::NodeType::Map: {
@@ -170,7 +172,8 @@ class Reader {
         bool first = true;
         for (const auto& entry : node) {
           std::string name = entry.first.Scalar();
-          out += (first ? "" : ",") + json::quote(name) + ":" + toJson(entry.second, join(key, name));
+          const bool namesPaths = name.ends_with("_file") || name.ends_with("_files");
+          out += (first ? "" : ",") + json::quote(name) + ":" + toJson(entry.second, join(key, name), namesPaths);
           first = false;
         }
         return out + "}";
