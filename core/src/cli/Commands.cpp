@@ -10,6 +10,7 @@
 #include "cli/ClientCommand.h"
 #include "cli/GatewayFlags.h"
 #include "cli/ProxyFlags.h"
+#include "cli/OperatorCommand.h"
 #include "cli/RegistryCommand.h"
 #include "cli/RemoteAuthFlags.h"
 #include "cli/RunCommand.h"
@@ -107,6 +108,7 @@ const std::vector<Command>& commands() {
       {secretSpec(), runSecret},
       {clientSpec(), runClient},
       {registrySpec(), runRegistry},
+      {operatorSpec(), runOperator},
       {{"version", "print the moat version and the plugin ABI version it speaks", "moat version", {}}, runVersion},
   };
   return all;
