@@ -49,7 +49,7 @@ test('helm lint passes on both charts', () => {
 test('the operator chart: accepted by the API server, and the operator works with exactly its RBAC', async () => {
   const objects = render('moat-operator', ['--namespace', 'moat-system', '--include-crds']);
   const kinds = objects.map((o) => o.kind).sort();
-  assert.deepEqual(kinds, ['ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'CustomResourceDefinition', 'Deployment', 'Role', 'RoleBinding', 'ServiceAccount']);
+  assert.deepEqual(kinds, ['ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'CustomResourceDefinition', 'CustomResourceDefinition', 'Deployment', 'Role', 'RoleBinding', 'ServiceAccount']);
   const crds = objects.filter((o) => o.kind === 'CustomResourceDefinition');
   for (const crd of crds) await dryRun(crd);
   for (const crd of crds) await plane.request('POST', ControlPlane.pathOf(crd, { collection: true }), crd);

@@ -18,6 +18,7 @@ const ns = 'mcp';
 const journey = path.join(repoRoot, 'tests/integration/kube/journey');
 const servers = `/apis/moat.dev/v1alpha1/namespaces/${ns}/mcpservers`;
 const authConfigs = `/apis/moat.dev/v1alpha1/namespaces/${ns}/mcpexternalauthconfigs`;
+const remoteProxies = `/apis/moat.dev/v1alpha1/namespaces/${ns}/mcpremoteproxies`;
 const deployments = `/apis/apps/v1/namespaces/${ns}/deployments`;
 const services = `/api/v1/namespaces/${ns}/services`;
 const configMaps = `/api/v1/namespaces/${ns}/configmaps`;
@@ -57,7 +58,7 @@ async function eventsFor(name) {
 
 before(async () => {
   plane = await ControlPlane.start({ users: { limited: [] } });
-  for (const crd of ['mcpservers', 'mcpexternalauthconfigs'])
+  for (const crd of ['mcpservers', 'mcpremoteproxies', 'mcpexternalauthconfigs'])
     await plane.apply(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd}.moat.dev`, readFileSync(path.join(repoRoot, `deploy/crds/moat.dev_${crd}.yaml`), 'utf8'));
   await eventually(async () => (await plane.request('GET', servers)).status === 200, 'the MCPServer API');
   await plane.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
@@ -210,6 +211,79 @@ test('the generated pipeline, run as a process against the test IdP and a Google
   }
 });
 
+test('an MCPRemoteProxy puts a gateway with OIDC and RFC 8693 exchange in front of a server that runs elsewhere', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'moat-remote-'));
+  const idp = await startIdp(await makeKeys(['RS256:key-1']), { dir });
+  const remote = await startSampleServer('http');  // the remote MCP server: reached as it is, no Service of ours
+  let gateway;
+  try {
+    await plane.apply(`${secrets}/exchanger`, `apiVersion: v1\nkind: Secret\nmetadata: {name: exchanger, namespace: ${ns}}\nstringData: {secret: exchanger-secret}\n`);
+    await plane.apply(`${authConfigs}/backend-exchange`, `apiVersion: moat.dev/v1alpha1
+kind: MCPExternalAuthConfig
+metadata: {name: backend-exchange, namespace: ${ns}}
+spec:
+  type: tokenExchange
+  tokenExchange: {tokenUrl: "${idp.issuer}/token", clientId: exchanger, clientSecretRef: {name: exchanger, key: secret}, audience: backend, scopes: [backend:read]}
+`);
+    await plane.apply(`${remoteProxies}/remote`, `apiVersion: moat.dev/v1alpha1
+kind: MCPRemoteProxy
+metadata: {name: remote, namespace: ${ns}}
+spec:
+  remoteUrl: ${remote.url}
+  proxyPort: 8080
+  oidcConfig: {type: inline, inline: {issuer: "${idp.issuer}", audience: "https://remote.example.com/mcp"}}
+  externalAuthConfigRef: {name: backend-exchange}
+  resources: {limits: {cpu: 200m, memory: 128Mi}}
+`);
+    const deployment = await eventually(() => plane.get(`${deployments}/mcp-remote-remote-proxy`), 'the remote proxy\'s gateway');
+    assert.equal(await plane.get(`${deployments}/mcp-remote`), undefined, 'no server Deployment for a remote server');
+    const container = deployment.spec.template.spec.containers[0];
+    assert.deepEqual(container.resources, { limits: { cpu: '200m', memory: '128Mi' } });
+    assert.equal(deployment.metadata.ownerReferences[0].kind, 'MCPRemoteProxy');
+    assert.equal(deployment.metadata.labels['moat.dev/mcpremoteproxy'], 'remote');
+    assert.equal(deployment.spec.template.spec.volumes.find((v) => v.secret).secret.secretName, 'exchanger');
+    assert.deepEqual((await plane.get(`${services}/mcp-remote-remote-proxy`)).spec.ports.map((p) => p.port), [8080]);
+    const pipeline = (await plane.get(`${configMaps}/mcp-remote-remote-proxy-config`)).data['pipeline.yaml'];
+    assert.match(pipeline, new RegExp(`url: "${remote.url.replaceAll('.', '\\.')}"`));
+    assert.match(pipeline, /plugin: exchange-rfc8693/);
+    assert.match(pipeline, /client_secret_file: "\.\.\/secrets\/exchanger\/secret"/);
+    assert.ok(!pipeline.includes('exchanger-secret'));
+
+    await markReady('mcp-remote-remote-proxy');
+    const ready = await eventually(async () => {
+      const object = await plane.get(`${remoteProxies}/remote`);
+      return condition(object, 'Ready')?.status === 'True' && object;
+    }, 'the remote proxy Ready');
+    assert.equal(ready.status.url, 'http://mcp-remote-remote-proxy.mcp.svc.cluster.local:8080/mcp');
+
+    // The pipeline as generated, with its ports changed only: the remote URL is real here.
+    mkdirSync(path.join(dir, 'config'));
+    mkdirSync(path.join(dir, 'secrets/exchanger'), { recursive: true });
+    writeFileSync(path.join(dir, 'secrets/exchanger/secret'), 'exchanger-secret');
+    const port = await freePort();
+    writeFileSync(path.join(dir, 'config/pipeline.yaml'), pipeline.replace('port: 8080', `port: ${port}`).replace('port: 9464', `port: ${await freePort()}`));
+    gateway = await start(moatBin, ['serve', '--config', path.join(dir, 'config/pipeline.yaml')], { ready: /listening on/ });
+    const { access_token: token } = await userTokens(idp, 'alice', 'https://remote.example.com/mcp');
+    const client = new Client({ name: 'remote', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+    const seen = JSON.parse((await client.callTool({ name: 'whoami', arguments: {} })).content[0].text);
+    await client.close();
+    const claims = JSON.parse(Buffer.from(seen.authorization.split(' ')[1].split('.')[1], 'base64url'));
+    assert.equal(claims.aud, 'backend', 'the remote server got the exchanged token');
+    assert.notEqual(seen.authorization, `Bearer ${token}`);
+    assert.equal((await postJson(`http://127.0.0.1:${port}/mcp`, initializeMessage())).status, 401);
+
+    await plane.request('DELETE', `${remoteProxies}/remote`);
+    await eventually(async () => (await plane.get(`${remoteProxies}/remote`)) === undefined, 'the MCPRemoteProxy gone');
+    for (const object of [`${deployments}/mcp-remote-remote-proxy`, `${services}/mcp-remote-remote-proxy`, `${configMaps}/mcp-remote-remote-proxy-config`])
+      assert.equal(await plane.get(object), undefined, `${object} removed`);
+  } finally {
+    await stop(gateway);
+    await stop(remote.child);
+    await stop(idp.child);
+  }
+});
+
 test('a changed Secret or MCPExternalAuthConfig rolls the gateway', async () => {
   const hashOf = async () => (await plane.get(`${deployments}/mcp-bigquery-proxy`)).spec.template.metadata.annotations['moat.dev/config-hash'];
   const before = await hashOf();
@@ -286,9 +360,9 @@ test('the operator resumes its watches after an API server restart: nothing lost
   }, 'the change made across the restart', 60000);
   await eventually(() => /watch resumed kind=MCPServer|watch expired; listing again kind=MCPServer/.test(operator.output.text), 'the watch back');
   // A restarted API server's watch cache starts at its own resourceVersion: a watch from an older
-  // one is answered 410 and that kind is listed again, once. Four watched kinds: at most four lists.
+  // one is answered 410 and that kind is listed again, once. Five watched kinds: at most five lists.
   await new Promise((r) => setTimeout(r, 3000));
-  assert.ok(lists() - listedBefore <= 4, `${lists() - listedBefore} lists after the restart:\n${operator.output.text.slice(-3000)}`);
+  assert.ok(lists() - listedBefore <= 5, `${lists() - listedBefore} lists after the restart:\n${operator.output.text.slice(-3000)}`);
 });
 
 test('deleting the MCPServer removes everything it made', async () => {

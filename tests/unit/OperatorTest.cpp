@@ -81,6 +81,21 @@ TEST_CASE("the gateway pipeline: values from the resource cannot change the YAML
   CHECK(route["upstream"]["url"].as<std::string>() == "http://mcp-weather.tools.svc:8080/mcp");
 }
 
+TEST_CASE("MCPRemoteProxy: the gateway's upstream is the remote URL; ToolHive's other fields are reported") {
+  auto proxy = readRemoteProxySpec(json::parse(
+      R"({"metadata":{"name":"gh","namespace":"tools"},"spec":{"remoteUrl":"https://api.example.com/mcp","headerForward":{"addPlaintextHeaders":{"X":"y"}},
+          "oidcConfig":{"type":"inline","inline":{"issuer":"https://idp"}}}})"));
+  CHECK(proxy.remote());
+  CHECK(proxy.proxyPort == 8080);
+  REQUIRE(proxy.unsupported.size() == 1);
+  CHECK_THAT(proxy.unsupported[0], Catch::Contains("spec.headerForward is not supported"));
+  YAML::Node doc = YAML::Load(gatewayPipeline(proxy, std::nullopt));
+  CHECK(doc["servers"]["gh"]["upstream"]["url"].as<std::string>() == "https://api.example.com/mcp");
+  auto bad = readRemoteProxySpec(json::parse(R"({"metadata":{"name":"x"},"spec":{"remoteUrl":"file:///etc/passwd"}})"));
+  REQUIRE(bad.unsupported.size() == 1);
+  CHECK_THAT(bad.unsupported[0], Catch::Contains("spec.remoteUrl"));
+}
+
 TEST_CASE("kubeconfig: exec plugins and skipped TLS verification are refused with the reason") {
   const std::string exec = tempFile("moat-kc-exec.yaml", R"(current-context: c
 contexts: [{name: c, context: {cluster: k, user: u}}]

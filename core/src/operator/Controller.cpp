@@ -31,10 +31,17 @@ void sleepFor(std::chrono::milliseconds duration, const std::atomic<bool>& stop)
 Controller::Controller(const kube::KubeClient& api, ControllerOptions options)
     : api_(api), options_(std::move(options)), events_(api), reconciler_(api, events_, options_.gatewayImage) {}
 
+// A queue key: the kind, then namespace/name ("MCPServer/tools/weather").
+std::string Controller::keyOf(bool remote, const std::string& ns, const std::string& name) {
+  return resourceOf(remote).kind + "/" + ns + "/" + name;
+}
+
 void Controller::run(const std::atomic<bool>& stop) {
-  auto enqueueServer = [this](const json::Value& object) { queue_.add(metadataOf(object, "namespace") + "/" + metadataOf(object, "name")); };
+  auto enqueueServer = [this](const json::Value& object) { queue_.add(keyOf(false, metadataOf(object, "namespace"), metadataOf(object, "name"))); };
+  auto enqueueProxy = [this](const json::Value& object) { queue_.add(keyOf(true, metadataOf(object, "namespace"), metadataOf(object, "name"))); };
   auto enqueueOwner = [this](const json::Value& object) {
-    if (std::string owner = labelOf(object, kServerLabel); !owner.empty()) queue_.add(metadataOf(object, "namespace") + "/" + owner);
+    for (bool remote : {false, true})
+      if (std::string owner = labelOf(object, ownerLabelOf(remote)); !owner.empty()) queue_.add(keyOf(remote, metadataOf(object, "namespace"), owner));
   };
   auto referencing = [this](const std::string& kind) {
     return [this, kind](const json::Value& object) { enqueueReferencing(metadataOf(object, "namespace"), kind, metadataOf(object, "name")); };
@@ -42,6 +49,7 @@ void Controller::run(const std::atomic<bool>& stop) {
   const std::string managed = "app.kubernetes.io/managed-by=" + kFieldManager;
   std::vector<std::thread> threads;
   threads.emplace_back([&, enqueueServer] { watchLoop(kMcpServers, "", enqueueServer, stop); });
+  threads.emplace_back([&, enqueueProxy] { watchLoop(kRemoteProxies, "", enqueueProxy, stop); });
   threads.emplace_back([&, enqueueOwner, managed] { watchLoop(kDeployments, managed, enqueueOwner, stop); });
   threads.emplace_back([&, f = referencing("Secret")] { watchLoop(kSecrets, "", f, stop); });
   threads.emplace_back([&, f = referencing("MCPExternalAuthConfig")] { watchLoop(kExternalAuthConfigs, "", f, stop); });
@@ -59,27 +67,30 @@ void Controller::run(const std::atomic<bool>& stop) {
 }
 
 void Controller::enqueueReferencing(const std::string& ns, const std::string& kind, const std::string& name) {
-  try {
-    json::Value list = api_.get(kMcpServers.path(ns));
-    for (const auto& item : list.find("items")->items()) {
-      const std::string key = metadataOf(item, "namespace") + "/" + metadataOf(item, "name");
-      if (kind.empty()) {
-        queue_.add(key);
-        continue;
+  for (bool remote : {false, true}) {
+    const kube::ResourceType& type = resourceOf(remote);
+    try {
+      json::Value list = api_.get(type.path(ns));
+      for (const auto& item : list.find("items")->items()) {
+        const std::string key = keyOf(remote, metadataOf(item, "namespace"), metadataOf(item, "name"));
+        if (kind.empty()) {
+          queue_.add(key);
+          continue;
+        }
+        ServerSpec server = remote ? readRemoteProxySpec(item) : readServerSpec(item);
+        std::optional<ExternalAuthSpec> none;
+        bool uses = kind == "MCPExternalAuthConfig" ? server.externalAuthConfig == name : false;
+        if (kind == "Secret") {
+          for (const auto& ref : referencedSecrets(server, none)) uses = uses || ref.name == name;
+          // The exchanger's secret is named by the MCPExternalAuthConfig: reconcile every one
+          // with one, which then reads it afresh.
+          uses = uses || !server.externalAuthConfig.empty();
+        }
+        if (uses) queue_.add(key);
       }
-      ServerSpec server = readServerSpec(item);
-      std::optional<ExternalAuthSpec> none;
-      bool uses = kind == "MCPExternalAuthConfig" ? server.externalAuthConfig == name : false;
-      if (kind == "Secret") {
-        for (const auto& ref : referencedSecrets(server, none)) uses = uses || ref.name == name;
-        // The exchanger's secret is named by the MCPExternalAuthConfig: reconcile every server
-        // with one, which then reads it afresh.
-        uses = uses || !server.externalAuthConfig.empty();
-      }
-      if (uses) queue_.add(key);
+    } catch (const std::exception& e) {
+      log::warn("operator", "cannot list", {{"kind", type.kind}, {"namespace", ns.empty() ? "*" : ns}, {"error", e.what()}});
     }
-  } catch (const std::exception& e) {
-    log::warn("operator", "cannot list MCPServers", {{"namespace", ns.empty() ? "*" : ns}, {"error", e.what()}});
   }
 }
 
@@ -143,17 +154,19 @@ void Controller::work(const std::atomic<bool>& stop) {
   while (!stop) {
     std::optional<std::string> key = queue_.next();
     if (!key) return;
-    const size_t slash = key->find('/');
-    const std::string ns = key->substr(0, slash), name = key->substr(slash + 1);
+    const size_t kindEnd = key->find('/'), slash = key->find('/', kindEnd + 1);
+    const bool remote = key->substr(0, kindEnd) == kRemoteProxies.kind;
+    const std::string ns = key->substr(kindEnd + 1, slash - kindEnd - 1), name = key->substr(slash + 1);
+    const std::string logKey = remote ? "mcpremoteproxy" : "mcpserver";
     try {
-      reconciler_.reconcile(ns, name);
+      reconciler_.reconcile(remote, ns, name);
       queue_.succeeded(*key);
     } catch (const std::exception& e) {
       const auto delay = queue_.failed(*key);
       const auto* api = dynamic_cast<const kube::ApiError*>(&e);
-      log::warn("operator", "reconcile failed; retrying", {{"mcpserver", *key}, {"error", e.what()},
+      log::warn("operator", "reconcile failed; retrying", {{logKey, ns + "/" + name}, {"error", e.what()},
                                                           {"retry_in", std::to_string(delay.count() / 1000) + "s"}});
-      if (api) reconciler_.reportFailure(ns, name, api->status == 403 ? "Forbidden" : api->reason, e.what());
+      if (api) reconciler_.reportFailure(remote, ns, name, api->status == 403 ? "Forbidden" : api->reason, e.what());
       queue_.add(*key, delay);
     }
   }

@@ -1,5 +1,5 @@
-// The operator's loop: list and watch MCPServers, MCPExternalAuthConfigs, Secrets and the
-// Deployments it made, turn every change into the key of the MCPServer it concerns, and
+// The operator's loop: list and watch MCPServers, MCPRemoteProxies, MCPExternalAuthConfigs,
+// Secrets and the Deployments it made, turn every change into the key of the resource it concerns, and
 // reconcile keys one at a time with backoff on failure and a periodic full resync.
 #pragma once
 
@@ -31,6 +31,7 @@ class Controller {
  private:
   void watchLoop(const kube::ResourceType& type, const std::string& labelSelector,
                  const std::function<void(const json::Value& object)>& onChange, const std::atomic<bool>& stop);
+  static std::string keyOf(bool remote, const std::string& ns, const std::string& name);
   void enqueueReferencing(const std::string& ns, const std::string& kind, const std::string& name);
   void work(const std::atomic<bool>& stop);
 

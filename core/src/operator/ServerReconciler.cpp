@@ -55,39 +55,43 @@ struct AuthCheck {
 
 }  // namespace
 
-void ServerReconciler::reconcile(const std::string& ns, const std::string& name) const {
+void ServerReconciler::reconcile(bool remote, const std::string& ns, const std::string& name) const {
+  const kube::ResourceType& type = resourceOf(remote);
+  const std::string logKey = remote ? "mcpremoteproxy" : "mcpserver";
   json::Value resource;
   try {
-    resource = api_.get(kMcpServers.path(ns, name));
+    resource = api_.get(type.path(ns, name));
   } catch (const kube::ApiError& e) {
     if (e.status == 404) return;  // gone, and its finalizer already ran
     throw;
   }
-  ServerSpec server = readServerSpec(resource);
+  ServerSpec server = remote ? readRemoteProxySpec(resource) : readServerSpec(resource);
   server.ns = ns;
-  const ObjectRef ref{kMcpServers.apiVersion(), kMcpServers.kind, ns, name, server.uid};
+  const ObjectRef ref{type.apiVersion(), type.kind, ns, name, server.uid};
   const json::Value previous = resource.find("status") ? *resource.find("status") : json::Value::makeObject();
   const bool hasFinalizer = std::find(server.finalizers.begin(), server.finalizers.end(), kFinalizer) != server.finalizers.end();
 
   if (server.deleting) {
     if (!hasFinalizer) return;
-    api_.remove(kDeployments.path(ns, gatewayWorkloadName(name)));
-    api_.remove(kServices.path(ns, gatewayWorkloadName(name)));
-    api_.remove(kConfigMaps.path(ns, gatewayConfigName(name)));
-    api_.remove(kDeployments.path(ns, serverWorkloadName(name)));
-    api_.remove(kServices.path(ns, serverWorkloadName(name)));
+    api_.remove(kDeployments.path(ns, gatewayWorkloadName(name, remote)));
+    api_.remove(kServices.path(ns, gatewayWorkloadName(name, remote)));
+    api_.remove(kConfigMaps.path(ns, gatewayConfigName(name, remote)));
+    if (!remote) {
+      api_.remove(kDeployments.path(ns, serverWorkloadName(name)));
+      api_.remove(kServices.path(ns, serverWorkloadName(name)));
+    }
     std::vector<std::string> rest;
     for (const auto& finalizer : server.finalizers)
       if (finalizer != kFinalizer) rest.push_back(finalizer);
-    api_.mergePatch(kMcpServers.path(ns, name), object({{"metadata", build::object({{"finalizers", strings(rest)}})}}));
-    events_.normal(ref, "Deleted", "removed the server and gateway Deployments, Services and ConfigMap");
-    log::info("operator", "cleaned up", {{"mcpserver", ns + "/" + name}});
+    api_.mergePatch(type.path(ns, name), object({{"metadata", build::object({{"finalizers", strings(rest)}})}}));
+    events_.normal(ref, "Deleted", remote ? "removed the gateway Deployment, Service and ConfigMap" : "removed the server and gateway Deployments, Services and ConfigMap");
+    log::info("operator", "cleaned up", {{logKey, ns + "/" + name}});
     return;
   }
   if (!hasFinalizer) {
     std::vector<std::string> withOurs = server.finalizers;
     withOurs.push_back(kFinalizer);
-    api_.mergePatch(kMcpServers.path(ns, name), object({{"metadata", build::object({{"finalizers", strings(withOurs)}})}}));
+    api_.mergePatch(type.path(ns, name), object({{"metadata", build::object({{"finalizers", strings(withOurs)}})}}));
   }
 
   ServerStatus status;
@@ -98,9 +102,9 @@ void ServerReconciler::reconcile(const std::string& ns, const std::string& name)
       else events_.warning(ref, changed.reason, changed.message);
     }
     if (sameStatus(status, previous)) return;
-    log::info("operator", "status", {{"mcpserver", ns + "/" + name}, {"phase", status.phase}, {"ready", status.conditions[0].status ? "true" : "false"},
+    log::info("operator", "status", {{logKey, ns + "/" + name}, {"phase", status.phase}, {"ready", status.conditions[0].status ? "true" : "false"},
                                      {"reason", status.conditions[0].reason}});
-    api_.mergePatch(kMcpServers.path(ns, name) + "/status", object({{"status", statusJson(status, previous)}}));
+    api_.mergePatch(type.path(ns, name) + "/status", object({{"status", statusJson(status, previous)}}));
   };
 
   if (!server.unsupported.empty()) {
@@ -163,34 +167,39 @@ void ServerReconciler::reconcile(const std::string& ns, const std::string& name)
   sha.update(pipeline + "\n" + auth.secretVersions + "\n" + gatewayImage_);
   const std::string hash = Poco::DigestEngine::digestToHex(sha.digest()).substr(0, 16);
 
-  const json::Value serverDeploy = api_.apply(kDeployments.path(ns, serverWorkloadName(name)), serverDeployment(server), kFieldManager);
-  api_.apply(kServices.path(ns, serverWorkloadName(name)), serverService(server), kFieldManager);
-  api_.apply(kConfigMaps.path(ns, gatewayConfigName(name)), gatewayConfigMap(server, pipeline), kFieldManager);
-  const json::Value gatewayDeploy = api_.apply(kDeployments.path(ns, gatewayWorkloadName(name)),
+  json::Value serverDeploy;
+  if (!remote) {
+    serverDeploy = api_.apply(kDeployments.path(ns, serverWorkloadName(name)), serverDeployment(server), kFieldManager);
+    api_.apply(kServices.path(ns, serverWorkloadName(name)), serverService(server), kFieldManager);
+  }
+  api_.apply(kConfigMaps.path(ns, gatewayConfigName(name, remote)), gatewayConfigMap(server, pipeline), kFieldManager);
+  const json::Value gatewayDeploy = api_.apply(kDeployments.path(ns, gatewayWorkloadName(name, remote)),
                                                gatewayDeployment(server, auth.secrets, {gatewayImage_, hash}), kFieldManager);
-  api_.apply(kServices.path(ns, gatewayWorkloadName(name)), gatewayService(server), kFieldManager);
+  api_.apply(kServices.path(ns, gatewayWorkloadName(name, remote)), gatewayService(server), kFieldManager);
 
   int serverReady = 0, serverWanted = 0, gatewayReady = 0, gatewayWanted = 0;
   // Both counted, for the message, whichever is behind.
-  const bool serverUp = deploymentReady(serverDeploy, serverReady, serverWanted);
+  const bool serverUp = remote || deploymentReady(serverDeploy, serverReady, serverWanted);
   const bool gatewayUp = deploymentReady(gatewayDeploy, gatewayReady, gatewayWanted);
   const bool ready = serverUp && gatewayUp;
   status.phase = ready ? "Running" : "Pending";
-  status.url = "http://" + gatewayWorkloadName(name) + "." + ns + ".svc.cluster.local:" + std::to_string(server.proxyPort) + "/mcp";
+  status.url = "http://" + gatewayWorkloadName(name, remote) + "." + ns + ".svc.cluster.local:" + std::to_string(server.proxyPort) + "/mcp";
+  const std::string gatewayCount = "gateway pods ready " + std::to_string(gatewayReady) + "/" + std::to_string(gatewayWanted);
   status.conditions = {
-      ready ? Condition{"Ready", true, "DeploymentsReady", "the server and its gateway are up"}
+      ready ? Condition{"Ready", true, "DeploymentsReady", remote ? "the gateway is up" : "the server and its gateway are up"}
             : Condition{"Ready", false, "DeploymentsNotReady",
-                        "server pods ready " + std::to_string(serverReady) + "/" + std::to_string(serverWanted) + ", gateway pods ready " +
-                            std::to_string(gatewayReady) + "/" + std::to_string(gatewayWanted)},
+                        remote ? gatewayCount
+                               : "server pods ready " + std::to_string(serverReady) + "/" + std::to_string(serverWanted) + ", " + gatewayCount},
       auth.condition};
   publish();
 }
 
-void ServerReconciler::reportFailure(const std::string& ns, const std::string& name, const std::string& reason,
+void ServerReconciler::reportFailure(bool remote, const std::string& ns, const std::string& name, const std::string& reason,
                                      const std::string& message) const {
+  const kube::ResourceType& type = resourceOf(remote);
   try {
-    json::Value resource = api_.get(kMcpServers.path(ns, name));
-    ServerSpec server = readServerSpec(resource);
+    json::Value resource = api_.get(type.path(ns, name));
+    ServerSpec server = remote ? readRemoteProxySpec(resource) : readServerSpec(resource);
     const json::Value previous = resource.find("status") ? *resource.find("status") : json::Value::makeObject();
     ServerStatus status;
     status.observedGeneration = server.generation;
@@ -198,10 +207,10 @@ void ServerReconciler::reportFailure(const std::string& ns, const std::string& n
     status.url = previous.stringOr("url", "");
     status.conditions = {{"Ready", false, reason, message}};
     if (sameStatus(status, previous)) return;
-    events_.warning({kMcpServers.apiVersion(), kMcpServers.kind, ns, name, server.uid}, reason, message);
-    api_.mergePatch(kMcpServers.path(ns, name) + "/status", object({{"status", statusJson(status, previous)}}));
+    events_.warning({type.apiVersion(), type.kind, ns, name, server.uid}, reason, message);
+    api_.mergePatch(type.path(ns, name) + "/status", object({{"status", statusJson(status, previous)}}));
   } catch (const std::exception& e) {
-    log::warn("operator", "cannot report a failure in the status", {{"mcpserver", ns + "/" + name}, {"error", e.what()}});
+    log::warn("operator", "cannot report a failure in the status", {{type.kind, ns + "/" + name}, {"error", e.what()}});
   }
 }
 

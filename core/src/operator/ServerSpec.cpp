@@ -53,10 +53,10 @@ void readMetadata(const json::Value& object, std::string& name, std::string& ns)
   if (name.empty()) throw std::runtime_error("metadata.name is missing");
 }
 
-}  // namespace
-
-ServerSpec readServerSpec(const json::Value& object) {
+// What both kinds share: metadata, the gateway's port and replicas, authentication.
+ServerSpec readCommon(const json::Value& object, WorkloadKind kind) {
   ServerSpec server;
+  server.kind = kind;
   readMetadata(object, server.name, server.ns);
   const json::Value& metadata = *object.find("metadata");
   server.uid = text(metadata, "uid");
@@ -65,22 +65,7 @@ ServerSpec readServerSpec(const json::Value& object) {
   server.finalizers = strings(metadata, "finalizers");
 
   const json::Value& spec = member(object, "spec", "");
-  reportUnsupported(spec, "spec",
-                    {"image", "transport", "proxyPort", "mcpPort", "port", "targetPort", "args", "env", "resources", "oidcConfig",
-                     "externalAuthConfigRef", "serviceAccount", "replicas"},
-                    server.unsupported);
-  server.image = text(spec, "image");
-  if (server.image.empty()) server.unsupported.push_back("spec.image is required");
   if (std::string transport = text(spec, "transport"); !transport.empty()) server.transport = transport;
-  if (server.transport != "streamable-http" && server.transport != "sse")
-    server.unsupported.push_back("spec.transport: " + server.transport +
-                                 " servers are not run by moat operator yet (streamable-http and sse are)");
-  // ToolHive's older names (port, targetPort) still name the same two ports.
-  server.proxyPort = number(spec, "proxyPort", number(spec, "port", 8080));
-  server.mcpPort = number(spec, "mcpPort", number(spec, "targetPort", server.proxyPort));
-  server.args = strings(spec, "args");
-  if (const json::Value* env = spec.find("env"); env && env->isArray())
-    for (const auto& item : env->items()) server.env.emplace_back(text(item, "name"), text(item, "value"));
   if (const json::Value* resources = spec.find("resources"); resources && resources->isObject()) {
     if (const json::Value* limits = resources->find("limits")) server.limits = {text(*limits, "cpu"), text(*limits, "memory")};
     if (const json::Value* requests = resources->find("requests")) server.requests = {text(*requests, "cpu"), text(*requests, "memory")};
@@ -107,6 +92,44 @@ ServerSpec readServerSpec(const json::Value& object) {
     server.oidc = config;
   }
   return server;
+}
+
+}  // namespace
+
+ServerSpec readServerSpec(const json::Value& object) {
+  ServerSpec server = readCommon(object, WorkloadKind::Server);
+  const json::Value& spec = *object.find("spec");
+  reportUnsupported(spec, "spec",
+                    {"image", "transport", "proxyPort", "mcpPort", "port", "targetPort", "args", "env", "resources", "oidcConfig",
+                     "externalAuthConfigRef", "serviceAccount", "replicas"},
+                    server.unsupported);
+  server.image = text(spec, "image");
+  if (server.image.empty()) server.unsupported.push_back("spec.image is required");
+  if (server.transport != "streamable-http" && server.transport != "sse")
+    server.unsupported.push_back("spec.transport: " + server.transport +
+                                 " servers are not run by moat operator yet (streamable-http and sse are)");
+  // ToolHive's older names (port, targetPort) still name the same two ports.
+  server.proxyPort = number(spec, "proxyPort", number(spec, "port", 8080));
+  server.mcpPort = number(spec, "mcpPort", number(spec, "targetPort", server.proxyPort));
+  server.args = strings(spec, "args");
+  if (const json::Value* env = spec.find("env"); env && env->isArray())
+    for (const auto& item : env->items()) server.env.emplace_back(text(item, "name"), text(item, "value"));
+  return server;
+}
+
+ServerSpec readRemoteProxySpec(const json::Value& object) {
+  ServerSpec proxy = readCommon(object, WorkloadKind::RemoteProxy);
+  const json::Value& spec = *object.find("spec");
+  reportUnsupported(spec, "spec",
+                    {"remoteUrl", "transport", "proxyPort", "resources", "oidcConfig", "externalAuthConfigRef", "serviceAccount", "replicas"},
+                    proxy.unsupported);
+  proxy.remoteUrl = text(spec, "remoteUrl");
+  if (proxy.remoteUrl.rfind("https://", 0) != 0 && proxy.remoteUrl.rfind("http://", 0) != 0)
+    proxy.unsupported.push_back("spec.remoteUrl: an http:// or https:// URL is required");
+  if (proxy.transport != "streamable-http" && proxy.transport != "sse")
+    proxy.unsupported.push_back("spec.transport: " + proxy.transport + " (streamable-http or sse)");
+  proxy.proxyPort = number(spec, "proxyPort", 8080);
+  return proxy;
 }
 
 ExternalAuthSpec readExternalAuthSpec(const json::Value& object) {

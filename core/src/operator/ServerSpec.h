@@ -1,5 +1,5 @@
-// An MCPServer and the MCPExternalAuthConfig it names, read from their JSON into what the
-// operator acts on. Fields follow ToolHive's (v1alpha1) where they overlap; a field moat does not
+// An MCPServer or MCPRemoteProxy and the MCPExternalAuthConfig it names, read from their JSON into
+// what the operator acts on. Fields follow ToolHive's (v1alpha1) where they overlap; a field moat does not
 // carry out is listed in `unsupported`, so the resource is reported, never half deployed.
 #pragma once
 
@@ -33,13 +33,19 @@ struct ResourceList {
   std::string cpu, memory;
 };
 
+// An MCPServer runs a server image behind a gateway; an MCPRemoteProxy puts a gateway in front
+// of an MCP server that already runs elsewhere (remoteUrl).
+enum class WorkloadKind { Server, RemoteProxy };
+
 struct ServerSpec {
+  WorkloadKind kind = WorkloadKind::Server;
   std::string name, ns, uid;
   int64_t generation = 0;
   bool deleting = false;
   std::vector<std::string> finalizers;
 
-  std::string image;
+  std::string image;      // MCPServer
+  std::string remoteUrl;  // MCPRemoteProxy
   std::string transport = "streamable-http";
   int proxyPort = 8080;
   int mcpPort = 8080;
@@ -52,6 +58,8 @@ struct ServerSpec {
   int replicas = 1;
 
   std::vector<std::string> unsupported;  // "spec.authzConfig: not supported by moat operator"
+
+  bool remote() const { return kind == WorkloadKind::RemoteProxy; }
 };
 
 struct TokenExchangeSpec {
@@ -72,6 +80,7 @@ bool usesGoogleSts(const TokenExchangeSpec& exchange);
 
 // Throws std::runtime_error naming the member when the object is not an MCPServer.
 ServerSpec readServerSpec(const json::Value& object);
+ServerSpec readRemoteProxySpec(const json::Value& object);
 ExternalAuthSpec readExternalAuthSpec(const json::Value& object);
 
 // Every Secret key the pair references (the gateway mounts exactly these).

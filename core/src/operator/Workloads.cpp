@@ -13,25 +13,27 @@ using namespace build;
 
 // A non-root user with no home: the images need not define one.
 constexpr double kGatewayUser = 65532;
+// What a gateway in front of one server needs, measured under load (docs/benchmarks.md) with room.
+const ResourceList kGatewayLimits{"1", "256Mi"}, kGatewayRequests{"50m", "64Mi"};
 
 json::Value labels(const ServerSpec& server, const std::string& component) {
   return object({{"app.kubernetes.io/name", str("mcpserver")},
                  {"app.kubernetes.io/instance", str(server.name)},
                  {"app.kubernetes.io/component", str(component)},
                  {"app.kubernetes.io/managed-by", str(kFieldManager)},
-                 {kServerLabel, str(server.name)}});
+                 {ownerLabelOf(server.remote()), str(server.name)}});
 }
 
 json::Value selector(const ServerSpec& server, const std::string& component) {
-  return object({{kServerLabel, str(server.name)}, {"app.kubernetes.io/component", str(component)}});
+  return object({{ownerLabelOf(server.remote()), str(server.name)}, {"app.kubernetes.io/component", str(component)}});
 }
 
 json::Value metadata(const ServerSpec& server, const std::string& name, const std::string& component) {
   return object({{"name", str(name)},
                  {"namespace", str(server.ns)},
                  {"labels", labels(server, component)},
-                 {"ownerReferences", array({object({{"apiVersion", str(kMcpServers.apiVersion())},
-                                                    {"kind", str(kMcpServers.kind)},
+                 {"ownerReferences", array({object({{"apiVersion", str(resourceOf(server.remote()).apiVersion())},
+                                                    {"kind", str(resourceOf(server.remote()).kind)},
                                                     {"name", str(server.name)},
                                                     {"uid", str(server.uid)},
                                                     {"controller", flag(true)},
@@ -48,7 +50,7 @@ json::Value restrictedContainer() {
                  {"seccompProfile", object({{"type", str("RuntimeDefault")}})}});
 }
 
-json::Value resources(const ServerSpec& server) {
+json::Value resources(const ResourceList& limits, const ResourceList& requests) {
   json::Value out = json::Value::makeObject();
   auto add = [&](const char* key, const ResourceList& list) {
     json::Value values = json::Value::makeObject();
@@ -56,8 +58,8 @@ json::Value resources(const ServerSpec& server) {
     if (!list.memory.empty()) values.mutableMembers()["memory"] = str(list.memory);
     if (!values.members().empty()) out.mutableMembers()[key] = values;
   };
-  add("limits", server.limits);
-  add("requests", server.requests);
+  add("limits", limits);
+  add("requests", requests);
   return out;
 }
 
@@ -94,7 +96,7 @@ json::Value serverDeployment(const ServerSpec& server) {
                                   {"args", strings(server.args)},
                                   {"env", env},
                                   {"ports", array({object({{"name", str("mcp")}, {"containerPort", num(server.mcpPort)}})})},
-                                  {"resources", resources(server)},
+                                  {"resources", resources(server.limits, server.requests)},
                                   {"securityContext", restrictedContainer()},
                                   {"volumeMounts", array({object({{"name", str("tmp")}, {"mountPath", str("/tmp")}})})}});
   json::Value pod = object({{"containers", array({container})},
@@ -113,12 +115,12 @@ json::Value serverService(const ServerSpec& server) {
 json::Value gatewayConfigMap(const ServerSpec& server, const std::string& pipeline) {
   return object({{"apiVersion", str("v1")},
                  {"kind", str("ConfigMap")},
-                 {"metadata", metadata(server, gatewayConfigName(server.name), "gateway")},
+                 {"metadata", metadata(server, gatewayConfigName(server.name, server.remote()), "gateway")},
                  {"data", object({{kPipelineFile, str(pipeline)}})}});
 }
 
 json::Value gatewayDeployment(const ServerSpec& server, const std::vector<SecretKeyRef>& secrets, const GatewayOptions& options) {
-  json::Value volumes = array({object({{"name", str("pipeline")}, {"configMap", object({{"name", str(gatewayConfigName(server.name))}})}})});
+  json::Value volumes = array({object({{"name", str("pipeline")}, {"configMap", object({{"name", str(gatewayConfigName(server.name, server.remote()))}})}})});
   json::Value mounts = array({object({{"name", str("pipeline")}, {"mountPath", str(kPipelineDir)}, {"readOnly", flag(true)}})});
   // One volume per Secret, holding only the keys the pipeline reads.
   std::map<std::string, std::vector<std::string>> keysBySecret;
@@ -139,6 +141,9 @@ json::Value gatewayDeployment(const ServerSpec& server, const std::vector<Secret
                                   {"args", strings({"serve", "--config", kPipelineDir + "/" + kPipelineFile})},
                                   {"ports", array({object({{"name", str("http")}, {"containerPort", num(server.proxyPort)}}),
                                                    object({{"name", str("diagnostics")}, {"containerPort", num(9464)}})})},
+                                  // An MCPRemoteProxy's resources are its gateway's; an MCPServer's are its server's.
+                                  {"resources", server.remote() ? resources(server.limits, server.requests)
+                                                                : resources(kGatewayLimits, kGatewayRequests)},
                                   {"livenessProbe", probe("/healthz")},
                                   {"readinessProbe", probe("/readyz")},
                                   {"securityContext", restrictedContainer()},
@@ -150,12 +155,12 @@ json::Value gatewayDeployment(const ServerSpec& server, const std::vector<Secret
                                                         {"runAsGroup", num(kGatewayUser)},
                                                         {"fsGroup", num(kGatewayUser)}})},
                             {"volumes", volumes}});
-  return deployment(server, gatewayWorkloadName(server.name), "gateway", pod,
+  return deployment(server, gatewayWorkloadName(server.name, server.remote()), "gateway", pod,
                     object({{kConfigHashAnnotation, str(options.configHash)}}));
 }
 
 json::Value gatewayService(const ServerSpec& server) {
-  return service(server, gatewayWorkloadName(server.name), "gateway", server.proxyPort);
+  return service(server, gatewayWorkloadName(server.name, server.remote()), "gateway", server.proxyPort);
 }
 
 }  // namespace moat::op
