@@ -284,6 +284,39 @@ spec:
   }
 });
 
+test('gateway replicas need ToolHive\'s sessionStorage: refused without it, sharing sessions through Redis with it', async () => {
+  const scaled = asMoat('3-mcpserver.yaml').replace('name: bigquery', 'name: scaled').replace('  transport: streamable-http', '  transport: streamable-http\n  replicas: 3');
+  await plane.apply(`${servers}/scaled`, scaled);
+  const refused = await eventually(async () => {
+    const object = await plane.get(`${servers}/scaled`);
+    return object?.status?.phase === 'Failed' && object;
+  }, 'replicas without a session store refused');
+  assert.equal(condition(refused, 'Ready').reason, 'InvalidSpec');
+  assert.match(condition(refused, 'Ready').message, /3 gateway replicas need spec\.sessionStorage/);
+  assert.equal(await plane.get(`${deployments}/mcp-scaled-proxy`), undefined);
+
+  await plane.apply(`${secrets}/redis`, `apiVersion: v1\nkind: Secret\nmetadata: {name: redis, namespace: ${ns}}\nstringData: {password: redis-password-value}\n`);
+  await plane.apply(`${servers}/scaled`, scaled.replace('  replicas: 3', '  replicas: 3\n  sessionStorage: {provider: redis, address: "redis.mcp.svc:6379", db: 2, keyPrefix: "scaled:", passwordRef: {name: redis, key: password}}'));
+  const gateway = await eventually(() => plane.get(`${deployments}/mcp-scaled-proxy`), 'the scaled gateway');
+  assert.equal(gateway.spec.replicas, 3);
+  assert.equal((await plane.get(`${deployments}/mcp-scaled`)).spec.replicas, 1, 'the server keeps its one pod (backendReplicas)');
+  assert.ok(gateway.spec.template.spec.volumes.some((v) => v.secret?.secretName === 'redis'));
+  const pipeline = (await plane.get(`${configMaps}/mcp-scaled-proxy-config`)).data['pipeline.yaml'];
+  assert.match(pipeline, /plugin: session-redis/);
+  assert.match(pipeline, /url: "redis:\/\/redis\.mcp\.svc:6379\/2"/);
+  assert.match(pipeline, /password_file: "\.\.\/secrets\/redis\/password"/);
+  assert.match(pipeline, /key_prefix: "scaled:"/);
+  assert.ok(!pipeline.includes('redis-password-value'));
+  const root = mkdtempSync(path.join(tmpdir(), 'moat-scaled-'));
+  for (const dir of ['config', 'secrets/okta-client', 'secrets/redis']) mkdirSync(path.join(root, dir), { recursive: true });
+  writeFileSync(path.join(root, 'config/pipeline.yaml'), pipeline);
+  writeFileSync(path.join(root, 'secrets/okta-client/client-secret'), secretValue);
+  writeFileSync(path.join(root, 'secrets/redis/password'), 'redis-password-value');
+  const validate = spawnSync(moatBin, ['validate', '--config', path.join(root, 'config/pipeline.yaml')], { encoding: 'utf8' });
+  assert.equal(validate.status, 0, validate.stdout + validate.stderr);
+  await plane.request('DELETE', `${servers}/scaled`);
+});
+
 test('a changed Secret or MCPExternalAuthConfig rolls the gateway', async () => {
   const hashOf = async () => (await plane.get(`${deployments}/mcp-bigquery-proxy`)).spec.template.metadata.annotations['moat.dev/config-hash'];
   const before = await hashOf();

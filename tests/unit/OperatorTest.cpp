@@ -81,6 +81,21 @@ TEST_CASE("the gateway pipeline: values from the resource cannot change the YAML
   CHECK(route["upstream"]["url"].as<std::string>() == "http://mcp-weather.tools.svc:8080/mcp");
 }
 
+TEST_CASE("MCPServer: gateway replicas need a Redis sessionStorage, which becomes the pipeline's session store") {
+  CHECK_THAT(readServerSpec(server(R"({"image":"x:1","replicas":2})")).invalid.at(0), Catch::Contains("need spec.sessionStorage"));
+  CHECK_THAT(readServerSpec(server(R"({"image":"x:1","replicas":2,"sessionStorage":{"provider":"memory"}})")).invalid.at(0),
+             Catch::Contains("need spec.sessionStorage"));
+  ServerSpec spec = readServerSpec(server(
+      R"({"image":"x:1","replicas":2,"backendReplicas":1,"sessionStorage":{"provider":"redis","address":"r:6379","db":3,"passwordRef":{"name":"redis","key":"pw"}}})"));
+  CHECK(spec.invalid.empty());
+  CHECK(spec.unsupported.empty());
+  REQUIRE(referencedSecrets(spec, std::nullopt).size() == 1);
+  YAML::Node doc = YAML::Load(gatewayPipeline(spec, std::nullopt));
+  CHECK(doc["sessions"]["store"]["plugin"].as<std::string>() == "session-redis");
+  CHECK(doc["sessions"]["store"]["config"]["url"].as<std::string>() == "redis://r:6379/3");
+  CHECK(doc["sessions"]["store"]["config"]["password_file"].as<std::string>() == "../secrets/redis/pw");
+}
+
 TEST_CASE("MCPRemoteProxy: the gateway's upstream is the remote URL; ToolHive's other fields are reported") {
   auto proxy = readRemoteProxySpec(json::parse(
       R"({"metadata":{"name":"gh","namespace":"tools"},"spec":{"remoteUrl":"https://api.example.com/mcp","headerForward":{"addPlaintextHeaders":{"X":"y"}},

@@ -56,6 +56,12 @@ std::string gatewayPipeline(const ServerSpec& server, const std::optional<Extern
   out << "listen:\n  address: 0.0.0.0\n  port: " << server.proxyPort << "\n";
   out << "log:\n  format: json\n  level: info\n";
   out << "diagnostics:\n  address: 0.0.0.0\n  port: 9464\n";
+  if (const auto& storage = server.sessionStorage; storage && storage->provider == "redis") {
+    out << "sessions:\n  store:\n    plugin: session-redis\n    config:\n";
+    out << "      url: " << q("redis://" + storage->address + "/" + std::to_string(storage->db)) << "\n";
+    if (storage->password) out << "      password_file: " << q(secretFilePath(*storage->password)) << "\n";
+    if (!storage->keyPrefix.empty()) out << "      key_prefix: " << q(storage->keyPrefix) << "\n";
+  }
   out << "servers:\n  " << server.name << ":\n    path: /mcp\n";
   if (server.oidc && !server.oidc->resourceUrl.empty()) out << "    resource_url: " << q(server.oidc->resourceUrl) << "\n";
   const std::string host = serverWorkloadName(server.name) + "." + server.ns + ".svc";

@@ -107,9 +107,10 @@ void ServerReconciler::reconcile(bool remote, const std::string& ns, const std::
     api_.mergePatch(type.path(ns, name) + "/status", object({{"status", statusJson(status, previous)}}));
   };
 
-  if (!server.unsupported.empty()) {
+  if (!server.unsupported.empty() || !server.invalid.empty()) {
     status.phase = "Failed";
-    status.conditions = {{"Ready", false, "UnsupportedField", join(server.unsupported, "; ")}};
+    status.conditions = {server.unsupported.empty() ? Condition{"Ready", false, "InvalidSpec", join(server.invalid, "; ")}
+                                                    : Condition{"Ready", false, "UnsupportedField", join(server.unsupported, "; ")}};
     publish();
     return;
   }

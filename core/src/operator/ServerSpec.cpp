@@ -72,6 +72,18 @@ ServerSpec readCommon(const json::Value& object, WorkloadKind kind) {
   }
   server.serviceAccount = text(spec, "serviceAccount");
   server.replicas = number(spec, "replicas", 1);
+  if (const json::Value* storage = spec.find("sessionStorage"); storage && storage->isObject()) {
+    reportUnsupported(*storage, "spec.sessionStorage", {"provider", "address", "db", "keyPrefix", "passwordRef"}, server.unsupported);
+    server.sessionStorage = SessionStorage{text(*storage, "provider"), text(*storage, "address"), text(*storage, "keyPrefix"),
+                                           number(*storage, "db", 0), secretRef(*storage, "passwordRef")};
+    if (server.sessionStorage->provider == "redis" && server.sessionStorage->address.empty())
+      server.invalid.push_back("spec.sessionStorage.address is required with provider redis");
+  }
+  // Replicas that do not share bindings would each refuse the sessions another opened.
+  const bool shared = server.sessionStorage && server.sessionStorage->provider == "redis";
+  if (server.replicas > 1 && !shared)
+    server.invalid.push_back("spec.replicas: " + std::to_string(server.replicas) +
+                             " gateway replicas need spec.sessionStorage with provider redis to share sessions");
   if (const json::Value* ref = spec.find("externalAuthConfigRef"); ref && ref->isObject()) server.externalAuthConfig = text(*ref, "name");
 
   if (const json::Value* oidc = spec.find("oidcConfig"); oidc && oidc->isObject()) {
@@ -101,7 +113,7 @@ ServerSpec readServerSpec(const json::Value& object) {
   const json::Value& spec = *object.find("spec");
   reportUnsupported(spec, "spec",
                     {"image", "transport", "proxyPort", "mcpPort", "port", "targetPort", "args", "env", "resources", "oidcConfig",
-                     "externalAuthConfigRef", "serviceAccount", "replicas"},
+                     "externalAuthConfigRef", "serviceAccount", "replicas", "backendReplicas", "sessionStorage"},
                     server.unsupported);
   server.image = text(spec, "image");
   if (server.image.empty()) server.unsupported.push_back("spec.image is required");
@@ -112,6 +124,7 @@ ServerSpec readServerSpec(const json::Value& object) {
   server.proxyPort = number(spec, "proxyPort", number(spec, "port", 8080));
   server.mcpPort = number(spec, "mcpPort", number(spec, "targetPort", server.proxyPort));
   server.args = strings(spec, "args");
+  server.backendReplicas = number(spec, "backendReplicas", 1);
   if (const json::Value* env = spec.find("env"); env && env->isArray())
     for (const auto& item : env->items()) server.env.emplace_back(text(item, "name"), text(item, "value"));
   return server;
@@ -121,7 +134,8 @@ ServerSpec readRemoteProxySpec(const json::Value& object) {
   ServerSpec proxy = readCommon(object, WorkloadKind::RemoteProxy);
   const json::Value& spec = *object.find("spec");
   reportUnsupported(spec, "spec",
-                    {"remoteUrl", "transport", "proxyPort", "resources", "oidcConfig", "externalAuthConfigRef", "serviceAccount", "replicas"},
+                    {"remoteUrl", "transport", "proxyPort", "resources", "oidcConfig", "externalAuthConfigRef", "serviceAccount", "replicas",
+                     "sessionStorage"},
                     proxy.unsupported);
   proxy.remoteUrl = text(spec, "remoteUrl");
   if (proxy.remoteUrl.rfind("https://", 0) != 0 && proxy.remoteUrl.rfind("http://", 0) != 0)
@@ -165,6 +179,7 @@ bool usesGoogleSts(const TokenExchangeSpec& exchange) { return exchange.audience
 std::vector<SecretKeyRef> referencedSecrets(const ServerSpec& server, const std::optional<ExternalAuthSpec>& auth) {
   std::vector<SecretKeyRef> out;
   if (server.oidc && server.oidc->inlineConfig.clientSecret) out.push_back(*server.oidc->inlineConfig.clientSecret);
+  if (server.sessionStorage && server.sessionStorage->password) out.push_back(*server.sessionStorage->password);
   if (auth && auth->tokenExchange && auth->tokenExchange->clientSecret && !usesGoogleSts(*auth->tokenExchange)) out.push_back(*auth->tokenExchange->clientSecret);
   return out;
 }

@@ -29,6 +29,14 @@ struct OidcSpec {
   InlineOidc inlineConfig;
 };
 
+// ToolHive's sessionStorage: where gateway replicas share session bindings.
+struct SessionStorage {
+  std::string provider;  // redis (memory: each replica alone)
+  std::string address, keyPrefix;
+  int db = 0;
+  std::optional<SecretKeyRef> password;
+};
+
 struct ResourceList {
   std::string cpu, memory;
 };
@@ -55,9 +63,12 @@ struct ServerSpec {
   std::optional<OidcSpec> oidc;
   std::string externalAuthConfig;  // the MCPExternalAuthConfig's name, or empty
   std::string serviceAccount;
-  int replicas = 1;
+  int replicas = 1;         // the gateway's pods (ToolHive's proxy replicas)
+  int backendReplicas = 1;  // the server's pods (MCPServer)
+  std::optional<SessionStorage> sessionStorage;
 
   std::vector<std::string> unsupported;  // "spec.authzConfig: not supported by moat operator"
+  std::vector<std::string> invalid;      // a supported combination moat refuses, and why
 
   bool remote() const { return kind == WorkloadKind::RemoteProxy; }
 };

@@ -63,14 +63,14 @@ json::Value resources(const ResourceList& limits, const ResourceList& requests) 
   return out;
 }
 
-json::Value deployment(const ServerSpec& server, const std::string& name, const std::string& component, json::Value podSpec,
+json::Value deployment(const ServerSpec& server, const std::string& name, const std::string& component, int replicas, json::Value podSpec,
                        json::Value podAnnotations) {
   json::Value templateMetadata = object({{"labels", labels(server, component)}});
   if (!podAnnotations.members().empty()) templateMetadata.mutableMembers()["annotations"] = podAnnotations;
   return object({{"apiVersion", str("apps/v1")},
                  {"kind", str("Deployment")},
                  {"metadata", metadata(server, name, component)},
-                 {"spec", object({{"replicas", num(server.replicas)},
+                 {"spec", object({{"replicas", num(replicas)},
                                   {"selector", object({{"matchLabels", selector(server, component)}})},
                                   {"template", object({{"metadata", templateMetadata}, {"spec", podSpec}})}})}});
 }
@@ -105,7 +105,7 @@ json::Value serverDeployment(const ServerSpec& server) {
                             {"securityContext", object({{"runAsNonRoot", flag(true)}})},
                             {"volumes", array({object({{"name", str("tmp")}, {"emptyDir", json::Value::makeObject()}})})}});
   if (!server.serviceAccount.empty()) pod.mutableMembers()["serviceAccountName"] = str(server.serviceAccount);
-  return deployment(server, serverWorkloadName(server.name), "server", pod, json::Value::makeObject());
+  return deployment(server, serverWorkloadName(server.name), "server", server.backendReplicas, pod, json::Value::makeObject());
 }
 
 json::Value serverService(const ServerSpec& server) {
@@ -155,7 +155,7 @@ json::Value gatewayDeployment(const ServerSpec& server, const std::vector<Secret
                                                         {"runAsGroup", num(kGatewayUser)},
                                                         {"fsGroup", num(kGatewayUser)}})},
                             {"volumes", volumes}});
-  return deployment(server, gatewayWorkloadName(server.name, server.remote()), "gateway", pod,
+  return deployment(server, gatewayWorkloadName(server.name, server.remote()), "gateway", server.replicas, pod,
                     object({{kConfigHashAnnotation, str(options.configHash)}}));
 }
 
