@@ -393,9 +393,19 @@ test('the operator resumes its watches after an API server restart: nothing lost
   }, 'the change made across the restart', 60000);
   await eventually(() => /watch resumed kind=MCPServer|watch expired; listing again kind=MCPServer/.test(operator.output.text), 'the watch back');
   // A restarted API server's watch cache starts at its own resourceVersion: a watch from an older
-  // one is answered 410 and that kind is listed again, once. Five watched kinds: at most five lists.
+  // one is answered 410 and that kind is listed again, once. Seven watched kinds: at most seven lists.
   await new Promise((r) => setTimeout(r, 3000));
-  assert.ok(lists() - listedBefore <= 5, `${lists() - listedBefore} lists after the restart:\n${operator.output.text.slice(-3000)}`);
+  assert.ok(lists() - listedBefore <= 7, `${lists() - listedBefore} lists after the restart:\n${operator.output.text.slice(-3000)}`);
+});
+
+test('a Service or ConfigMap it made, deleted or edited by hand, is put back without waiting for a resync', async () => {
+  assert.equal((await plane.request('DELETE', `${services}/mcp-bigquery-proxy`)).status, 200);
+  await eventually(() => plane.get(`${services}/mcp-bigquery-proxy`), 'the gateway Service back', 10000);
+  const original = (await plane.get(`${configMaps}/mcp-bigquery-proxy-config`)).data['pipeline.yaml'];
+  await plane.request('PATCH', `${configMaps}/mcp-bigquery-proxy-config`, { data: { 'pipeline.yaml': 'listen: {port: 1}\n' } },
+    { contentType: 'application/merge-patch+json' });
+  await eventually(async () => (await plane.get(`${configMaps}/mcp-bigquery-proxy-config`)).data['pipeline.yaml'] === original,
+    'the pipeline restored', 10000);
 });
 
 test('deleting the MCPServer removes everything it made', async () => {

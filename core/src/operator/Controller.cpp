@@ -50,7 +50,11 @@ void Controller::run(const std::atomic<bool>& stop) {
   std::vector<std::thread> threads;
   threads.emplace_back([&, enqueueServer] { watchLoop(kMcpServers, "", enqueueServer, stop); });
   threads.emplace_back([&, enqueueProxy] { watchLoop(kRemoteProxies, "", enqueueProxy, stop); });
+  // Everything it made, so a Service or ConfigMap deleted or edited by hand is put back at once
+  // rather than at the next resync.
   threads.emplace_back([&, enqueueOwner, managed] { watchLoop(kDeployments, managed, enqueueOwner, stop); });
+  threads.emplace_back([&, enqueueOwner, managed] { watchLoop(kServices, managed, enqueueOwner, stop); });
+  threads.emplace_back([&, enqueueOwner, managed] { watchLoop(kConfigMaps, managed, enqueueOwner, stop); });
   threads.emplace_back([&, f = referencing("Secret")] { watchLoop(kSecrets, "", f, stop); });
   threads.emplace_back([&, f = referencing("MCPExternalAuthConfig")] { watchLoop(kExternalAuthConfigs, "", f, stop); });
   threads.emplace_back([&] { work(stop); });

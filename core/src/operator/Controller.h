@@ -1,5 +1,5 @@
 // The operator's loop: list and watch MCPServers, MCPRemoteProxies, MCPExternalAuthConfigs,
-// Secrets and the Deployments it made, turn every change into the key of the resource it concerns, and
+// Secrets and the Deployments, Services and ConfigMaps it made, turn every change into the key of the resource it concerns, and
 // reconcile keys one at a time with backoff on failure and a periodic full resync.
 #pragma once
 
