@@ -76,20 +76,26 @@ KubeClient::KubeClient(ClusterAccess access, int timeoutMs) : access_(std::move(
   }
 }
 
-KubeClient::Response KubeClient::call(const std::string& method, const std::string& path, const std::string& body,
-                                      const std::string& contentType) const {
+std::unique_ptr<Poco::Net::HTTPClientSession> KubeClient::openSession() const {
   Poco::URI uri(access_.server);
-  std::unique_ptr<Poco::Net::HTTPClientSession> session;
-  if (uri.getScheme() == "https")
-    session = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), tls_->context);
-  else
-    session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
-  session->setTimeout(Poco::Timespan(static_cast<long>(timeoutMs_) * 1000));
+  if (uri.getScheme() == "https") return std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), tls_->context);
+  return std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
+}
+
+Poco::Net::HTTPRequest KubeClient::newRequest(const std::string& method, const std::string& path) const {
   Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
   request.set("Accept", "application/json");
   request.set("User-Agent", "moat-operator");
   std::string token = access_.tokenFile.empty() ? access_.token : readTokenFile(access_.tokenFile);
   if (!token.empty()) request.set("Authorization", "Bearer " + token);
+  return request;
+}
+
+KubeClient::Response KubeClient::call(const std::string& method, const std::string& path, const std::string& body,
+                                      const std::string& contentType) const {
+  auto session = openSession();
+  session->setTimeout(Poco::Timespan(static_cast<long>(timeoutMs_) * 1000));
+  Poco::Net::HTTPRequest request = newRequest(method, path);
   if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
     request.setContentType(contentType);
     request.setContentLength(static_cast<std::streamsize>(body.size()));
@@ -148,19 +154,10 @@ bool KubeClient::remove(const std::string& path) const {
 }
 
 void KubeClient::watch(const std::string& path, const std::function<bool(const json::Value&)>& onEvent) const {
-  Poco::URI uri(access_.server);
-  std::unique_ptr<Poco::Net::HTTPClientSession> session;
-  if (uri.getScheme() == "https")
-    session = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), tls_->context);
-  else
-    session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
+  auto session = openSession();
   // The server ends a watch after its timeoutSeconds; the read limit only catches a dead peer.
   session->setTimeout(Poco::Timespan(static_cast<long>(timeoutMs_) * 1000), Poco::Timespan(10, 0), Poco::Timespan(600, 0));
-  Poco::Net::HTTPRequest request("GET", path, Poco::Net::HTTPMessage::HTTP_1_1);
-  request.set("Accept", "application/json");
-  request.set("User-Agent", "moat-operator");
-  std::string token = access_.tokenFile.empty() ? access_.token : readTokenFile(access_.tokenFile);
-  if (!token.empty()) request.set("Authorization", "Bearer " + token);
+  Poco::Net::HTTPRequest request = newRequest("GET", path);
   try {
     session->sendRequest(request);
     Poco::Net::HTTPResponse head;

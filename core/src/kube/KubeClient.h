@@ -7,6 +7,9 @@
 #include <stdexcept>
 #include <string>
 
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+
 #include "kube/ClusterAccess.h"
 #include "moat/json.hpp"
 
@@ -59,6 +62,9 @@ class KubeClient {
     int status = 0;
     std::string body;
   };
+  std::unique_ptr<Poco::Net::HTTPClientSession> openSession() const;
+  // A request with the headers every call carries, the bearer token (re-read from its file) included.
+  Poco::Net::HTTPRequest newRequest(const std::string& method, const std::string& path) const;
   Response call(const std::string& method, const std::string& path, const std::string& body, const std::string& contentType) const;
   json::Value expectOk(const Response& response) const;
 
