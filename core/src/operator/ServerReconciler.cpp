@@ -3,6 +3,7 @@
 #include <Poco/DigestEngine.h>
 #include <Poco/SHA2Engine.h>
 
+#include <algorithm>
 #include <optional>
 
 #include "log/Log.h"
@@ -52,6 +53,53 @@ struct AuthCheck {
   std::vector<SecretKeyRef> secrets;
   std::string secretVersions;  // resourceVersions of the referenced Secrets, for the config hash
 };
+
+// Whether the gateway can authenticate as the resource asks: its MCPExternalAuthConfig exists
+// and is one moat carries out, and every Secret key the pipeline names exists. Throws on API
+// errors other than 404.
+AuthCheck checkAuth(const kube::KubeClient& api, const ServerSpec& server, const std::string& ns) {
+  AuthCheck auth;
+  auth.condition = {"AuthConfigured", true, "AuthConfigured", ""};
+  if (!server.externalAuthConfig.empty()) {
+    try {
+      auth.externalAuth = readExternalAuthSpec(api.get(kExternalAuthConfigs.path(ns, server.externalAuthConfig)));
+      if (!auth.externalAuth->unsupported.empty())
+        auth.condition = {"AuthConfigured", false, "UnsupportedExternalAuthConfig", join(auth.externalAuth->unsupported, "; ")};
+      else if (!server.oidc)
+        auth.condition = {"AuthConfigured", false, "OIDCConfigRequired",
+                          "token exchange needs the client's identity: set spec.oidcConfig"};
+    } catch (const kube::ApiError& e) {
+      if (e.status != 404) throw;
+      auth.condition = {"AuthConfigured", false, "ExternalAuthConfigNotFound",
+                        "MCPExternalAuthConfig " + server.externalAuthConfig + " not found in namespace " + ns};
+    }
+  }
+  if (auth.condition.status) {
+    auth.secrets = referencedSecrets(server, auth.externalAuth);
+    for (const auto& secretRef : auth.secrets) {
+      try {
+        json::Value secret = api.get(kSecrets.path(ns, secretRef.name));
+        if (!hasKey(secret, secretRef.key)) {
+          auth.condition = {"AuthConfigured", false, "SecretKeyNotFound", "Secret " + secretRef.name + " has no key " + secretRef.key};
+          break;
+        }
+        auth.secretVersions += secretRef.name + "=" + secret.find("metadata")->stringOr("resourceVersion", "") + ";";
+      } catch (const kube::ApiError& e) {
+        if (e.status != 404) throw;
+        auth.condition = {"AuthConfigured", false, "SecretNotFound", "Secret " + secretRef.name + " not found in namespace " + ns};
+        break;
+      }
+    }
+  }
+  if (auth.condition.status) {
+    std::vector<std::string> parts;
+    if (server.oidc) parts.push_back("OIDC tokens from " + server.oidc->inlineConfig.issuer);
+    if (auth.externalAuth) parts.push_back("token exchange at " + auth.externalAuth->tokenExchange->tokenUrl);
+    auth.condition.message = parts.empty() ? "no oidcConfig: the gateway admits every request" : join(parts, "; ");
+    if (parts.empty()) auth.condition.reason = "NoAuthentication";
+  }
+  return auth;
+}
 
 }  // namespace
 
@@ -115,46 +163,7 @@ void ServerReconciler::reconcile(bool remote, const std::string& ns, const std::
     return;
   }
 
-  AuthCheck auth;
-  auth.condition = {"AuthConfigured", true, "AuthConfigured", ""};
-  if (!server.externalAuthConfig.empty()) {
-    try {
-      auth.externalAuth = readExternalAuthSpec(api_.get(kExternalAuthConfigs.path(ns, server.externalAuthConfig)));
-      if (!auth.externalAuth->unsupported.empty())
-        auth.condition = {"AuthConfigured", false, "UnsupportedExternalAuthConfig", join(auth.externalAuth->unsupported, "; ")};
-      else if (!server.oidc)
-        auth.condition = {"AuthConfigured", false, "OIDCConfigRequired",
-                          "token exchange needs the client's identity: set spec.oidcConfig"};
-    } catch (const kube::ApiError& e) {
-      if (e.status != 404) throw;
-      auth.condition = {"AuthConfigured", false, "ExternalAuthConfigNotFound",
-                        "MCPExternalAuthConfig " + server.externalAuthConfig + " not found in namespace " + ns};
-    }
-  }
-  if (auth.condition.status) {
-    auth.secrets = referencedSecrets(server, auth.externalAuth);
-    for (const auto& secretRef : auth.secrets) {
-      try {
-        json::Value secret = api_.get(kSecrets.path(ns, secretRef.name));
-        if (!hasKey(secret, secretRef.key)) {
-          auth.condition = {"AuthConfigured", false, "SecretKeyNotFound", "Secret " + secretRef.name + " has no key " + secretRef.key};
-          break;
-        }
-        auth.secretVersions += secretRef.name + "=" + secret.find("metadata")->stringOr("resourceVersion", "") + ";";
-      } catch (const kube::ApiError& e) {
-        if (e.status != 404) throw;
-        auth.condition = {"AuthConfigured", false, "SecretNotFound", "Secret " + secretRef.name + " not found in namespace " + ns};
-        break;
-      }
-    }
-  }
-  if (auth.condition.status) {
-    std::vector<std::string> parts;
-    if (server.oidc) parts.push_back("OIDC tokens from " + server.oidc->inlineConfig.issuer);
-    if (auth.externalAuth) parts.push_back("token exchange at " + auth.externalAuth->tokenExchange->tokenUrl);
-    auth.condition.message = parts.empty() ? "no oidcConfig: the gateway admits every request" : join(parts, "; ");
-    if (parts.empty()) auth.condition.reason = "NoAuthentication";
-  }
+  const AuthCheck auth = checkAuth(api_, server, ns);
   if (!auth.condition.status) {
     // Fail closed: nothing is deployed or changed until the gateway can authenticate as asked.
     status.phase = "Pending";
