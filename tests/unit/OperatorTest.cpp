@@ -96,7 +96,7 @@ TEST_CASE("MCPServer: gateway replicas need a Redis sessionStorage, which become
   CHECK(doc["sessions"]["store"]["config"]["password_file"].as<std::string>() == "../secrets/redis/pw");
 }
 
-TEST_CASE("MCPRemoteProxy: the gateway's upstream is the remote URL; ToolHive's other fields are reported") {
+TEST_CASE("MCPRemoteProxy: the gateway's upstream is the remote URL, and ToolHive's other fields are reported") {
   auto proxy = readRemoteProxySpec(json::parse(
       R"({"metadata":{"name":"gh","namespace":"tools"},"spec":{"remoteUrl":"https://api.example.com/mcp","headerForward":{"addPlaintextHeaders":{"X":"y"}},
           "oidcConfig":{"type":"inline","inline":{"issuer":"https://idp"}}}})"));
