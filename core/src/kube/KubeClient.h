@@ -47,7 +47,7 @@ class KubeClient {
   json::Value apply(const std::string& path, const json::Value& object, const std::string& manager) const;
   json::Value mergePatch(const std::string& path, const json::Value& patch) const;
   json::Value update(const std::string& path, const json::Value& object) const;
-  // Deletes in the foreground of nothing: returns false when it was already gone.
+  // Deletes the object; returns false when it was already gone (404).
   bool remove(const std::string& path) const;
 
   // Streams `path` (which must ask for ?watch=1…) and hands each event to `onEvent` until it
