@@ -55,8 +55,11 @@ void Controller::run(const std::atomic<bool>& stop) {
   threads.emplace_back([&, enqueueOwner, managed] { watchLoop(kDeployments, managed, enqueueOwner, stop); });
   threads.emplace_back([&, enqueueOwner, managed] { watchLoop(kServices, managed, enqueueOwner, stop); });
   threads.emplace_back([&, enqueueOwner, managed] { watchLoop(kConfigMaps, managed, enqueueOwner, stop); });
-  threads.emplace_back([&, f = referencing("Secret")] { watchLoop(kSecrets, "", f, stop); });
-  threads.emplace_back([&, f = referencing("MCPExternalAuthConfig")] { watchLoop(kExternalAuthConfigs, "", f, stop); });
+  // A listing of Secrets or auth configs reconciles every resource once, instead of looking up
+  // each listed object's users: two lists of MCPServers rather than two per Secret.
+  auto everything = [this] { enqueueReferencing(options_.ns, "", ""); };
+  threads.emplace_back([&, f = referencing("Secret"), everything] { watchLoop(kSecrets, "", f, stop, everything); });
+  threads.emplace_back([&, f = referencing("MCPExternalAuthConfig"), everything] { watchLoop(kExternalAuthConfigs, "", f, stop, everything); });
   threads.emplace_back([&] { work(stop); });
   threads.emplace_back([&] {
     // A resync catches what no event told about (an object changed by hand, a missed event).
@@ -99,7 +102,8 @@ void Controller::enqueueReferencing(const std::string& ns, const std::string& ki
 }
 
 void Controller::watchLoop(const kube::ResourceType& type, const std::string& labelSelector,
-                           const std::function<void(const json::Value&)>& onChange, const std::atomic<bool>& stop) {
+                           const std::function<void(const json::Value&)>& onChange, const std::atomic<bool>& stop,
+                           const std::function<void()>& onList) {
   const std::string collection = type.path(options_.ns);
   const std::string selector = labelSelector.empty() ? "" : "labelSelector=" + labelSelector;
   std::string resourceVersion;
@@ -113,7 +117,8 @@ void Controller::watchLoop(const kube::ResourceType& type, const std::string& la
         resourceVersion = metadataOf(list, "resourceVersion");
         const auto& items = list.find("items")->items();
         log::info("operator", "listed", {{"kind", type.kind}, {"objects", std::to_string(items.size())}, {"resourceVersion", resourceVersion}});
-        for (const auto& item : items) onChange(item);
+        if (onList) onList();
+        else for (const auto& item : items) onChange(item);
       } else if (interrupted) {
         log::info("operator", "watch resumed", {{"kind", type.kind}, {"resourceVersion", resourceVersion}});
       }

@@ -29,8 +29,11 @@ class Controller {
   void run(const std::atomic<bool>& stop);
 
  private:
+  // Lists `type`, then watches it from there. `onList`, when given, replaces one onChange per
+  // listed object.
   void watchLoop(const kube::ResourceType& type, const std::string& labelSelector,
-                 const std::function<void(const json::Value& object)>& onChange, const std::atomic<bool>& stop);
+                 const std::function<void(const json::Value& object)>& onChange, const std::atomic<bool>& stop,
+                 const std::function<void()>& onList = {});
   static std::string keyOf(bool remote, const std::string& ns, const std::string& name);
   void enqueueReferencing(const std::string& ns, const std::string& kind, const std::string& name);
   void work(const std::atomic<bool>& stop);
