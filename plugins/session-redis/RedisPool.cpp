@@ -7,13 +7,15 @@ namespace moat::redis {
 Pool::Pool(Settings settings, std::function<void(bool, const std::string&)> onChange)
     : settings_(std::move(settings)), onChange_(std::move(onChange)) {}
 
-std::unique_ptr<Connection> Pool::acquire() {
+std::unique_ptr<Connection> Pool::acquire(bool& reused) {
   std::unique_lock lock(mutex_);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(settings_.timeoutMs);
+  reused = false;
   for (;;) {
     if (!idle_.empty()) {
       auto connection = std::move(idle_.back());
       idle_.pop_back();
+      reused = true;
       return connection;
     }
     if (open_ < settings_.poolSize) break;
@@ -62,16 +64,32 @@ void Pool::failed(const std::string& reason) {
 }
 
 Reply Pool::run(const std::vector<std::string_view>& args) {
-  auto connection = acquire();
-  try {
-    Reply reply = connection->command(args);
-    release(std::move(connection));
-    return reply;
-  } catch (const ConnectionError& e) {
-    release(nullptr);
-    failed(e.what());
-    throw;
+  for (;;) {
+    bool reused = false;
+    auto connection = acquire(reused);
+    try {
+      Reply reply = connection->command(args);
+      release(std::move(connection));
+      return reply;
+    } catch (const ConnectionError& e) {
+      release(nullptr);
+      // A kept connection Redis closed meanwhile (it restarted, or timed the client out) says
+      // nothing about Redis now: drop the others kept with it and try a new one. The commands
+      // the store sends (SET, GET, PEXPIRE, DEL) are idempotent, so sending one again is safe.
+      if (reused) {
+        dropIdle();
+        continue;
+      }
+      failed(e.what());
+      throw;
+    }
   }
+}
+
+void Pool::dropIdle() {
+  std::lock_guard lock(mutex_);
+  open_ -= idle_.size();
+  idle_.clear();
 }
 
 }  // namespace moat::redis

@@ -1,5 +1,5 @@
 // The connections one replica keeps to Redis. A request borrows one for a command; a broken
-// connection is dropped, not returned. After a failure to connect, new connections are not tried
+// connection is dropped, not returned, and a kept one found broken is replaced at once. After a failure to connect, new connections are not tried
 // again until a backoff (100 ms doubling to 5 s) has passed, so while Redis is down each request
 // fails at once instead of waiting out a connect timeout.
 #pragma once
@@ -25,7 +25,9 @@ class Pool {
   Reply run(const std::vector<std::string_view>& args);
 
  private:
-  std::unique_ptr<Connection> acquire();
+  // `reused`: the connection was kept from an earlier command (it may have gone stale).
+  std::unique_ptr<Connection> acquire(bool& reused);
+  void dropIdle();
   void release(std::unique_ptr<Connection> connection);
   void failed(const std::string& reason);
 
