@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 // Bottom first; a folder may include its own files and any folder before it in this list.
-const coreLayers = ['net', 'log', 'metrics', 'trace', 'secrets', 'clients', 'config', 'kube', 'operator', 'registry', 'plugin', 'pipeline', 'runtime', 'tunnel', 'store', 'server', 'upstream', 'gateway', 'cli'];
+const coreLayers = ['net', 'log', 'metrics', 'trace', 'secrets', 'clients', 'config', 'kube', 'operator', 'registry', 'plugin', 'pipeline', 'runtime', 'tunnel', 'store', 'server', 'upstream', 'replicas', 'gateway', 'cli'];
 
 function sources(dir) {
   const out = [];

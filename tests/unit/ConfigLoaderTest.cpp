@@ -304,3 +304,29 @@ TEST_CASE("a tool view loads, and its mistakes name file, line and key") {
   CHECK_THAT(errors, Catch::Contains("tools.yaml:9:16: servers.a.tools.override.quiet: give a new name, a new description, or both"));
   CHECK(bad.errors.size() == 3);
 }
+
+TEST_CASE("sessions.replicas: the internal listener, its advertised URL and key, and what is missing") {
+  auto good = loadText(R"(sessions:
+  store: {plugin: session-redis, config: {url: "redis://127.0.0.1:6379/0"}}
+  replicas: {address: 10.0.3.7, port: 8181, secret_file: keys/replicas, connect_timeout: 500ms}
+servers:
+  a: {upstream: {transport: stdio, command: node}}
+)", "/etc/moat/pipeline.yaml");
+  INFO(allErrors(good));
+  REQUIRE(good.ok());
+  const auto& replicas = good.config.sessions.replicas.value();
+  CHECK(replicas.advertise == "http://10.0.3.7:8181");
+  CHECK(replicas.secretFile == "/etc/moat/keys/replicas");
+  CHECK(replicas.connectTimeoutMs == 500);
+
+  auto wildcard = loadText(R"(sessions:
+  replicas: {address: 0.0.0.0, port: 8181}
+servers:
+  a: {upstream: {transport: stdio, command: node}}
+)", "r.yaml");
+  std::string errors = allErrors(wildcard);
+  INFO(errors);
+  CHECK_THAT(errors, Catch::Contains("r.yaml:2:13: sessions.replicas.secret_file: missing required value"));
+  CHECK_THAT(errors, Catch::Contains("sessions.replicas.advertise: missing required value: with a wildcard address"));
+  CHECK_THAT(errors, Catch::Contains("r.yaml:2:13: sessions.replicas: needs sessions.store"));
+}

@@ -178,11 +178,24 @@ struct ServerConfig {
 
 // Where replicas of one gateway share what they know about MCP sessions (`sessions:`): absent,
 // each process keeps its own.
+// `sessions.replicas`: the internal listener on which a replica serves the sessions bound to its
+// own processes when another replica forwards them, and how the others reach it.
+struct ReplicasConfig {
+  std::string address = "127.0.0.1";
+  uint16_t port = 0;
+  std::string advertise;   // the URL other replicas use, e.g. http://10.0.3.7:8181
+  std::string secretFile;  // the key every replica signs and checks forwarded requests with
+  int connectTimeoutMs = 2000;  // an owner not reached within it is gone: its sessions get 404
+  bool operator==(const ReplicasConfig&) const = default;
+};
+
 struct SessionsConfig {
   std::optional<StageConfig> store;  // a session store plugin and its configuration
+  std::optional<ReplicasConfig> replicas;
   bool operator==(const SessionsConfig& other) const {
     return store.has_value() == other.store.has_value() &&
-           (!store || (store->plugin == other.store->plugin && store->configJson == other.store->configJson));
+           (!store || (store->plugin == other.store->plugin && store->configJson == other.store->configJson)) &&
+           replicas == other.replicas;
   }
 };
 

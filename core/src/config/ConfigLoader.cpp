@@ -274,6 +274,31 @@ void readDiagnostics(Reader& r, const YAML::Node& node, DiagnosticsConfig& out) 
   r.integer(node, "diagnostics", "port", 0, 65535, out.port);
 }
 
+void readReplicas(Reader& r, const YAML::Node& node, ReplicasConfig& out) {
+  const std::string path = "sessions.replicas";
+  if (!r.expectMap(node, path)) return;
+  r.allowOnly(node, path, {"address", "port", "advertise", "secret_file", "connect_timeout"});
+  r.string(node, path, "address", out.address);
+  if (!node["port"].IsDefined()) r.fail(node, path + ".port", "missing required value: the internal listener's TCP port");
+  r.integer(node, path, "port", 1, 65535, out.port);
+  if (!r.string(node, path, "secret_file", out.secretFile))
+    r.fail(node, path + ".secret_file", "missing required value: a file holding the key replicas sign forwarded requests with");
+  else
+    out.secretFile = r.resolvePath(out.secretFile);
+  r.duration(node, path, "connect_timeout", out.connectTimeoutMs);
+  const bool wildcard = out.address == "0.0.0.0" || out.address == "::" || out.address.empty();
+  if (r.string(node, path, "advertise", out.advertise)) {
+    if (out.advertise.rfind("http://", 0) != 0) r.fail(node["advertise"], path + ".advertise", "expected an http:// URL other replicas reach this one at");
+    while (!out.advertise.empty() && out.advertise.back() == '/') out.advertise.pop_back();
+  } else if (wildcard) {
+    r.fail(node, path + ".advertise", "missing required value: with a wildcard address other replicas need the URL to reach this one (e.g. http://${POD_IP}:" +
+                                          std::to_string(out.port) + ")");
+  } else {
+    const bool v6 = out.address.find(':') != std::string::npos;
+    out.advertise = "http://" + (v6 ? "[" + out.address + "]" : out.address) + ":" + std::to_string(out.port);
+  }
+}
+
 void readTracing(Reader& r, const YAML::Node& node, TracingConfig& out) {
   const std::string path = "tracing";
   if (!r.expectMap(node, path)) return;
@@ -528,8 +553,13 @@ void readRoot(Reader& r, const YAML::Node& root, Config& config) {
   if (!root.IsMap()) { r.fail(root, "", "the configuration must be a mapping with a servers: key"); return; }
   r.allowOnly(root, "", {"listen", "diagnostics", "tracing", "log", "plugins", "sessions", "servers"});
   if (YAML::Node sessions = root["sessions"]; sessions.IsDefined() && !sessions.IsNull() && r.expectMap(sessions, "sessions")) {
-    r.allowOnly(sessions, "sessions", {"store"});
+    r.allowOnly(sessions, "sessions", {"store", "replicas"});
     if (sessions["store"].IsDefined() && !sessions["store"].IsNull()) readStage(r, sessions["store"], "sessions.store", config.sessions.store.emplace());
+    if (sessions["replicas"].IsDefined() && !sessions["replicas"].IsNull()) {
+      readReplicas(r, sessions["replicas"], config.sessions.replicas.emplace());
+      // Forwarding finds a session's owner in the store; without one no replica can.
+      if (!config.sessions.store) r.fail(sessions["replicas"], "sessions.replicas", "needs sessions.store: replicas find a session's owner there");
+    }
   }
   if (root["tracing"].IsDefined() && !root["tracing"].IsNull()) readTracing(r, root["tracing"], config.tracing);
   if (root["listen"].IsDefined() && !root["listen"].IsNull()) readListener(r, root["listen"], config.listen);

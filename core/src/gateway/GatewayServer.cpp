@@ -9,6 +9,8 @@
 
 #include "config/ConfigError.h"
 #include "gateway/DiagnosticsServer.h"
+#include "gateway/ReplicaRouter.h"
+#include "replicas/ReplicaKey.h"
 #include "upstream/ContainerHttpUpstream.h"
 #include "server/ClientListener.h"
 #include "server/DescriptorLimit.h"
@@ -61,8 +63,20 @@ std::shared_ptr<core::SessionStoreClient> makeSessionStore(const config::Config&
   }
 }
 
+// The key replicas sign forwarded requests with (sessions.replicas), or null; throws
+// config::ConfigErrors.
+std::shared_ptr<const replicas::ReplicaKey> makeReplicaKey(const config::Config& config) {
+  if (!config.sessions.replicas) return nullptr;
+  try {
+    return std::make_shared<const replicas::ReplicaKey>(replicas::ReplicaKey::fromFile(config.sessions.replicas->secretFile));
+  } catch (const std::runtime_error& e) {
+    throw config::ConfigErrors({{{config.file, 0, 0, "sessions.replicas.secret_file"}, e.what()}});
+  }
+}
+
 std::vector<std::unique_ptr<Route>> buildRoutes(const config::Config& config, core::PluginRegistry& registry, const Router* previous,
-                                                const std::shared_ptr<core::SessionStoreClient>& sessionStore) {
+                                                const std::shared_ptr<core::SessionStoreClient>& sessionStore,
+                                                const std::shared_ptr<const replicas::ReplicaKey>& replicaKey) {
   std::vector<std::unique_ptr<Route>> routes;
   std::vector<config::ConfigError> errors;
   for (const auto& server : config.servers) {
@@ -80,6 +94,7 @@ std::vector<std::unique_ptr<Route>> buildRoutes(const config::Config& config, co
         if (sameUpstream(old->config, server)) {
           route->upstream = old->upstream;
           route->sessions = old->sessions;
+          route->forwarder = old->forwarder;
         }
     if (!route->upstream) {
       try {
@@ -91,7 +106,11 @@ std::vector<std::unique_ptr<Route>> buildRoutes(const config::Config& config, co
         continue;
       }
       route->sessions = std::make_shared<SessionBindings>(std::chrono::milliseconds(config.listen.sessionIdleTimeoutMs));
-      if (sessionStore) route->sessions->share(sessionStore, "moat:session:" + server.name + ":");
+      // Sessions in this process's own processes and streams are reached here by the others.
+      const bool forwarded = replicaKey && route->upstream->sessionsLiveHere();
+      if (forwarded) route->forwarder = std::make_shared<replicas::OwnerForwarder>(server, *config.sessions.replicas, replicaKey);
+      if (sessionStore)
+        route->sessions->share(sessionStore, "moat:session:" + server.name + ":", forwarded ? config.sessions.replicas->advertise : std::string());
     }
     routes.push_back(std::move(route));
   }
@@ -109,7 +128,8 @@ GatewayServer::GatewayServer(const config::Config& config, core::PluginRegistry&
     : config_(config),
       limits_(limitsFor(config_.listen)),
       sessionStore_(makeSessionStore(config_, registry)),
-      routers_(new RouterSwitch(std::make_shared<Router>(config_.listen, buildRoutes(config_, registry, nullptr, sessionStore_), limits_, 1))) {}
+      replicaKey_(makeReplicaKey(config_)),
+      routers_(new RouterSwitch(std::make_shared<Router>(config_.listen, buildRoutes(config_, registry, nullptr, sessionStore_, replicaKey_), limits_, 1))) {}
 
 unsigned GatewayServer::reload(const config::Config& next, core::PluginRegistry& registry) {
   if (!(next.listen == config_.listen)) {
@@ -134,7 +154,7 @@ unsigned GatewayServer::reload(const config::Config& next, core::PluginRegistry&
     throw config::ConfigErrors({{where, "plugins.search_path changed; it takes effect only on a restart, so the reload was refused"}});
   }
   std::shared_ptr<Router> current = routers_->current();
-  auto routes = buildRoutes(next, registry, current.get(), sessionStore_);
+  auto routes = buildRoutes(next, registry, current.get(), sessionStore_, replicaKey_);
   auto router = std::make_shared<Router>(config_.listen, std::move(routes), limits_, ++generation_);
   routers_->replace(router);
   // An upstream no route of the new configuration took keeps serving what is in flight on it;
@@ -213,6 +233,7 @@ void GatewayServer::start() {
     diagnostics_ = std::make_unique<DiagnosticsServer>(config_.diagnostics, routers_, listening_);
     diagnostics_->start();
   }
+  if (config_.sessions.replicas) startReplicaListener(settings);
   listener_ = std::make_unique<ClientListener>(socket, routers_, settings);
   listener_->start();
   listening_ = true;
@@ -223,11 +244,27 @@ void GatewayServer::start() {
                                      {"pipeline_stages", std::to_string(route->pipeline->stages().size())}});
 }
 
+// Plain HTTP: requests are signed, not encrypted, so the listener belongs on the pods' network.
+void GatewayServer::startReplicaListener(const ClientListener::Settings& settings) {
+  const config::ReplicasConfig& replicas = *config_.sessions.replicas;
+  Poco::Net::ServerSocket socket;
+  try {
+    socket = server::listenExclusively(Poco::Net::SocketAddress(replicas.address, replicas.port), 256);
+  } catch (const Poco::Exception& e) {
+    throw std::runtime_error("cannot listen on " + replicas.address + ":" + std::to_string(replicas.port) + " (sessions.replicas): " + e.displayText());
+  }
+  socket.setNoDelay(true);
+  replicaListener_ = std::make_unique<ClientListener>(socket, new ReplicaRouter(routers_, replicaKey_, config_.listen.bodyLimitBytes), settings);
+  replicaListener_->start();
+  log::info("gateway", "serving sessions to the other replicas", {{"address", socket.address().toString()}, {"advertised", replicas.advertise}});
+}
+
 void GatewayServer::stop(int graceMs) {
   if (!listener_) return;
   shutdown::request();
   listening_ = false;
   listener_->stopAccepting();
+  if (replicaListener_) replicaListener_->stopAccepting();
   // An upstream carried over by a reload is in several Routers; it is shut down once.
   std::set<Upstream*> upstreams;
   for (const auto& router : routers_->alive())
@@ -235,11 +272,17 @@ void GatewayServer::stop(int graceMs) {
   for (Upstream* upstream : upstreams) upstream->shutdown();
   listener_->finish(graceMs);
   listener_.reset();
+  if (replicaListener_) {
+    replicaListener_->finish(0);  // its requests were tied to upstreams that have shut down
+    replicaListener_.reset();
+  }
   trace::Exporter::stop();
   if (diagnostics_) diagnostics_->stop();
 }
 
 uint16_t GatewayServer::port() const { return listener_ ? listener_->port() : 0; }
+
+uint16_t GatewayServer::replicaPort() const { return replicaListener_ ? replicaListener_->port() : 0; }
 
 uint16_t GatewayServer::diagnosticsPort() const { return diagnostics_ ? diagnostics_->port() : 0; }
 

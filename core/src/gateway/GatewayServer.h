@@ -11,14 +11,18 @@
 #include "config/Config.h"
 #include "plugin/PluginRegistry.h"
 #include "server/ClientLimits.h"
+#include "server/ClientListener.h"
 
 namespace moat::core {
 class SessionStoreClient;
 }
 
+namespace moat::replicas {
+class ReplicaKey;
+}
+
 namespace moat::gateway {
 
-class ClientListener;
 class DiagnosticsServer;
 class Router;
 class RouterSwitch;
@@ -37,6 +41,8 @@ class GatewayServer {
   uint16_t port() const;
   // The diagnostics listener's port; 0 when it is off.
   uint16_t diagnosticsPort() const;
+  // The internal listener's port (sessions.replicas); 0 when it is off.
+  uint16_t replicaPort() const;
 
   // Builds `next`'s routes and switches new requests to them; requests and streams in flight
   // finish on the old ones. A server whose upstream settings are unchanged keeps its upstream
@@ -47,12 +53,16 @@ class GatewayServer {
   unsigned reload(const config::Config& next, core::PluginRegistry& registry);
 
  private:
+  void startReplicaListener(const ClientListener::Settings& settings);
+
   config::Config config_;
   ClientLimits limits_;  // the listener's: before the routers, which refer to it
   std::shared_ptr<core::SessionStoreClient> sessionStore_;  // before the routers, which share it
+  std::shared_ptr<const replicas::ReplicaKey> replicaKey_;   // likewise
   Poco::SharedPtr<RouterSwitch> routers_;
   unsigned generation_ = 1;
   std::unique_ptr<ClientListener> listener_;
+  std::unique_ptr<ClientListener> replicaListener_;  // sessions.replicas: requests forwarded here
   std::atomic<bool> listening_{false};
   std::unique_ptr<DiagnosticsServer> diagnostics_;
 };

@@ -13,6 +13,7 @@
 #include "moat/jsonrpc.hpp"
 #include "gateway/ListAnswerRewrite.h"
 #include "gateway/ProtectedResource.h"
+#include "gateway/RequestBody.h"
 #include "gateway/RequestMetrics.h"
 #include "log/Log.h"
 #include "metrics/Catalogue.h"
@@ -43,17 +44,6 @@ bool listed(const std::vector<std::string>& tokens, const std::string& name) {
   for (const auto& token : tokens)
     if (token.size() == name.size() && Poco::icompare(name, token) == 0) return true;
   return false;
-}
-
-// Reads and discards what is left of an oversized body (up to a bound) so the client, still
-// sending, receives the 413 instead of a connection reset.
-void drainBody(std::istream& in, size_t limit) {
-  char scratch[16384];
-  size_t budget = limit * 8;
-  while (in && budget > 0) {
-    in.read(scratch, sizeof scratch);
-    budget -= std::min(budget, static_cast<size_t>(in.gcount()));
-  }
 }
 
 // What the authorization gate learns of the route's tools: names through the tool view,
@@ -145,17 +135,21 @@ std::string requestIdFor(const Poco::Net::HTTPServerRequest& request) {
   return id;
 }
 
+void describeRequest(core::RequestContext& ctx, const Poco::Net::HTTPServerRequest& request, const std::string& serverName) {
+  ctx.requestId = requestIdFor(request);
+  ctx.httpMethod = request.getMethod();
+  ctx.path = request.getURI();
+  ctx.remoteAddress = request.clientAddress().host().toString();
+  ctx.serverName = serverName;
+}
+
 ProxyHandler::ProxyHandler(Route& route, const config::ListenerConfig& listener, const IngressGuard& guard, ClientLimits& limits)
     : route_(route), listener_(listener), guard_(guard), limits_(limits) {}
 
 void ProxyHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
   core::RequestContext ctx;
-  ctx.requestId = requestIdFor(request);
+  describeRequest(ctx, request, route_.config.name);
   log::RequestScope scope(ctx.requestId);
-  ctx.httpMethod = request.getMethod();
-  ctx.path = request.getURI();
-  ctx.remoteAddress = request.clientAddress().host().toString();
-  ctx.serverName = route_.config.name;
   Exchange exchange(ctx, request, response, *route_.pipeline, route_.config, *route_.sessions);
   AnswerWatch answer;
   // `answer` dies with this call, but the connection finishes the body after it: the watch is
@@ -217,7 +211,7 @@ void ProxyHandler::serve(Exchange& exchange) {
     exchange.sendError(405, jsonrpc::kInvalidRequest, "method " + ctx.httpMethod + " is not allowed on an MCP endpoint");
     return;
   }
-  if (!readBody(exchange)) return;
+  if (!readRequestBody(exchange, listener_.bodyLimitBytes)) return;
   copyHeaders(exchange);
 
   // Only authorizers ask about tools; other routes skip the session lookup.
@@ -241,10 +235,11 @@ void ProxyHandler::serve(Exchange& exchange) {
   }
   if (ctx.upstreamHeaders.has("Mcp-Session-Id")) {
     const std::string& session = ctx.upstreamHeaders.get("Mcp-Session-Id");
-    if (!ctx.identitySubject) {
+    if (!ctx.identitySubject && !route_.forwarder) {
       exchange.sessions.touch(session);
     } else {
-      const SessionBindings::Check owner = exchange.sessions.check(session, *ctx.identitySubject);
+      // Without authentication the check only finds where the session lives (bound to "").
+      const SessionBindings::Check owner = exchange.sessions.check(session, ctx.identitySubject.value_or(""));
       if (owner == SessionBindings::Check::Other) {
         exchange.sendError(403, jsonrpc::kForbidden, "this session belongs to another identity");
         return;
@@ -273,7 +268,11 @@ void ProxyHandler::serve(Exchange& exchange) {
     if (!trace::Exporter::settings().acceptTraceparent) ctx.upstreamHeaders.erase("tracestate");
   }
   try {
-    route_.upstream->forward(exchange);
+    const std::string owner = route_.forwarder && ctx.upstreamHeaders.has("Mcp-Session-Id")
+                                  ? exchange.sessions.remoteOwner(ctx.upstreamHeaders.get("Mcp-Session-Id"))
+                                  : std::string();
+    if (owner.empty()) route_.upstream->forward(exchange);
+    else route_.forwarder->forward(exchange, owner);
   } catch (...) {
     if (isStream) metrics::gaugeAdd(metrics::kStreamsOpen, {{"route", route_.config.name}}, -1);
     throw;
@@ -356,44 +355,6 @@ bool ProxyHandler::withinLimits(Exchange& exchange, std::optional<ClientLimits::
                        "this identity holds listen.sessions_per_subject sessions; end one (DELETE) or let one idle out");
     return false;
   }
-  return true;
-}
-
-bool ProxyHandler::readBody(Exchange& exchange) {
-  auto& request = exchange.request;
-  const size_t limit = listener_.bodyLimitBytes;
-  if (request.hasContentLength() && request.getContentLength64() > static_cast<long long>(limit)) {
-    exchange.sendError(413, jsonrpc::kTooLarge, "request body exceeds the limit of " + std::to_string(limit) + " bytes");
-    return false;
-  }
-  if (exchange.ctx.httpMethod != "POST") return true;
-  std::istream& in = request.stream();
-  std::string& body = exchange.ctx.body;
-  // Read straight into the body: a large stack buffer would stay resident in the worker thread
-  // for as long as it then holds a stream.
-  constexpr size_t kStep = 4096;
-  if (request.hasContentLength()) body.reserve(static_cast<size_t>(request.getContentLength64()));
-  while (in) {
-    size_t used = body.size();
-    body.resize(used + kStep);
-    in.read(body.data() + used, kStep);
-    body.resize(used + static_cast<size_t>(in.gcount()));
-    if (body.size() > limit) {
-      exchange.ctx.body.clear();
-      drainBody(in, limit);
-      exchange.sendError(413, jsonrpc::kTooLarge, "request body exceeds the limit of " + std::to_string(limit) + " bytes");
-      return false;
-    }
-  }
-  if (!request.bodyComplete()) {
-    // Cut short, malformed, or not all here by the deadline: the connection closes after the answer.
-    if (request.bodyTimedOut())
-      exchange.sendError(408, jsonrpc::kRequestTimeout, "the request body did not arrive within listen.request_body_timeout");
-    else
-      exchange.sendError(400, jsonrpc::kInvalidRequest, "the request body was cut short or its chunked framing is malformed");
-    return false;
-  }
-  exchange.bodyConsumed = true;
   return true;
 }
 

@@ -20,7 +20,6 @@ class ProxyHandler : public Poco::Net::HTTPRequestHandler {
  private:
   void serve(Exchange& exchange);
   void complete(Exchange& exchange, int64_t micros, const AnswerWatch& answer);
-  bool readBody(Exchange& exchange);
   void copyHeaders(Exchange& exchange) const;
   // Refuses (429 with Retry-After) a request over its subject's rate, a GET stream over its
   // session's count, or an initialize over its subject's sessions; else true, with `stream`
@@ -36,5 +35,7 @@ class ProxyHandler : public Poco::Net::HTTPRequestHandler {
 
 // The client's X-Request-Id when it is short and plain, else a new random one.
 std::string requestIdFor(const Poco::Net::HTTPServerRequest& request);
+// What every request's context starts with: its id, method, path, client address and route.
+void describeRequest(core::RequestContext& ctx, const Poco::Net::HTTPServerRequest& request, const std::string& serverName);
 
 }  // namespace moat::gateway

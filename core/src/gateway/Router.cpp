@@ -59,6 +59,12 @@ Router::~Router() {
   log::info("gateway", "configuration retired", {{"generation", std::to_string(generation_)}});
 }
 
+Route* Router::routeNamed(const std::string& name) const {
+  for (const auto& route : routes_)
+    if (route->config.name == name) return route.get();
+  return nullptr;
+}
+
 const Route* Router::metadataRoute(const std::string& path) const {
   std::string resourcePath = path.substr(kMetadataWellKnown.size());
   if (resourcePath.empty() || resourcePath == "/") {

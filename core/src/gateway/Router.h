@@ -24,6 +24,8 @@ class Router : public Poco::Net::HTTPRequestHandlerFactory {
   ~Router() override;
   Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override;
   const std::vector<std::unique_ptr<Route>>& routes() const { return routes_; }
+  // The route of the server named `name`, or null.
+  Route* routeNamed(const std::string& name) const;
 
  private:
   const Route* metadataRoute(const std::string& path) const;

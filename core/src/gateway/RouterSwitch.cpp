@@ -25,6 +25,10 @@ class GenerationHandler : public Poco::Net::HTTPRequestHandler {
 Poco::Net::HTTPRequestHandler* RouterSwitch::createRequestHandler(const Poco::Net::HTTPServerRequest& request) {
   std::shared_ptr<Router> router = current();
   Poco::Net::HTTPRequestHandler* handler = router->createRequestHandler(request);
+  return holdingRouter(std::move(router), handler);
+}
+
+Poco::Net::HTTPRequestHandler* holdingRouter(std::shared_ptr<Router> router, Poco::Net::HTTPRequestHandler* handler) {
   return new GenerationHandler(std::move(router), handler);
 }
 

@@ -33,4 +33,7 @@ class RouterSwitch : public Poco::Net::HTTPRequestHandlerFactory {
   std::vector<std::weak_ptr<Router>> known_;
 };
 
+// A handler that keeps `router` alive while `handler`, which refers into it, serves.
+Poco::Net::HTTPRequestHandler* holdingRouter(std::shared_ptr<Router> router, Poco::Net::HTTPRequestHandler* handler);
+
 }  // namespace moat::gateway

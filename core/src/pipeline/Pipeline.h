@@ -58,6 +58,8 @@ class Pipeline {
  public:
   // Creates every stage's instance; throws config::ConfigErrors naming the stage's location.
   Pipeline(const config::ServerConfig& server, PluginRegistry& registry);
+  // No stages: for a request another replica has already run the route's pipeline on.
+  Pipeline() = default;
 
   bool empty() const { return stages_.empty(); }
   const std::vector<std::unique_ptr<Stage>>& stages() const { return stages_; }

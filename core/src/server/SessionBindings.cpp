@@ -8,9 +8,17 @@
 
 namespace moat::gateway {
 
-void SessionBindings::share(std::shared_ptr<core::SessionStoreClient> store, std::string keyPrefix) {
+void SessionBindings::share(std::shared_ptr<core::SessionStoreClient> store, std::string keyPrefix, std::string owner) {
   store_ = std::move(store);
   keyPrefix_ = std::move(keyPrefix);
+  owner_ = std::move(owner);
+}
+
+std::string SessionBindings::storedValue(const std::string& subject, const std::string& remoteOwner) const {
+  const std::string& owner = remoteOwner.empty() ? owner_ : remoteOwner;
+  // A bare string when no replica owns the session: what replicas without forwarding read.
+  if (owner.empty()) return json::quote(subject);
+  return "{\"subject\":" + json::quote(subject) + ",\"owner\":" + json::quote(owner) + "}";
 }
 
 void SessionBindings::bind(const std::string& sessionId, const std::string& subject) {
@@ -21,7 +29,7 @@ void SessionBindings::bind(const std::string& sessionId, const std::string& subj
   // Another replica must find the binding before the client can come to it with the session.
   if (store_) {
     try {
-      store_->put(keyPrefix_ + sessionId, json::quote(subject), idle_);
+      store_->put(keyPrefix_ + sessionId, storedValue(subject, {}), idle_);
     } catch (const core::StoreUnavailable&) {
       forget(sessionId);
       throw;
@@ -29,9 +37,9 @@ void SessionBindings::bind(const std::string& sessionId, const std::string& subj
   }
 }
 
-bool SessionBindings::bindLocked(const std::string& sessionId, const std::string& subject) {
+bool SessionBindings::bindLocked(const std::string& sessionId, const std::string& subject, const std::string& owner) {
   const auto now = std::chrono::steady_clock::now();
-  auto [it, inserted] = bindings_.try_emplace(sessionId, Binding{subject, now, now});
+  auto [it, inserted] = bindings_.try_emplace(sessionId, Binding{subject, owner, now, now});
   if (!inserted) return false;  // first binder wins; a session never changes hands
   bySubject_[subject].insert(sessionId);
   order_.push_back(sessionId);
@@ -84,32 +92,44 @@ SessionBindings::Check SessionBindings::checkStored(const std::string& sessionId
     return Check::Unavailable;
   }
   if (!stored) return Check::Unbound;
-  std::string owner;
+  std::string boundTo;
+  std::string livesOn;
   try {
-    owner = json::parse(*stored).asString();
+    json::Value value = json::parse(*stored);
+    if (value.isString()) {
+      boundTo = value.asString();
+    } else {
+      const json::Value* subject = value.find("subject");
+      const json::Value* owner = value.find("owner");
+      if (!subject || !owner) throw std::runtime_error("a binding is a subject, or an object with subject and owner");
+      boundTo = subject->asString();
+      livesOn = owner->asString();
+    }
   } catch (const std::exception&) {
-    log::warn("sessions", "unreadable binding in the session store", {{"session", sessionId}});
+    // The id is the client's; logging it would hand the session to whoever reads the log.
+    log::warn("sessions", "unreadable binding in the session store", {{"route_key", keyPrefix_}});
     return Check::Unavailable;
   }
+  if (livesOn == owner_) livesOn.clear();  // this replica's own, from before a restart
   {
     std::lock_guard lock(mutex_);
-    bindLocked(sessionId, owner);  // learnt from another replica; the store already has it
+    bindLocked(sessionId, boundTo, livesOn);  // learnt from another replica; the store already has it
   }
-  return owner == subject ? Check::Same : Check::Other;
+  return boundTo == subject ? Check::Same : Check::Other;
 }
 
 void SessionBindings::renewShared(const std::string& sessionId) {
   try {
     if (store_->touch(keyPrefix_ + sessionId, idle_)) return;
     // Expired there (or the store was emptied): write it again, as this replica knows it.
-    std::string subject;
+    std::string value;
     {
       std::lock_guard lock(mutex_);
       auto it = bindings_.find(sessionId);
       if (it == bindings_.end()) return;
-      subject = it->second.subject;
+      value = storedValue(it->second.subject, it->second.owner);
     }
-    store_->put(keyPrefix_ + sessionId, json::quote(subject), idle_);
+    store_->put(keyPrefix_ + sessionId, value, idle_);
   } catch (const core::StoreUnavailable& e) {
     // This replica still knows the session; others learn it again once the store is back.
     log::warn("sessions", "session store unavailable", {{"reason", e.what()}});
@@ -127,6 +147,12 @@ void SessionBindings::forget(const std::string& sessionId) {
   } catch (const core::StoreUnavailable& e) {
     log::warn("sessions", "session store unavailable; the binding expires there by itself", {{"reason", e.what()}});
   }
+}
+
+std::string SessionBindings::remoteOwner(const std::string& sessionId) const {
+  std::lock_guard lock(mutex_);
+  auto it = bindings_.find(sessionId);
+  return it == bindings_.end() ? std::string() : it->second.owner;
 }
 
 void SessionBindings::forgetLocked(const std::string& sessionId) {

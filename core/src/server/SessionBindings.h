@@ -29,14 +29,18 @@ class SessionBindings {
 
   // Shares the bindings with other replicas through `store`, under `keyPrefix` + session id: a
   // binding is written there when made, read there when a session is not known here, and its
-  // expiry renewed while the session is used. Call before serving.
-  void share(std::shared_ptr<core::SessionStoreClient> store, std::string keyPrefix);
+  // expiry renewed while the session is used. With `owner` (this replica's internal URL, for
+  // sessions that live in its processes) the binding also names where the session lives, so
+  // other replicas forward to it. Call before serving.
+  void share(std::shared_ptr<core::SessionStoreClient> store, std::string keyPrefix, std::string owner = {});
 
   // Throws core::StoreUnavailable when the bindings are shared and the store cannot take it.
   void bind(const std::string& sessionId, const std::string& subject);
   // Also marks the session used, when it is the subject's.
   Check check(const std::string& sessionId, const std::string& subject);
   void forget(const std::string& sessionId);
+  // The internal URL of the replica the session lives on, when that is another one; else "".
+  std::string remoteOwner(const std::string& sessionId) const;
   // Marks a session used on a route without authentication, whose sessions are bound to "".
   void touch(const std::string& sessionId);
   // Sessions used within the idle time given at construction (for the sessions gauge).
@@ -51,11 +55,15 @@ class SessionBindings {
  private:
   struct Binding {
     std::string subject;
+    std::string owner;  // the replica the session lives on when not this one
     std::chrono::steady_clock::time_point used;
     std::chrono::steady_clock::time_point shared;  // when the store's expiry was last renewed
   };
   // Adds a binding; false when the session was bound already (the first binder wins).
-  bool bindLocked(const std::string& sessionId, const std::string& subject);
+  bool bindLocked(const std::string& sessionId, const std::string& subject, const std::string& owner = {});
+  // What the store holds for a binding: the subject as a JSON string, or with the replica the
+  // session lives on, {"subject":…,"owner":…}.
+  std::string storedValue(const std::string& subject, const std::string& remoteOwner) const;
   void renewShared(const std::string& sessionId);
   Check checkStored(const std::string& sessionId, const std::string& subject);
   void forgetLocked(const std::string& sessionId);
@@ -71,6 +79,7 @@ class SessionBindings {
   std::deque<std::string> order_;  // insertion order, for eviction
   std::shared_ptr<core::SessionStoreClient> store_;
   std::string keyPrefix_;
+  std::string owner_;  // this replica's internal URL when the route's sessions live here
 };
 
 }  // namespace moat::gateway

@@ -25,6 +25,7 @@ class ContainerHttpUpstream : public Upstream {
   ~ContainerHttpUpstream() override;
 
   void forward(Exchange& exchange) override;
+  bool sessionsLiveHere() const override { return true; }
   void shutdown() override;
   std::string health() const override;
 

@@ -28,6 +28,7 @@ class LegacySseUpstream : public Upstream {
   explicit LegacySseUpstream(const config::UpstreamConfig& config);
   ~LegacySseUpstream() override;
   void forward(Exchange& exchange) override;
+  bool sessionsLiveHere() const override { return true; }
   void shutdown() override;
 
   struct Session;

@@ -49,6 +49,7 @@ class SharedStdioUpstream : public Upstream {
   SharedStdioUpstream(const config::ServerConfig& server, std::unique_ptr<core::RuntimeClient> runtime);
   ~SharedStdioUpstream() override;
   void forward(Exchange& exchange) override;
+  bool sessionsLiveHere() const override { return true; }
   void shutdown() override;
   std::string health() const override;
 

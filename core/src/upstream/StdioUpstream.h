@@ -35,6 +35,7 @@ class StdioUpstream : public Upstream {
   StdioUpstream(const config::ServerConfig& server, std::unique_ptr<core::RuntimeClient> runtime);
   ~StdioUpstream() override;
   void forward(Exchange& exchange) override;
+  bool sessionsLiveHere() const override { return true; }
   void shutdown() override;
 
   struct Session;

@@ -25,8 +25,13 @@ constexpr long long kWholeBodyLimit = 1 << 20;
 
 }  // namespace
 
-StreamableHttpUpstream::StreamableHttpUpstream(const config::UpstreamConfig& config)
-    : target_(config.url), config_(config), pool_(target_, config.connectTimeoutMs, config.timeoutMs) {}
+StreamableHttpUpstream::StreamableHttpUpstream(const config::UpstreamConfig& config, Unreachable unreachable)
+    : target_(config.url), config_(config), pool_(target_, config.connectTimeoutMs, config.timeoutMs), unreachable_(std::move(unreachable)) {
+  if (!unreachable_)
+    unreachable_ = [authority = target_.getAuthority()](Exchange& exchange, const std::string& reason) {
+      exchange.sendError(502, jsonrpc::kUpstreamUnreachable, "upstream " + authority + " " + reason);
+    };
+}
 
 void StreamableHttpUpstream::forward(Exchange& exchange) {
   UpstreamResponse in;
@@ -84,15 +89,20 @@ std::istream* StreamableHttpUpstream::send(Exchange& exchange, UpstreamResponse&
       sent = true;
       body = &session->receiveResponse(in);
     } catch (const Poco::Net::ConnectionRefusedException&) {
-      exchange.sendError(502, jsonrpc::kUpstreamUnreachable, "upstream " + target_.getAuthority() + " refused the connection");
+      unreachable_(exchange, "refused the connection");
       return nullptr;
     } catch (const Poco::TimeoutException&) {
+      if (!sent && !session->reused) {
+        unreachable_(exchange, "did not take the connection within " + std::to_string(config_.connectTimeoutMs) + " ms");
+        return nullptr;
+      }
       exchange.sendError(504, jsonrpc::kUpstreamTimeout,
                          "upstream " + target_.getAuthority() + " did not answer within " + std::to_string(config_.timeoutMs) + " ms");
       return nullptr;
     } catch (const Poco::Exception& e) {
       if (session->reused && !sent && attempt == 0) continue;
-      exchange.sendError(502, jsonrpc::kUpstreamUnreachable, "upstream " + target_.getAuthority() + " failed: " + e.displayText());
+      if (!sent) unreachable_(exchange, "failed: " + e.displayText());
+      else exchange.sendError(502, jsonrpc::kUpstreamUnreachable, "upstream " + target_.getAuthority() + " failed: " + e.displayText());
       return nullptr;
     }
   }

@@ -5,8 +5,10 @@
 
 #include <Poco/URI.h>
 
+#include <functional>
 #include <istream>
 #include <memory>
+#include <string>
 
 #include "config/Config.h"
 #include "upstream/Upstream.h"
@@ -16,7 +18,9 @@ namespace moat::gateway {
 
 class StreamableHttpUpstream : public Upstream {
  public:
-  explicit StreamableHttpUpstream(const config::UpstreamConfig& config);
+  // How a request that never reached the upstream is answered; without it, 502 with `reason`.
+  using Unreachable = std::function<void(Exchange&, const std::string& reason)>;
+  explicit StreamableHttpUpstream(const config::UpstreamConfig& config, Unreachable unreachable = {});
   void forward(Exchange& exchange) override;
 
  private:
@@ -30,6 +34,7 @@ class StreamableHttpUpstream : public Upstream {
   Poco::URI target_;
   config::UpstreamConfig config_;
   UpstreamPool pool_;
+  Unreachable unreachable_;
 };
 
 }  // namespace moat::gateway

@@ -18,6 +18,9 @@ class Upstream {
   // A JSON object for /healthz ({"state":"up",...}), or "" when the upstream keeps no state
   // worth reporting. "failed" makes /healthz answer 503.
   virtual std::string health() const { return {}; }
+  // True when this process alone can serve the upstream's sessions (they live in its processes,
+  // containers or upstream streams): another replica forwards their requests here.
+  virtual bool sessionsLiveHere() const { return false; }
 };
 
 }  // namespace moat::gateway
