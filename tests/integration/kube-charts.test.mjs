@@ -97,6 +97,7 @@ test('the operator chart: accepted by the API server, and the operator works wit
 test('the gateway chart: replicas with Redis and a PDB, accepted by the API server, its pipeline passes moat validate', async () => {
   const objects = render('moat', ['--namespace', 'mcp', '--set', 'replicaCount=3', '--set', 'sessionStore.redis.url=redis://redis.mcp.svc:6379/0',
     '--set', 'sessionStore.redis.passwordSecret.name=redis', '--set', 'sessionStore.redis.passwordSecret.key=password',
+    '--set', 'sessionStore.forwarding.enabled=true', '--set', 'sessionStore.forwarding.keySecret.name=replica-key', '--set', 'sessionStore.forwarding.keySecret.key=key',
     '--set', 'podDisruptionBudget.enabled=true', '--set-json', 'secretMounts=[{"name":"oidc-client","keys":["client-secret"]}]',
     '--set-json', 'config.servers.tools.pipeline=[{"plugin":"auth-oidc","config":{"issuer":"https://idp.example.com","client_id":"gw","client_secret_file":"../secrets/oidc-client/client-secret"}}]']);
   assert.deepEqual(objects.map((o) => o.kind).sort(), ['ConfigMap', 'Deployment', 'PodDisruptionBudget', 'Service']);
@@ -109,17 +110,24 @@ test('the gateway chart: replicas with Redis and a PDB, accepted by the API serv
   assert.equal(container.securityContext.readOnlyRootFilesystem, true);
   assert.equal(deployment.spec.template.spec.securityContext.runAsNonRoot, true);
   assert.ok(container.resources.limits.memory && container.resources.requests.cpu);
-  assert.deepEqual(container.volumeMounts.map((m) => m.mountPath).sort(), ['/etc/moat/config', '/etc/moat/secrets/oidc-client', '/etc/moat/secrets/redis']);
+  assert.deepEqual(container.volumeMounts.map((m) => m.mountPath).sort(),
+    ['/etc/moat/config', '/etc/moat/secrets/oidc-client', '/etc/moat/secrets/redis', '/etc/moat/secrets/replica-key']);
+  // Forwarding between replicas: the internal port, and the pod's address to advertise.
+  assert.ok(container.ports.some((p) => p.name === 'replicas' && p.containerPort === 8181));
+  assert.deepEqual(container.env, [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }]);
 
   const pipeline = objects.find((o) => o.kind === 'ConfigMap').data['pipeline.yaml'];
   const root = mkdtempSync(path.join(tmpdir(), 'moat-chart-'));
-  for (const dir of ['config', 'secrets/oidc-client', 'secrets/redis']) mkdirSync(path.join(root, dir), { recursive: true });
+  for (const dir of ['config', 'secrets/oidc-client', 'secrets/redis', 'secrets/replica-key']) mkdirSync(path.join(root, dir), { recursive: true });
   writeFileSync(path.join(root, 'config/pipeline.yaml'), pipeline);
   writeFileSync(path.join(root, 'secrets/oidc-client/client-secret'), 'oidc-secret');
   writeFileSync(path.join(root, 'secrets/redis/password'), 'redis-password');
-  const validate = spawnSync(moatBin, ['validate', '--config', path.join(root, 'config/pipeline.yaml')], { encoding: 'utf8' });
+  writeFileSync(path.join(root, 'secrets/replica-key/key'), 'a'.repeat(64));
+  const validate = spawnSync(moatBin, ['validate', '--config', path.join(root, 'config/pipeline.yaml')],
+    { encoding: 'utf8', env: { ...process.env, POD_IP: '10.0.3.7' } });
   assert.equal(validate.status, 0, validate.stdout + validate.stderr + pipeline);
   assert.match(pipeline, /plugin: session-redis/);
+  assert.match(pipeline, /advertise: http:\/\/\$\{POD_IP\}:8181/);
 
   // The defaults render and validate too.
   const defaults = render('moat');

@@ -20,7 +20,14 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if .passwordSecret.name -}}
 {{- $_ := set $store "password_file" (printf "../secrets/%s/%s" .passwordSecret.name .passwordSecret.key) -}}
 {{- end -}}
-{{- $_ := set $config "sessions" (dict "store" (dict "plugin" "session-redis" "config" $store)) -}}
+{{- $sessions := dict "store" (dict "plugin" "session-redis" "config" $store) -}}
+{{- with $.Values.sessionStore.forwarding -}}
+{{- if .enabled -}}
+{{- $_ := set $sessions "replicas" (dict "address" "0.0.0.0" "port" .port "advertise" (printf "http://${POD_IP}:%v" .port)
+      "secret_file" (printf "../secrets/%s/%s" .keySecret.name .keySecret.key)) -}}
+{{- end -}}
+{{- end -}}
+{{- $_ := set $config "sessions" $sessions -}}
 {{- end -}}
 {{- end -}}
 {{ toYaml $config }}
