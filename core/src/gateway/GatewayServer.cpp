@@ -282,8 +282,6 @@ void GatewayServer::stop(int graceMs) {
 
 uint16_t GatewayServer::port() const { return listener_ ? listener_->port() : 0; }
 
-uint16_t GatewayServer::replicaPort() const { return replicaListener_ ? replicaListener_->port() : 0; }
-
 uint16_t GatewayServer::diagnosticsPort() const { return diagnostics_ ? diagnostics_->port() : 0; }
 
 }  // namespace moat::gateway

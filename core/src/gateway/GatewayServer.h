@@ -41,8 +41,6 @@ class GatewayServer {
   uint16_t port() const;
   // The diagnostics listener's port; 0 when it is off.
   uint16_t diagnosticsPort() const;
-  // The internal listener's port (sessions.replicas); 0 when it is off.
-  uint16_t replicaPort() const;
 
   // Builds `next`'s routes and switches new requests to them; requests and streams in flight
   // finish on the old ones. A server whose upstream settings are unchanged keeps its upstream
