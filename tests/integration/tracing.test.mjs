@@ -47,10 +47,13 @@ service:
   return start(otelcol, ['--config', `file:${config}`], { ready: /Everything is ready/, timeoutMs: 30000 });
 }
 
-// Every span the collector wrote so far, flattened, with its attributes as an object.
+// Every span the collector wrote so far, flattened, with its attributes as an object. Only whole
+// lines: the collector may be in the middle of writing the last one.
 function collectedSpans() {
   if (!existsSync(spansFile)) return [];
-  return readFileSync(spansFile, 'utf8').split('\n').filter(Boolean).flatMap((line) =>
+  const lines = readFileSync(spansFile, 'utf8').split('\n');
+  lines.pop();  // what follows the last newline: nothing, or a line not yet finished
+  return lines.filter(Boolean).flatMap((line) =>
     JSON.parse(line).resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.map((span) => ({
       ...span,
       service: rs.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue,
