@@ -75,7 +75,9 @@ test('the seeds\' manifests, with only apiVersion changed, become the server and
   await plane.apply(`${servers}/bigquery`, asMoat('3-mcpserver.yaml'));
   await startOperator();
 
-  const gateway = await eventually(() => plane.get(`${deployments}/mcp-bigquery-proxy`), 'the gateway Deployment');
+  // The operator applies the gateway's Service last: once it is there, so is everything else.
+  await eventually(() => plane.get(`${services}/mcp-bigquery-proxy`), 'the gateway Service');
+  const gateway = await plane.get(`${deployments}/mcp-bigquery-proxy`);
   const server = await plane.get(`${deployments}/mcp-bigquery`);
   const owner = await plane.get(`${servers}/bigquery`);
 
@@ -235,7 +237,8 @@ spec:
   externalAuthConfigRef: {name: backend-exchange}
   resources: {limits: {cpu: 200m, memory: 128Mi}}
 `);
-    const deployment = await eventually(() => plane.get(`${deployments}/mcp-remote-remote-proxy`), 'the remote proxy\'s gateway');
+    await eventually(() => plane.get(`${services}/mcp-remote-remote-proxy`), 'the remote proxy\'s gateway Service (applied last)');
+    const deployment = await plane.get(`${deployments}/mcp-remote-remote-proxy`);
     assert.equal(await plane.get(`${deployments}/mcp-remote`), undefined, 'no server Deployment for a remote server');
     const container = deployment.spec.template.spec.containers[0];
     assert.deepEqual(container.resources, { limits: { cpu: '200m', memory: '128Mi' } });
